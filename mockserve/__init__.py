@@ -1,0 +1,8 @@
+"""mockserve: a declarative, YAML-configured HTTP mock server."""
+
+from .app import create_app
+from .errors import MockserveError, SpecError, SpecProblem
+from .spec import Spec, load_spec
+
+__all__ = ["MockserveError", "Spec", "SpecError", "SpecProblem", "create_app", "load_spec"]
+__version__ = "0.1.0"

@@ -1,0 +1,248 @@
+"""The app factory: one Flask view per route, registered the way Flask's own routes are."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import Any
+
+from flask import Flask, current_app, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Response
+
+from .context import build_context, query_dict
+from .contract import check_body, parse_body
+from .errors import Disconnect, TemplateRenderError
+from .matching import RouteShape, near_misses
+from .responses import NoResponseMatched, choose, delay_seconds, draw_fault, fault_response, render
+from .server_errors import error_response
+from .spec import Route, Spec, load_spec
+from .state import Store
+from .templating import Helpers
+
+log = logging.getLogger("mockserve")
+access_log = logging.getLogger("mockserve.access")
+
+START_KEY = "mockserve.start"
+ROUTE_KEY = "mockserve.route"
+FAILURES_KEY = "mockserve.failures"
+DISCONNECT_KEY = "mockserve.disconnect"
+
+
+class Runtime:
+    """Everything a running app holds besides the spec: the store and the random source."""
+
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.store = Store(spec)
+        self.helpers = Helpers(spec.settings.seed)
+        self.helper_names = self.helpers.names()
+        self.shapes = [RouteShape.of(r.name, r.methods, r.path) for r in spec.routes]
+
+    def reset(self) -> None:
+        """Back to the start: state, positions, resources and the random source."""
+        self.store.reset()
+        self.helpers.random.seed(self.spec.settings.seed)
+
+    # -- answering a route ---------------------------------------------------------
+
+    def answer(self, route: Route, path_values: dict[str, Any]) -> Response:
+        environ = request.environ
+        environ[ROUTE_KEY] = route.name
+        contract = route.contract
+        failures: list[dict[str, str]] = []
+        if contract.query is not None:
+            query = contract.query.convert(request.args)
+            failures += contract.query.check(query)
+        else:
+            query = query_dict(request)
+        if contract.path is not None:
+            failures += contract.path.check(contract.path.convert(path_values))
+        if contract.headers is not None:
+            failures += contract.headers.check(contract.headers.convert(request.headers))
+        body = parse_body(request.get_data(cache=True), request.content_type)
+        if contract.body is not None:
+            failures += check_body(contract.body, request.content_type, body)
+        context = build_context(
+            request,
+            path_values=path_values,
+            query=query,
+            body=body,
+            state=self.store.state,
+            resources=self.store.resources,
+            helpers=self.helper_names,
+        )
+        if failures:
+            environ[FAILURES_KEY] = failures
+            return self.error(422, "invalid request", route=route.name, errors=failures, context=context)
+        rng = self.helpers.random
+        fault = draw_fault(route.faults, rng)
+        if fault is not None and fault.kind is not None:
+            if fault.kind == "disconnect":
+                environ[DISCONNECT_KEY] = True
+            return fault_response(fault)
+        try:
+            template = fault.response if fault is not None else choose(
+                route, context, self.store, rng, log_when=self._log_when
+            )
+        except NoResponseMatched:
+            return self.error(404, f"no response of route {route.name!r} matched: no 'when' held",
+                              route=route.name, errors=[], context=context)
+        try:
+            rendered = render(template, context)
+        except TemplateRenderError as exc:
+            message = f"template failed in route {route.name!r} at {template.where}: {exc}"
+            log.error("%s", message)
+            return self.error(500, message, route=route.name, errors=[{"message": str(exc)}],
+                              context=context)
+        if rendered.state:
+            self.store.update_state(rendered.state)
+        pause = delay_seconds(template.delay or self.spec.settings.delay, rng)
+        if pause:
+            time.sleep(pause)
+        return rendered.response
+
+    def finish(self, response: Response) -> None:
+        """Log one line for the request just answered."""
+        if not access_log.isEnabledFor(logging.INFO):
+            return
+        environ = request.environ
+        started = environ.get(START_KEY)
+        took = (time.perf_counter() - started) * 1000 if started else 0.0
+        route = environ.get(ROUTE_KEY) or "-"
+        target = request.full_path if request.query_string else request.path
+        access_log.info("%s %s -> %d  %s  %.1f ms", request.method, target,
+                        response.status_code, route, took)
+
+    def _log_when(self, route: Route, response, exc: Exception) -> None:
+        log.warning("route %r: 'when' at %s could not be evaluated (%s); taken as false",
+                    route.name, response.where, exc)
+
+    # -- the server's own answers ----------------------------------------------------
+
+    def error(self, status: int, message: str, *, route: str | None = None,
+              errors: list[Any] | None = None, context: dict[str, Any] | None = None,
+              headers: dict[str, str] | None = None) -> Response:
+        override = self.spec.errors.get(status)
+        if override is not None and context is None:
+            context = self._error_context()
+        return error_response(status, message, route=route, errors=errors, override=override,
+                              context=context, headers=headers)
+
+    def _error_context(self) -> dict[str, Any]:
+        body = parse_body(request.get_data(cache=True), request.content_type)
+        return build_context(request, path_values=dict(request.view_args or {}),
+                             query=query_dict(request), body=body, state=self.store.state,
+                             resources=self.store.resources, helpers=self.helper_names)
+
+    def not_found(self) -> Response:
+        misses = near_misses(self.shapes, request.method, request.path)
+        message = f"no route matches {request.method} {request.path}"
+        return self.error(404, message, errors=[m.as_json() for m in misses])
+
+    # -- CORS ------------------------------------------------------------------------
+
+    def cors_headers(self, response: Response) -> None:
+        cors = self.spec.settings.cors
+        if cors is None:
+            return
+        origin = request.headers.get("Origin")
+        if cors.origins is None and not cors.credentials:
+            response.headers["Access-Control-Allow-Origin"] = "*"
+        elif origin and (cors.origins is None or origin in cors.origins):
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers.add("Vary", "Origin")
+            if cors.credentials:
+                response.headers["Access-Control-Allow-Credentials"] = "true"
+        else:
+            return
+        response.headers.setdefault("Access-Control-Expose-Headers", "*")
+
+    def preflight(self) -> Response | None:
+        """Answer a CORS preflight for a known path without contract checks."""
+        if self.spec.settings.cors is None or request.method != "OPTIONS":
+            return None
+        if "Access-Control-Request-Method" not in request.headers:
+            return None
+        methods = current_app.url_map.bind_to_environ(request.environ).allowed_methods()
+        if not methods:
+            return None
+        response = Response(status=204)
+        response.headers["Access-Control-Allow-Methods"] = ", ".join(sorted(methods))
+        requested = request.headers.get("Access-Control-Request-Headers")
+        if requested:
+            response.headers["Access-Control-Allow-Headers"] = requested
+        response.headers["Access-Control-Max-Age"] = "600"
+        return response
+
+
+def _view(runtime: Runtime, route: Route):
+    def view(**path_values: Any) -> Response:
+        return runtime.answer(route, path_values)
+
+    view.__name__ = route.name
+    return view
+
+
+class _DisconnectMiddleware:
+    """Raise Disconnect after a `disconnect` fault, for the server to drop the connection."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        result = self.wsgi_app(environ, start_response)
+        if environ.get(DISCONNECT_KEY):
+            if hasattr(result, "close"):
+                result.close()
+            raise Disconnect("disconnect fault")
+        return result
+
+
+def create_app(spec: Spec | str | os.PathLike[str], *, seed: int | None = None) -> Flask:
+    """Build the Flask app that serves `spec` (a loaded Spec, or a path to load)."""
+    if not isinstance(spec, Spec):
+        spec = load_spec(spec, seed=seed)
+    app = Flask("mockserve", static_folder=None)
+    app.json.sort_keys = False
+    runtime = Runtime(spec)
+    app.extensions["mockserve"] = runtime
+    for route in spec.routes:
+        app.add_url_rule(route.rule, endpoint=route.name, view_func=_view(runtime, route),
+                         methods=list(route.methods))
+
+    @app.before_request
+    def _start():
+        request.environ[START_KEY] = time.perf_counter()
+        return runtime.preflight()
+
+    @app.after_request
+    def _finish(response: Response) -> Response:
+        runtime.cors_headers(response)
+        runtime.finish(response)
+        return response
+
+    @app.errorhandler(NotFound)
+    def _not_found(exc: NotFound):
+        return runtime.not_found()
+
+    @app.errorhandler(MethodNotAllowed)
+    def _method_not_allowed(exc: MethodNotAllowed):
+        allowed = sorted(exc.valid_methods or [])
+        message = f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}"
+        return runtime.error(405, message, headers={"Allow": ", ".join(allowed)})
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        return runtime.error(exc.code or 400, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unexpected error while answering %s %s", request.method, request.path)
+        return runtime.error(500, f"internal error: {type(exc).__name__}: {exc}",
+                             route=request.environ.get(ROUTE_KEY),
+                             errors=[{"message": str(exc)}])
+
+    app.wsgi_app = _DisconnectMiddleware(app.wsgi_app)
+    return app

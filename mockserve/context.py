@@ -1,0 +1,81 @@
+"""What templates see of a request: plain data, never anything to compile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Request
+
+from .contract import ParsedBody
+
+
+class HeaderMap(dict):
+    """Request headers as a dict whose lookups ignore case (`headers.authorization`)."""
+
+    def __init__(self, pairs):
+        super().__init__((name.lower(), value) for name, value in pairs)
+
+    def __getitem__(self, name: str) -> Any:
+        return super().__getitem__(name.lower())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and super().__contains__(name.lower())
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return super().get(name.lower(), default)
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """`request` in templates."""
+
+    method: str
+    path: str
+    url: str
+    headers: HeaderMap
+    query: dict[str, Any]
+    cookies: dict[str, str]
+    body: str
+    json: Any
+
+
+def query_dict(request: Request) -> dict[str, Any]:
+    """Query parameters as strings; a parameter given twice becomes a list."""
+    return {key: (items[0] if len(items) == 1 else items) for key, items in request.args.lists()}
+
+
+def build_context(
+    request: Request,
+    *,
+    path_values: dict[str, Any],
+    query: dict[str, Any],
+    body: ParsedBody,
+    state: dict[str, Any],
+    resources: dict[str, Any],
+    helpers: dict[str, Any],
+) -> dict[str, Any]:
+    """The names a template can use while answering `request`."""
+    headers = HeaderMap(request.headers.items())
+    cookies = dict(request.cookies)
+    view = RequestView(
+        method=request.method,
+        path=request.path,
+        url=request.url,
+        headers=headers,
+        query=query,
+        cookies=cookies,
+        body=body.text,
+        json=body.json,
+    )
+    return {
+        **helpers,
+        "request": view,
+        "path": path_values,
+        "query": query,
+        "headers": headers,
+        "cookies": cookies,
+        "body": body.value,
+        "state": state,
+        "resources": resources,
+    }

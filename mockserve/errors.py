@@ -1,0 +1,49 @@
+"""One exception hierarchy for everything mockserve raises on purpose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class MockserveError(Exception):
+    """Base class: anything mockserve reports to a user as a clear message."""
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """One thing wrong with a spec, located where the user can find it."""
+
+    file: str
+    line: int
+    column: int
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.where or "(top)"
+        return f"{self.file}:{self.line}:{self.column}: {where}: {self.message}"
+
+
+class SpecError(MockserveError):
+    """A spec that cannot be served; carries every problem found, not just the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[SpecProblem]):
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line, p.column))
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in spec"
+        super().__init__(head + "\n" + "\n".join(str(p) for p in self.problems))
+
+
+class TemplateRenderError(MockserveError):
+    """A template failed while rendering a response (a 500 for the client)."""
+
+    def __init__(self, where: str, message: str):
+        self.where = where
+        self.message = message
+        super().__init__(f"{where}: {message}")
+
+
+class Disconnect(MockserveError):
+    """Raised through the WSGI stack to drop the connection without an answer."""

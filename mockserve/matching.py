@@ -1,0 +1,109 @@
+"""Why did this request not match? Rank the routes closest to an unmatched request."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+_PARAM = re.compile(r"\{([^{}:]*)(?::([^{}]*))?\}")
+_CONVERTER_PATTERNS = {
+    "": r"[^/]+",
+    "int": r"\d+",
+    "float": r"\d+\.\d+",
+    "uuid": r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}",
+    "path": r"[^/].*?",
+}
+_CONVERTER_WORDS = {"int": "an integer", "float": "a decimal number", "uuid": "a UUID"}
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    pattern: re.Pattern[str] | None  # None for a literal segment
+    converter: str = ""
+
+    def matches(self, value: str) -> bool:
+        return value == self.text if self.pattern is None else bool(self.pattern.fullmatch(value))
+
+
+def _segments(path: str) -> list[Segment]:
+    result = []
+    for text in path.split("/")[1:]:
+        if "{" not in text:
+            result.append(Segment(text, None))
+            continue
+        pattern, last, converter = "", 0, ""
+        for match in _PARAM.finditer(text):
+            converter = (match.group(2) or "").strip()
+            pattern += re.escape(text[last:match.start()]) + _CONVERTER_PATTERNS.get(converter, "[^/]+")
+            last = match.end()
+        pattern += re.escape(text[last:])
+        result.append(Segment(text, re.compile(pattern), converter))
+    return result
+
+
+@dataclass(frozen=True)
+class RouteShape:
+    """A route's path, split once at load for cheap comparisons."""
+
+    name: str
+    methods: tuple[str, ...]
+    path: str
+    segments: tuple[Segment, ...]
+
+    @classmethod
+    def of(cls, name: str, methods: tuple[str, ...], path: str) -> RouteShape:
+        return cls(name, methods, path, tuple(_segments(path)))
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    route: str
+    method: str
+    path: str
+    why: str
+    score: float
+
+    def as_json(self) -> dict[str, str]:
+        return {"route": self.route, "method": self.method, "path": self.path, "why": self.why}
+
+
+def _compare(shape: RouteShape, method: str, parts: list[str]) -> tuple[float, str]:
+    reasons: list[str] = []
+    score = 0.0
+    segments = shape.segments
+    tail = segments[-1].converter == "path" if segments else False
+    for index, segment in enumerate(segments):
+        if index >= len(parts):
+            break
+        value = "/".join(parts[index:]) if tail and index == len(segments) - 1 else parts[index]
+        if segment.matches(value):
+            score += 1.0 if segment.pattern is None else 0.75
+            continue
+        if segment.pattern is None:
+            score += 0.5 * difflib.SequenceMatcher(None, value, segment.text).ratio()
+            reasons.append(f"segment {index + 1} is {value!r}, the route has {segment.text!r}")
+        else:
+            score += 0.4
+            word = _CONVERTER_WORDS.get(segment.converter, "a value")
+            reasons.append(f"{value!r} is not {word} for {segment.text}")
+    if len(parts) != len(segments) and not (tail and len(parts) > len(segments)):
+        reasons.append(f"the request path has {len(parts)} segments, the route has {len(segments)}")
+    longest = max(len(parts), len(segments), 1)
+    score = score / longest
+    if method not in shape.methods and not (method == "HEAD" and "GET" in shape.methods):
+        reasons.append(f"the route takes {', '.join(shape.methods)}, not {method}")
+        score -= 0.1
+    return score, "; ".join(reasons) or "matches"
+
+
+def near_misses(shapes: list[RouteShape], method: str, path: str, limit: int = 3) -> list[NearMiss]:
+    """The `limit` routes closest to `method path`, closest first, each with why it missed."""
+    parts = path.split("/")[1:]
+    ranked = []
+    for shape in shapes:
+        score, why = _compare(shape, method, parts)
+        ranked.append(NearMiss(shape.name, ",".join(shape.methods), shape.path, why, score))
+    ranked.sort(key=lambda miss: -miss.score)
+    return ranked[:limit]

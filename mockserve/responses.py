@@ -1,0 +1,108 @@
+"""Pick a route's answer (faults, `when`, order) and render it into an HTTP response."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.wrappers import Response
+
+from .errors import TemplateRenderError
+from .spec.model import Delay, Fault, ResponseTemplate, Route
+from .state import Store
+
+MALFORMED_JSON = b'{"id": 1, "name": "trunc'
+
+
+def dump_json(value: Any) -> bytes:
+    """Serialize a rendered JSON value compactly, keeping non-ASCII text as is."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def draw_fault(faults: tuple[Fault, ...], rng: random.Random) -> Fault | None:
+    """One draw per request; each fault fires with its own probability."""
+    if not faults:
+        return None
+    draw = rng.random()
+    for fault in faults:
+        draw -= fault.rate
+        if draw < 0:
+            return fault
+    return None
+
+
+class NoResponseMatched(Exception):
+    """No `when` held: the server's 404 names the route."""
+
+
+def choose(route: Route, context: dict[str, Any], store: Store, rng: random.Random,
+           log_when=None) -> ResponseTemplate:
+    """The response this request gets, by the route's `order`."""
+    responses = route.responses
+    order = route.order
+    if order == "first-match":
+        for response in responses:
+            if response.when is None:
+                return response
+            try:
+                held = response.when.render(context)
+            except TemplateRenderError as exc:
+                if log_when:
+                    log_when(route, response, exc)
+                held = False
+            if held:
+                return response
+        raise NoResponseMatched(route.name)
+    if len(responses) == 1:
+        return responses[0]
+    if order == "random":
+        return rng.choices(responses, weights=[r.weight for r in responses])[0]
+    position = store.next_position(route.name)
+    if order == "sequence":
+        return responses[min(position, len(responses) - 1)]
+    return responses[position % len(responses)]  # cycle
+
+
+def delay_seconds(delay: Delay | None, rng: random.Random) -> float:
+    if delay is None:
+        return 0.0
+    if delay.low == delay.high:
+        return delay.low / 1000.0
+    return rng.uniform(delay.low, delay.high) / 1000.0
+
+
+@dataclass
+class Rendered:
+    """A rendered answer, and the state it asks to remember."""
+
+    response: Response
+    state: dict[str, Any]
+
+
+def render(template: ResponseTemplate, context: dict[str, Any]) -> Rendered:
+    """Render status, headers and body; raise TemplateRenderError naming the failing part."""
+    body = template.body
+    if body.static is not None:
+        payload = body.static
+    elif body.kind == "json":
+        payload = dump_json(body.template.render(context))
+    else:
+        payload = body.template.render(context).encode("utf-8")
+    response = Response(payload, status=template.status, content_type=body.content_type)
+    if body.kind == "none":
+        response.headers.pop("Content-Type", None)
+    if template.redirect is not None:
+        response.headers["Location"] = template.redirect.render(context)
+    for name, value in template.headers:
+        response.headers[name] = value.render(context)
+    state = {name: value.render(context) for name, value in template.state}
+    return Rendered(response, state)
+
+
+def fault_response(fault: Fault) -> Response:
+    """The answer of an `empty` or `malformed` fault."""
+    if fault.kind == "malformed":
+        return Response(MALFORMED_JSON, status=200, content_type="application/json")
+    return Response(b"", status=200)

@@ -1,0 +1,111 @@
+"""Run an app on a production WSGI server (waitress): in the foreground, or in a thread.
+
+Waitress is pure Python, runs on every platform and serves from one process, so the
+state a spec keeps stays consistent. Requests run on a pool of threads; a delayed
+response sleeps in its own thread and never holds up the others.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Any
+
+from waitress.channel import ClientDisconnected, HTTPChannel
+from waitress.server import create_server
+from waitress.task import ErrorTask
+
+from .errors import Disconnect
+
+DEFAULT_THREADS = 128
+log = logging.getLogger("mockserve")
+
+
+class _JsonErrorTask(ErrorTask):
+    """Requests too broken to reach the app (a garbage request line) still get JSON."""
+
+    def execute(self) -> None:
+        error = self.request.error
+        body = json.dumps({
+            "error": f"{error.reason.lower()}: {error.body}",
+            "route": None,
+            "errors": [],
+        }).encode("utf-8")
+        self.status = f"{error.code} {error.reason}"
+        self.response_headers.append(("Content-Type", "application/json"))
+        self.set_close_on_finish()
+        self.content_length = len(body)
+        self.write(body)
+
+
+class _Channel(HTTPChannel):
+    error_task_class = _JsonErrorTask
+
+
+def _dropping_disconnects(app):
+    """Turn mockserve's Disconnect into waitress's: close the socket, send nothing."""
+
+    def wsgi(environ: dict[str, Any], start_response):
+        try:
+            return app(environ, start_response)
+        except Disconnect:
+            raise ClientDisconnected from None
+
+    return wsgi
+
+
+class Server:
+    """A waitress server bound to host:port that can be stopped from any thread."""
+
+    def __init__(self, app, host: str = "127.0.0.1", port: int = 8000,
+                 threads: int = DEFAULT_THREADS):
+        self.app = app
+        self._stopping = threading.Event()
+        self._stopped = threading.Event()
+        self._server = create_server(
+            _dropping_disconnects(app),
+            host=host,
+            port=port,
+            threads=threads,
+            connection_limit=max(1000, threads * 4),
+            channel_timeout=60,
+            ident="mockserve",
+            clear_untrusted_proxy_headers=True,
+        )
+        self._server.channel_class = _Channel
+        self.host = host
+        self.port = self._server.effective_port
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def serve(self) -> None:
+        """Serve until `stop()` is called (from a signal handler or another thread)."""
+        server = self._server
+        try:
+            while not self._stopping.is_set():
+                server.asyncore.loop(timeout=0.5, map=server._map, count=1,
+                                     use_poll=server.adj.asyncore_use_poll)
+        finally:
+            server.task_dispatcher.shutdown(timeout=2)
+            server.asyncore.close_all(server._map)
+            self._stopped.set()
+
+    def stop(self, wait: bool = True) -> None:
+        """Stop accepting and serving; safe to call more than once and from any thread."""
+        self._stopping.set()
+        try:
+            self._server.trigger.pull_trigger()
+        except OSError:
+            pass
+        if wait and threading.current_thread() is not getattr(self, "_thread", None):
+            self._stopped.wait(timeout=5)
+
+    def start_in_thread(self) -> None:
+        """Serve from a daemon thread; returns at once."""
+        self._thread = threading.Thread(target=self.serve, name=f"mockserve:{self.port}",
+                                        daemon=True)
+        self._thread.start()

@@ -1,0 +1,614 @@
+"""Load a spec: parse, check against the format's schema, check the rest, compile.
+
+Both checking stages always run, so a user sees every problem at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import mimetypes
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from ..contract import BodyContract, ParameterContract
+from ..errors import SpecError, SpecProblem
+from ..templating import HTML_ENV, TemplateSyntaxProblem, compile_expression, compile_text, compile_value
+from .model import Body, Contract, Cors, Delay, Fault, Resource, ResponseTemplate, Route, Settings, Spec
+from .schemas import SchemaCompiler, SchemaProblem
+from .source import SourceFile, format_path, parse_source
+
+DEFAULT_ADMIN = "/__mockserve"
+_PARAM = re.compile(r"\{([^{}]*)\}")
+_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CONVERTERS = {"int": "int", "float": "float", "uuid": "uuid", "path": "path"}
+BODY_KINDS = ("json", "text", "html", "body", "file", "redirect")
+_CONTENT_TYPES = {
+    "json": "application/json",
+    "text": "text/plain; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "body": "application/octet-stream",
+}
+
+
+@lru_cache(maxsize=1)
+def format_schema() -> dict[str, Any]:
+    """The format's own JSON Schema, as shipped in the package."""
+    text = importlib_resources.files("mockserve.spec").joinpath("schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=2)
+def _format_validator(part: str | None) -> Draft202012Validator:
+    schema = format_schema()
+    if part:
+        schema = {**schema["$defs"][part], "$defs": schema["$defs"]}
+    return Draft202012Validator(schema)
+
+
+def _problems_from(error: ValidationError, source: SourceFile) -> list[SpecProblem]:
+    """Turn one format-schema error into a located, readable problem."""
+    if error.context:
+        deepest = best_match(error.context, key=lambda e: -len(e.path))
+        if deepest is not None and len(deepest.absolute_path) > len(error.absolute_path):
+            return _problems_from(deepest, source)
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = set(error.schema.get("properties", {}))
+        problems = []
+        for key in error.instance:
+            if key in allowed:
+                continue
+            message = f"unknown key {key!r}"
+            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+            elif allowed:
+                message += f" (allowed: {', '.join(sorted(allowed))})"
+            problems.append(source.problem(path + (key,), message, key=True))
+        return problems
+    if error.validator == "propertyNames":
+        return [source.problem(path + (error.instance,), f"{error.instance!r} is not allowed here: "
+                               + error.message.split(" is ", 1)[-1], key=True)]
+    message = error.message
+    if error.validator == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        article = "an" if str(expected)[0] in "aeiou" else "a"
+        message = f"{error.instance!r} is not {article} {expected}"
+    elif error.validator == "required":
+        message = error.message.replace("is a required property", "is required")
+    return [source.problem(path, message)]
+
+
+@dataclass
+class _Item:
+    """A route or resource from some file, with where it was written."""
+
+    source: SourceFile
+    path: tuple[Any, ...]
+    data: Any
+
+
+@dataclass
+class _Collected:
+    schemas: dict[str, _Item] = field(default_factory=dict)
+    routes: list[_Item] = field(default_factory=list)
+    resources: dict[str, _Item] = field(default_factory=dict)
+
+
+class Loader:
+    """Reads one spec (and its includes) and builds the frozen `Spec`."""
+
+    def __init__(self, path: str | os.PathLike[str], *, seed: int | None = None):
+        self.path = Path(path)
+        self.display = str(path)
+        self.root_dir = self.path.resolve().parent
+        self.seed = seed
+        self.problems: list[SpecProblem] = []
+        self.sources: list[SourceFile] = []
+
+    # -- reading -----------------------------------------------------------------
+
+    def _read(self, path: Path, display: str, where: tuple[SourceFile, tuple] | None):
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if where:
+                self.problems.append(where[0].problem(where[1], f"cannot read {display}: {reason}"))
+            else:
+                self.problems.append(SpecProblem(display, 1, 1, "", f"cannot read file: {reason}"))
+            return None
+        source, problems = parse_source(text, display)
+        self.problems.extend(problems)
+        if source is not None:
+            source.location = path.resolve()
+            self.sources.append(source)
+        return source
+
+    def _check_format(self, source: SourceFile, part: str | None) -> bool:
+        errors = list(_format_validator(part).iter_errors(source.data))
+        for error in errors:
+            self.problems.extend(_problems_from(error, source))
+        return not errors
+
+    def resolve_file(self, name: str, source: SourceFile, at: tuple) -> Path | None:
+        """A file named in a spec: relative to the naming file, never outside the spec's folder."""
+        base = source.location.parent if source.location else self.root_dir
+        target = (base / name).resolve()
+        if not target.is_relative_to(self.root_dir):
+            self.problems.append(source.problem(at, f"{name!r} is outside the spec's folder"))
+            return None
+        if not target.is_file():
+            self.problems.append(source.problem(at, f"file {name!r} not found"))
+            return None
+        return target
+
+    def _collect(self, source: SourceFile, collected: _Collected, stack: tuple[Path, ...]) -> None:
+        data = source.data if isinstance(source.data, dict) else {}
+        for name, schema in (data.get("schemas") or {}).items():
+            if name in collected.schemas:
+                self.problems.append(source.problem(("schemas", name), f"schema {name!r} is defined twice", key=True))
+            collected.schemas[name] = _Item(source, ("schemas", name), schema)
+        for index, route in enumerate(data.get("routes") or []):
+            collected.routes.append(_Item(source, ("routes", index), route))
+        for name, resource in (data.get("resources") or {}).items():
+            if name in collected.resources:
+                self.problems.append(source.problem(("resources", name), f"resource {name!r} is defined twice", key=True))
+            collected.resources[name] = _Item(source, ("resources", name), resource)
+        for index, name in enumerate(data.get("include") or []):
+            if not isinstance(name, str):
+                continue
+            at = ("include", index)
+            target = self.resolve_file(name, source, at)
+            if target is None:
+                continue
+            if target in stack:
+                chain = " -> ".join(p.name for p in stack + (target,))
+                self.problems.append(source.problem(at, f"include cycle: {chain}"))
+                continue
+            display = os.path.relpath(target, Path.cwd()) if not Path(self.display).is_absolute() else str(target)
+            included = self._read(target, display, (source, at))
+            if included is None:
+                continue
+            if isinstance(included.data, dict) and "mockserve" in included.data:
+                self.problems.append(included.problem(("mockserve",), "an included file must not have a 'mockserve:' key", key=True))
+                included.data = {k: v for k, v in included.data.items() if k != "mockserve"}
+            if included.data is None:
+                continue
+            if self._check_format(included, "included_file"):
+                self._collect(included, collected, stack + (target,))
+
+    # -- building ----------------------------------------------------------------
+
+    def load(self) -> Spec:
+        source = self._read(self.path, self.display, None)
+        if source is None:
+            raise SpecError(self.problems)
+        if isinstance(source.data, dict) and "openapi" in source.data and "mockserve" not in source.data:
+            from ..openapi import spec_from_openapi  # noqa: PLC0415 - only for OpenAPI documents
+
+            return spec_from_openapi(source, self)
+        return self.build(source)
+
+    def build(self, source: SourceFile) -> Spec:
+        """Check and compile a parsed main file (also used for converted OpenAPI documents)."""
+        if source.data is None:
+            self.problems.append(SpecProblem(source.name, 1, 1, "", "the file is empty"))
+            raise SpecError(self.problems)
+        self._check_format(source, None)
+        data = source.data if isinstance(source.data, dict) else {}
+        collected = _Collected()
+        self._collect(source, collected, (self.path.resolve(),))
+        settings = self._settings(source, data.get("settings") or {})
+        compiler = self._schema_compiler(collected)
+        builder = _RouteBuilder(self, compiler, settings)
+        routes = [builder.route(item) for item in collected.routes]
+        resources = [builder.resource(name, item) for name, item in collected.resources.items()]
+        errors = builder.errors(source, data.get("errors") or {})
+        if self.problems:
+            raise SpecError(self.problems)
+        return Spec(
+            source=self.display,
+            title=str(data.get("title") or self.path.name),
+            settings=settings,
+            routes=tuple(r for r in routes if r is not None),
+            resources=tuple(r for r in resources if r is not None),
+            errors=errors,
+        )
+
+    def _settings(self, source: SourceFile, raw: dict[str, Any]) -> Settings:
+        if not isinstance(raw, dict):
+            return Settings()
+        cors = raw.get("cors", False)
+        cors_setting = None
+        if cors is True:
+            cors_setting = Cors(None)
+        elif isinstance(cors, dict):
+            origins = cors.get("origins")
+            cors_setting = Cors(tuple(origins) if origins else None, bool(cors.get("credentials")))
+        admin = raw.get("admin", DEFAULT_ADMIN)
+        seed = self.seed if self.seed is not None else raw.get("seed")
+        journal = raw.get("journal", 1000)
+        return Settings(
+            cors=cors_setting,
+            delay=self.delay(source, ("settings", "delay"), raw.get("delay")),
+            seed=seed if isinstance(seed, int) else None,
+            journal=journal if isinstance(journal, int) else 1000,
+            admin=admin.rstrip("/") if isinstance(admin, str) else None,
+        )
+
+    def delay(self, source: SourceFile, at: tuple, raw: Any) -> Delay | None:
+        if isinstance(raw, bool) or raw is None:
+            return None
+        if isinstance(raw, (int, float)):
+            return Delay(float(raw), float(raw)) if raw > 0 else None
+        if isinstance(raw, dict):
+            low, high = raw.get("min"), raw.get("max")
+            if isinstance(low, (int, float)) and isinstance(high, (int, float)):
+                if low > high:
+                    self.problems.append(source.problem(at, f"min ({low}) is greater than max ({high})"))
+                    return None
+                return Delay(float(low), float(high))
+        return None
+
+    def _schema_compiler(self, collected: _Collected) -> SchemaCompiler:
+        compiler = SchemaCompiler({name: item.data for name, item in collected.schemas.items()})
+        for name, item in collected.schemas.items():
+            self.check_schema(compiler, item.source, item.path, item.data)
+        return compiler
+
+    def check_schema(self, compiler: SchemaCompiler, source: SourceFile, at: tuple, schema: Any) -> bool:
+        try:
+            compiler.check(schema)
+        except SchemaProblem as exc:
+            self.problems.append(source.problem(at + exc.path, str(exc)))
+            return False
+        return True
+
+
+def _rule_for(path: str) -> tuple[str, list[str], list[str]]:
+    """`/users/{id:int}` -> Werkzeug's `/users/<int:id>`, with the problems found."""
+    problems: list[str] = []
+    names: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        name, _, converter = inner.partition(":")
+        name, converter = name.strip(), converter.strip()
+        if not _PARAM_NAME.match(name):
+            problems.append(f"invalid parameter name {name!r} in path")
+        elif name in names:
+            problems.append(f"parameter {name!r} appears twice in path")
+        names.append(name)
+        if converter and converter not in _CONVERTERS:
+            problems.append(f"unknown converter {converter!r} (use int, float, uuid or path)")
+            converter = ""
+        return f"<{_CONVERTERS[converter]}:{name}>" if converter else f"<{name}>"
+
+    rule = _PARAM.sub(replace, path)
+    if "{" in _PARAM.sub("", path) or "}" in _PARAM.sub("", path):
+        problems.append("unbalanced braces in path")
+    return rule, names, problems
+
+
+def route_signature(path: str) -> str:
+    """A path with parameter names removed: routes that differ only there are duplicates."""
+    return _PARAM.sub(lambda m: "{:" + m.group(1).partition(":")[2].strip() + "}", path)
+
+
+class _RouteBuilder:
+    """Compiles routes, resources and error overrides; records problems on the loader."""
+
+    def __init__(self, loader: Loader, compiler: SchemaCompiler, settings: Settings):
+        self.loader = loader
+        self.compiler = compiler
+        self.settings = settings
+        self.seen: dict[tuple[str, str], str] = {}
+        self.names: set[str] = set()
+
+    def problem(self, item_source: SourceFile, at: tuple, message: str, *, key: bool = False) -> None:
+        self.loader.problems.append(item_source.problem(at, message, key=key))
+
+    # -- routes --------------------------------------------------------------------
+
+    def route(self, item: _Item) -> Route | None:
+        raw, source, at = item.data, item.source, item.path
+        if not isinstance(raw, dict) or not isinstance(raw.get("path"), str):
+            return None
+        count = len(self.loader.problems)
+        path = raw["path"]
+        methods_raw = raw.get("method", "GET")
+        methods = tuple(m.upper() for m in (methods_raw if isinstance(methods_raw, list) else [methods_raw]) if isinstance(m, str))
+        name = raw.get("name") or f"{','.join(methods)} {path}"
+        rule, param_names, path_problems = _rule_for(path)
+        for message in path_problems:
+            self.problem(source, at + ("path",), message)
+        self.claim(source, at, name, methods, path, explicit="name" in raw)
+        contract = self.contract(source, at, raw, param_names)
+        if "response" in raw and "responses" in raw:
+            self.problem(source, at + ("responses",), "a route has 'response' or 'responses', not both", key=True)
+        raw_responses = raw.get("responses") or ([raw["response"]] if "response" in raw else [])
+        order = raw.get("order", "first-match")
+        responses = []
+        for index, response in enumerate(raw_responses):
+            where = at + (("responses", index) if "responses" in raw else ("response",))
+            compiled = self.response(source, where, response, allow_when=order == "first-match")
+            if compiled is not None:
+                responses.append(compiled)
+            if order == "first-match" and "when" not in response and index < len(raw_responses) - 1:
+                self.problem(source, where, "only the last response may omit 'when' (later ones could never answer)")
+        if not raw_responses:
+            responses.append(ResponseTemplate(status=204 if "DELETE" in methods else 200, body=Body("none", None, static=b"")))
+        if order != "random":
+            for index, response in enumerate(raw_responses):
+                if "weight" in response:
+                    self.problem(source, at + ("responses", index, "weight"), "'weight' is used only with order: random", key=True)
+        faults = self.faults(source, at, raw.get("faults") or [])
+        if len(self.loader.problems) != count:
+            return None
+        return Route(
+            name=name,
+            methods=methods,
+            path=path,
+            rule=rule,
+            contract=contract,
+            responses=tuple(responses),
+            order=order,
+            faults=faults,
+            where=format_path(at),
+        )
+
+    def claim(self, source: SourceFile, at: tuple, name: str, methods: tuple[str, ...], path: str, *, explicit: bool) -> None:
+        """Record a route's name and method+path; the second of two is the error."""
+        admin = self.settings.admin
+        if admin and (path == admin or path.startswith(admin + "/")):
+            self.problem(source, at + ("path",), f"{path!r} is under the admin path {admin!r} (change settings.admin)")
+        if name in self.names and explicit:
+            self.problem(source, at + (("name",) if explicit else ("path",)), f"route name {name!r} is used twice")
+        self.names.add(name)
+        signature = route_signature(path)
+        for method in methods:
+            key = (method, signature)
+            if key in self.seen:
+                self.problem(source, at + ("path",), f"duplicate route: {method} {path} is already defined by {self.seen[key]!r}")
+            else:
+                self.seen[key] = name
+
+    def contract(self, source: SourceFile, at: tuple, raw: dict, param_names: list[str]) -> Contract:
+        query = self.parameters(source, at + ("query",), raw.get("query"), "query")
+        headers = self.parameters(source, at + ("headers",), raw.get("headers"), "headers", case_insensitive=True)
+        path_params = self.parameters(source, at + ("path_params",), raw.get("path_params"), "path")
+        body = None
+        raw_body = raw.get("body")
+        if isinstance(raw_body, dict):
+            validator = None
+            if "schema" in raw_body and self.loader.check_schema(self.compiler, source, at + ("body", "schema"), raw_body["schema"]):
+                validator = self.compiler.compile(raw_body["schema"])
+            content_type = str(raw_body.get("content_type", "application/json")).split(";")[0].strip().lower()
+            body = BodyContract(content_type, validator)
+        return Contract(query=query, headers=headers, path=path_params, body=body)
+
+    def parameters(self, source: SourceFile, at: tuple, schema: Any, location: str, *, case_insensitive: bool = False) -> ParameterContract | None:
+        if schema is None:
+            return None
+        if not self.loader.check_schema(self.compiler, source, at, schema):
+            return None
+        properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+        types: dict[str, tuple[str, ...]] = {}
+        for name, sub in properties.items() if isinstance(properties, dict) else ():
+            declared = sub.get("type") if isinstance(sub, dict) else None
+            declared = [declared] if isinstance(declared, str) else (declared or [])
+            wanted = tuple(t for t in ("integer", "number", "boolean") if t in declared)
+            if wanted:
+                types[name] = wanted
+        spelling = {}
+        if case_insensitive and isinstance(schema, dict):
+            names = list(properties) + list(schema.get("required", []) or [])
+            spelling = {str(n).lower(): str(n) for n in names}
+            schema = dict(schema)
+        return ParameterContract(location, self.compiler.compile(schema), types, spelling)
+
+    # -- responses -------------------------------------------------------------
+
+    def compile_template(self, source: SourceFile, at: tuple, compile_fn, *args):
+        try:
+            return compile_fn(*args)
+        except TemplateSyntaxProblem as exc:
+            self.problem(source, at, str(exc))
+            return None
+
+    def _value(self, source: SourceFile, at: tuple, value: Any):
+        """Compile a JSON value, reporting each bad leaf where it stands."""
+        if isinstance(value, dict):
+            for key, item in value.items():
+                self._value(source, at + (key,), item)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self._value(source, at + (index,), item)
+        elif isinstance(value, str):
+            self.compile_template(source, at, compile_value, value)
+
+    def value(self, source: SourceFile, at: tuple, value: Any):
+        count = len(self.loader.problems)
+        self._value(source, at, value)
+        if len(self.loader.problems) != count:
+            return None
+        return compile_value(value)
+
+    def response(self, source: SourceFile, at: tuple, raw: Any, *, allow_when: bool) -> ResponseTemplate | None:
+        if not isinstance(raw, dict):
+            return None
+        kinds = [kind for kind in BODY_KINDS if kind in raw]
+        if len(kinds) > 1:
+            self.problem(source, at + (kinds[1],), f"a response has one body; found {', '.join(kinds)}", key=True)
+        kind = kinds[0] if kinds else None
+        headers = []
+        for name, value in (raw.get("headers") or {}).items():
+            text = value if isinstance(value, str) else json.dumps(value) if isinstance(value, bool) else str(value)
+            compiled = self.compile_template(source, at + ("headers", name), compile_text, text)
+            if compiled is not None:
+                headers.append((str(name), compiled))
+        header_names = {name.lower() for name, _ in headers}
+        body = self.body(source, at, kind, raw, header_names)
+        redirect = None
+        status = raw.get("status")
+        if kind == "redirect":
+            redirect = self.compile_template(source, at + ("redirect",), compile_text, raw["redirect"])
+            status = status or 302
+        when = None
+        if "when" in raw:
+            if not allow_when:
+                self.problem(source, at + ("when",), "'when' is allowed only with order: first-match", key=True)
+            else:
+                when = self.compile_template(source, at + ("when",), compile_expression, raw["when"])
+        state = []
+        for name, value in (raw.get("state") or {}).items():
+            compiled = self.value(source, at + ("state", name), value)
+            if compiled is not None:
+                state.append((str(name), compiled))
+        if body is None:
+            return None
+        return ResponseTemplate(
+            status=status if isinstance(status, int) else 200,
+            body=body,
+            headers=tuple(headers),
+            redirect=redirect,
+            delay=self.loader.delay(source, at + ("delay",), raw.get("delay")),
+            state=tuple(state),
+            when=when,
+            weight=float(raw.get("weight", 1)),
+            where=format_path(at),
+        )
+
+    def body(self, source: SourceFile, at: tuple, kind: str | None, raw: dict, header_names: set[str]) -> Body | None:
+        if kind is None or kind == "redirect":
+            return Body("none", None, static=b"")
+        content_type = _CONTENT_TYPES.get(kind)
+        if kind == "file":
+            target = self.loader.resolve_file(str(raw["file"]), source, at + ("file",))
+            if target is None:
+                return None
+            guessed = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            if guessed.startswith("text/") or guessed in ("application/json", "application/javascript"):
+                guessed += "; charset=utf-8" if guessed.startswith("text/") else ""
+            return Body("file", guessed, static=target.read_bytes())
+        if kind == "json":
+            template = self.value(source, at + ("json",), raw["json"])
+            if template is None:
+                return None
+            if template.constant:
+                return Body("json", content_type, template, static=_dump_json(template.value))
+            return Body("json", content_type, template)
+        text = raw[kind]
+        if not isinstance(text, str):
+            return None
+        env = HTML_ENV if kind == "html" else None
+        template = self.compile_template(source, at + (kind,), compile_text, text, *([env] if env else []))
+        if template is None:
+            return None
+        if template.constant:
+            return Body(kind, content_type, template, static=text.encode("utf-8"))
+        return Body(kind, content_type, template)
+
+    def faults(self, source: SourceFile, at: tuple, raw: list) -> tuple[Fault, ...]:
+        faults = []
+        total = 0.0
+        for index, item in enumerate(raw):
+            if not isinstance(item, dict):
+                continue
+            where = at + ("faults", index)
+            total += float(item.get("rate", 0))
+            kind = item.get("kind")
+            has_body = any(k in item for k in BODY_KINDS) or "status" in item
+            if kind and has_body:
+                self.problem(source, where + ("kind",), f"a '{kind}' fault sends no response of its own; remove status and body", key=True)
+            response = None
+            if not kind:
+                fields = {k: v for k, v in item.items() if k not in ("rate", "kind")}
+                fields.setdefault("status", 500)
+                response = self.response(source, where, fields, allow_when=False)
+            faults.append(Fault(float(item.get("rate", 0)), kind, response))
+        if total > 1.000001:
+            self.problem(source, at + ("faults",), f"fault rates add up to {total:g}, more than 1")
+        return tuple(faults)
+
+    # -- resources and errors --------------------------------------------------
+
+    def resource(self, name: str, item: _Item) -> Resource | None:
+        raw, source, at = item.data, item.source, item.path
+        if not isinstance(raw, dict) or not isinstance(raw.get("path"), str):
+            return None
+        path = raw["path"]
+        key = raw.get("key", "id")
+        validator = None
+        if "schema" in raw and self.loader.check_schema(self.compiler, source, at + ("schema",), raw["schema"]):
+            validator = self.compiler.compile(raw["schema"])
+        for method, route_path in (("GET", path), ("POST", path), ("GET", path + "/{" + key + "}"),
+                                   ("PUT", path + "/{" + key + "}"), ("PATCH", path + "/{" + key + "}"),
+                                   ("DELETE", path + "/{" + key + "}")):
+            self.claim(source, at, f"{method} {route_path}", (method,), route_path, explicit=False)
+        data = raw.get("data") or []
+        data_at = at + ("data",)
+        if isinstance(data, dict) and "file" in data:
+            target = self.loader.resolve_file(str(data["file"]), source, data_at + ("file",))
+            data = []
+            if target is not None:
+                data = self._data_file(source, data_at + ("file",), target)
+        items = []
+        seen_keys = set()
+        for index, entry in enumerate(data if isinstance(data, list) else []):
+            if not isinstance(entry, dict):
+                self.problem(source, data_at + (index,), "a resource item must be an object")
+                continue
+            if key not in entry:
+                self.problem(source, data_at + (index,), f"item has no key field {key!r}")
+            elif str(entry[key]) in seen_keys:
+                self.problem(source, data_at + (index, key), f"duplicate key {entry[key]!r}")
+            else:
+                seen_keys.add(str(entry[key]))
+            if validator is not None:
+                for error in validator.iter_errors(entry):
+                    self.problem(source, data_at + (index,) + tuple(error.absolute_path), f"item breaks the resource schema: {error.message}")
+            items.append(entry)
+        return Resource(name=name, path=path, key=key, validator=validator, data=tuple(items))
+
+    def _data_file(self, source: SourceFile, at: tuple, target: Path) -> list:
+        try:
+            text = target.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problem(source, at, f"cannot read {target.name}: {exc}")
+            return []
+        parsed, problems = parse_source(text, str(target.relative_to(self.loader.root_dir)))
+        self.loader.problems.extend(problems)
+        data = parsed.data if parsed is not None else None
+        if not isinstance(data, list):
+            self.problem(source, at, f"{target.name} must hold a JSON or YAML list of items")
+            return []
+        return data
+
+    def errors(self, source: SourceFile, raw: dict) -> dict[int, ResponseTemplate]:
+        result = {}
+        for status, response in raw.items() if isinstance(raw, dict) else ():
+            compiled = self.response(source, ("errors", status), response, allow_when=False)
+            if compiled is not None and str(status).isdigit():
+                result[int(status)] = compiled
+        return result
+
+
+def _dump_json(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def load_spec(path: str | os.PathLike[str], *, seed: int | None = None) -> Spec:
+    """Load, check and compile a spec file; raise SpecError listing every problem."""
+    return Loader(path, seed=seed).load()

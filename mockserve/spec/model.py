@@ -1,0 +1,138 @@
+"""The loaded spec: frozen data with everything compiled, read by the app, never mutated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema.protocols import Validator
+
+from ..contract import BodyContract, ParameterContract
+from ..templating import Expression, Value
+
+
+@dataclass(frozen=True)
+class Delay:
+    """Latency in milliseconds, drawn uniformly between `low` and `high`."""
+
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Cors:
+    origins: tuple[str, ...] | None  # None: any origin
+    credentials: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    cors: Cors | None = None
+    delay: Delay | None = None
+    seed: int | None = None
+    journal: int = 1000
+    admin: str | None = "/__mockserve"
+
+
+@dataclass(frozen=True)
+class Body:
+    """A response body: its kind, its template (or bytes fixed at load) and content type."""
+
+    kind: str  # json | text | html | body | file | none
+    content_type: str | None
+    template: Value | None = None
+    static: bytes | None = None  # the whole body, when nothing in it is templated
+
+
+@dataclass(frozen=True)
+class ResponseTemplate:
+    """One way a route can answer, compiled."""
+
+    status: int
+    body: Body
+    headers: tuple[tuple[str, Value], ...] = ()
+    redirect: Value | None = None
+    delay: Delay | None = None
+    state: tuple[tuple[str, Value], ...] = ()
+    when: Expression | None = None
+    weight: float = 1.0
+    where: str = ""  # e.g. routes[3].responses[1], for messages
+
+    @property
+    def is_static(self) -> bool:
+        """True when the response needs no rendering at all."""
+        return (
+            self.body.template is None
+            and self.redirect is None
+            and not self.state
+            and all(value.constant for _, value in self.headers)
+        )
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A failure injected with probability `rate`: a response, or a broken connection."""
+
+    rate: float
+    kind: str | None  # disconnect | empty | malformed | None (a response)
+    response: ResponseTemplate | None = None
+
+
+@dataclass(frozen=True)
+class Contract:
+    query: ParameterContract | None = None
+    headers: ParameterContract | None = None
+    path: ParameterContract | None = None
+    body: BodyContract | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.query or self.headers or self.path or self.body)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A method+path and how it answers; exactly one Flask view."""
+
+    name: str
+    methods: tuple[str, ...]
+    path: str  # as written in the spec
+    rule: str  # as Werkzeug reads it
+    contract: Contract
+    responses: tuple[ResponseTemplate, ...]
+    order: str = "first-match"
+    faults: tuple[Fault, ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A stateful collection with CRUD routes."""
+
+    name: str
+    path: str
+    key: str
+    validator: Validator | None
+    data: tuple[Any, ...] = ()  # seed items, as loaded
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A spec ready to serve."""
+
+    source: str
+    title: str
+    settings: Settings
+    routes: tuple[Route, ...]
+    resources: tuple[Resource, ...] = ()
+    errors: dict[int, ResponseTemplate] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def stateful(self) -> bool:
+        """True when answers depend on earlier requests."""
+        return bool(self.resources) or any(
+            route.order in ("sequence", "cycle")
+            or any(response.state for response in route.responses)
+            for route in self.routes
+        )

@@ -1,0 +1,108 @@
+"""JSON Schemas inside a spec: checked, `$ref`s into `schemas` wired up, compiled once."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+from jsonschema.protocols import Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+SPEC_URI = "urn:mockserve:spec"
+_SCHEMAS_PREFIX = "#/schemas/"
+_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
+
+
+class SchemaProblem(ValueError):
+    """A schema that cannot be compiled; `path` locates it inside the schema."""
+
+    def __init__(self, message: str, path: tuple[Any, ...] = ()):
+        super().__init__(message)
+        self.path = path
+
+
+def _walk_refs(schema: Any, path: tuple[Any, ...] = ()):
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            yield path, schema
+        for key, value in schema.items():
+            if key not in ("const", "enum", "default", "examples", "example"):
+                yield from _walk_refs(value, path + (key,))
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            yield from _walk_refs(value, path + (index,))
+
+
+def _resolves(root: Any, pointer: str) -> bool:
+    node = root
+    for raw in pointer.lstrip("/").split("/") if pointer not in ("", "/") else []:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
+
+
+class SchemaCompiler:
+    """Compiles the spec's schemas; `#/schemas/NAME` refs resolve into the spec's `schemas`."""
+
+    def __init__(self, schemas: dict[str, Any]):
+        self.names = set(schemas)
+        self._root = {"schemas": {}}
+        for name, schema in schemas.items():
+            try:
+                self._root["schemas"][name] = self._rewrite(schema)
+            except SchemaProblem:
+                self._root["schemas"][name] = {}
+        resource = Resource.from_contents(self._root, default_specification=DRAFT202012)
+        self.registry = Registry().with_resource(SPEC_URI, resource)
+
+    def _rewrite(self, schema: Any) -> Any:
+        """Point `#/schemas/X` refs at the spec; check every other ref resolves."""
+        if not isinstance(schema, (dict, list)):
+            return schema
+        schema = copy.deepcopy(schema)
+        for path, node in _walk_refs(schema):
+            ref = node["$ref"]
+            if ref.startswith(_SCHEMAS_PREFIX):
+                name = ref[len(_SCHEMAS_PREFIX):].split("/", 1)[0]
+                if name not in self.names:
+                    known = ", ".join(sorted(self.names)) or "none"
+                    raise SchemaProblem(f"unknown $ref {ref!r} (schemas: {known})", path + ("$ref",))
+                node["$ref"] = SPEC_URI + ref
+            elif ref.startswith("#"):
+                if not _resolves(schema, ref[1:]):
+                    raise SchemaProblem(f"unknown $ref {ref!r}", path + ("$ref",))
+            elif not ref.startswith(SPEC_URI):
+                raise SchemaProblem(
+                    f"unsupported $ref {ref!r}: refs must point into #/schemas/ or this schema",
+                    path + ("$ref",),
+                )
+        return schema
+
+    def check(self, schema: Any) -> None:
+        """Raise SchemaProblem when `schema` is not a valid JSON Schema or has a bad ref."""
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            path = tuple(exc.path)
+            message = exc.message
+            if path and path[-1] == "type":
+                message = f"{exc.instance!r} is not a JSON Schema type (use {', '.join(_TYPES)})"
+            raise SchemaProblem(f"invalid JSON Schema: {message}", path) from None
+        self._rewrite(schema)
+
+    def compile(self, schema: Any) -> Validator:
+        """A validator for `schema`; call `check` first."""
+        return Draft202012Validator(
+            self._rewrite(schema),
+            registry=self.registry,
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )

@@ -1,0 +1,241 @@
+"""Jinja2 templates in a sandbox, compiled once at load and rendered per request.
+
+A string that is exactly one ``{{ expression }}`` renders to the expression's value
+with its type; any other string renders to text. Request data is only ever passed in
+as data: nothing here compiles a string that came from a request.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+import re
+import threading
+import uuid as _uuid
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from jinja2 import ChainableUndefined, TemplateError, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import TemplateRenderError
+
+_LONE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}|\{#).)*)\}\}$", re.DOTALL)
+_TEMPLATE_MARKERS = ("{{", "{%", "{#")
+
+
+def _environment(*, autoescape: bool) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(autoescape=autoescape, undefined=ChainableUndefined)
+    env.policies["json.dumps_kwargs"] = {"sort_keys": False}
+    return env
+
+
+TEXT_ENV = _environment(autoescape=False)
+HTML_ENV = _environment(autoescape=True)
+
+
+class TemplateSyntaxProblem(ValueError):
+    """A template that cannot be compiled; the loader turns it into a spec problem."""
+
+
+class Value(Protocol):
+    """A compiled spec value: render it with a context to get plain data."""
+
+    constant: bool
+
+    def render(self, context: dict[str, Any]) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Constant:
+    value: Any
+    constant: bool = True
+
+    def render(self, context: dict[str, Any]) -> Any:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A lone ``{{ expr }}`` (or a `when` condition): evaluates to a typed value."""
+
+    source: str
+    compiled: Any
+    constant: bool = False
+
+    def render(self, context: dict[str, Any]) -> Any:
+        try:
+            return plain(self.compiled(context))
+        except TemplateError as exc:
+            raise TemplateRenderError(self.source, str(exc)) from exc
+        except Exception as exc:  # a template can raise anything its values raise
+            raise TemplateRenderError(self.source, f"{type(exc).__name__}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string with template markup around or between expressions: renders to text."""
+
+    source: str
+    compiled: Any
+    constant: bool = False
+
+    def render(self, context: dict[str, Any]) -> str:
+        try:
+            return self.compiled.render(context)
+        except TemplateError as exc:
+            raise TemplateRenderError(self.source, str(exc)) from exc
+        except Exception as exc:
+            raise TemplateRenderError(self.source, f"{type(exc).__name__}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class ListValue:
+    items: tuple[Value, ...]
+    constant: bool = False
+
+    def render(self, context: dict[str, Any]) -> list[Any]:
+        return [item.render(context) for item in self.items]
+
+
+@dataclass(frozen=True)
+class DictValue:
+    items: tuple[tuple[str, Value], ...]
+    constant: bool = False
+
+    def render(self, context: dict[str, Any]) -> dict[str, Any]:
+        return {key: value.render(context) for key, value in self.items}
+
+
+def _check_safe(source: str, env: SandboxedEnvironment) -> None:
+    try:
+        tree = env.parse(source)
+    except TemplateError as exc:
+        raise TemplateSyntaxProblem(f"template syntax error: {exc}") from exc
+    for node in tree.find_all(nodes.Getattr):
+        if node.attr.startswith("_"):
+            raise TemplateSyntaxProblem(f"unsafe attribute access {node.attr!r} in template")
+    for node in tree.find_all(nodes.Const):
+        if isinstance(node.value, str) and node.value.startswith("__"):
+            raise TemplateSyntaxProblem(f"unsafe item access {node.value!r} in template")
+
+
+def compile_expression(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Expression:
+    """Compile an expression without braces (a `when`, or the inside of ``{{ }}``)."""
+    _check_safe("{{ " + source + " }}", env)
+    try:
+        compiled = env.compile_expression(source, undefined_to_none=True)
+    except TemplateError as exc:
+        raise TemplateSyntaxProblem(f"template syntax error: {exc}") from exc
+    return Expression(source, compiled)
+
+
+def compile_text(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Value:
+    """Compile a string that always renders to text (html/text bodies, headers)."""
+    if not any(marker in source for marker in _TEMPLATE_MARKERS):
+        return Constant(source)
+    _check_safe(source, env)
+    try:
+        return Text(source, env.from_string(source))
+    except TemplateError as exc:
+        raise TemplateSyntaxProblem(f"template syntax error: {exc}") from exc
+
+
+def compile_value(value: Any) -> Value:
+    """Compile a JSON-like value leaf by leaf; a lone expression keeps its type."""
+    if isinstance(value, str):
+        lone = _LONE_EXPRESSION.match(value.strip()) if value.startswith("{{") else None
+        if lone and value.strip() == value:
+            return compile_expression(lone.group("expr").strip())
+        return compile_text(value)
+    if isinstance(value, list):
+        items = tuple(compile_value(item) for item in value)
+        if all(item.constant for item in items):
+            return Constant(value)
+        return ListValue(items)
+    if isinstance(value, dict):
+        pairs = tuple((str(key), compile_value(item)) for key, item in value.items())
+        if all(item.constant for _, item in pairs):
+            return Constant(value)
+        return DictValue(pairs)
+    return Constant(value)
+
+
+def plain(value: Any) -> Any:
+    """Turn what Jinja hands back into JSON-ready data (undefined becomes None)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, ChainableUndefined):
+        return None
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return value.isoformat()
+    if isinstance(value, _uuid.UUID):
+        return str(value)
+    if hasattr(value, "items") and callable(value.items):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return [plain(item) for item in value]
+    return str(value)
+
+
+class _LazyFaker:
+    """Faker is slow to build; build it on first use, seeded like everything else."""
+
+    def __init__(self, seed: int | None):
+        self._seed = seed
+        self._faker = None
+        self._lock = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if self._faker is None:
+            with self._lock:
+                if self._faker is None:
+                    from faker import Faker
+
+                    faker = Faker()
+                    if self._seed is not None:
+                        faker.seed_instance(self._seed)
+                    self._faker = faker
+        return getattr(self._faker, name)
+
+
+class Helpers:
+    """The helper functions templates call; one random source, repeatable with a seed."""
+
+    def __init__(self, seed: int | None = None):
+        self.seed = seed
+        self.random = random.Random(seed)
+        self.fake = _LazyFaker(seed)
+
+    def uuid(self) -> str:
+        return str(_uuid.UUID(int=self.random.getrandbits(128), version=4))
+
+    def now(self, format: str | None = None) -> str:  # noqa: A002 - the name users write
+        moment = _dt.datetime.now(_dt.timezone.utc)
+        if format:
+            return moment.strftime(format)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+    def randint(self, low: int, high: int) -> int:
+        return self.random.randint(low, high)
+
+    def choice(self, options: Any) -> Any:
+        return self.random.choice(list(options))
+
+    def names(self) -> dict[str, Any]:
+        """The helper names every template sees."""
+        return {
+            "uuid": self.uuid,
+            "now": self.now,
+            "randint": self.randint,
+            "choice": self.choice,
+            "fake": self.fake,
+        }
