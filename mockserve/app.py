@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from .context import build_context, query_dict
 from .contract import check_body, parse_body
 from .errors import Disconnect, TemplateRenderError
+from .journal import Journal
 from .matching import RouteShape, near_misses
 from .responses import NoResponseMatched, choose, delay_seconds, draw_fault, fault_response, render
 from .server_errors import error_response
@@ -23,10 +24,12 @@ from .templating import Helpers
 
 log = logging.getLogger("mockserve")
 access_log = logging.getLogger("mockserve.access")
+violation_log = logging.getLogger("mockserve.violations")
 
 START_KEY = "mockserve.start"
 ROUTE_KEY = "mockserve.route"
 FAILURES_KEY = "mockserve.failures"
+VIOLATION_KEY = "mockserve.violation"
 DISCONNECT_KEY = "mockserve.disconnect"
 
 
@@ -39,9 +42,11 @@ class Runtime:
         self.helpers = Helpers(spec.settings.seed)
         self.helper_names = self.helpers.names()
         self.shapes = [RouteShape.of(r.name, r.methods, r.path) for r in spec.routes]
+        self.journal = Journal(spec.settings.journal)
 
     def reset(self) -> None:
-        """Back to the start: state, positions, resources and the random source."""
+        """Back to the start: journal, state, positions, resources and the random source."""
+        self.journal.clear()
         self.store.reset()
         self.helpers.random.seed(self.spec.settings.seed)
 
@@ -75,6 +80,7 @@ class Runtime:
         )
         if failures:
             environ[FAILURES_KEY] = failures
+            environ[VIOLATION_KEY] = "; ".join(_describe(f) for f in failures)
             return self.error(422, "invalid request", route=route.name, errors=failures, context=context)
         rng = self.helpers.random
         fault = draw_fault(route.faults, rng)
@@ -87,6 +93,7 @@ class Runtime:
                 route, context, self.store, rng, log_when=self._log_when
             )
         except NoResponseMatched:
+            environ[VIOLATION_KEY] = f"no 'when' of route {route.name!r} held"
             return self.error(404, f"no response of route {route.name!r} matched: no 'when' held",
                               route=route.name, errors=[], context=context)
         try:
@@ -104,16 +111,32 @@ class Runtime:
         return rendered.response
 
     def finish(self, response: Response) -> None:
-        """Log one line for the request just answered."""
-        if not access_log.isEnabledFor(logging.INFO):
-            return
+        """Journal and log the request just answered."""
         environ = request.environ
         started = environ.get(START_KEY)
         took = (time.perf_counter() - started) * 1000 if started else 0.0
-        route = environ.get(ROUTE_KEY) or "-"
-        target = request.full_path if request.query_string else request.path
-        access_log.info("%s %s -> %d  %s  %.1f ms", request.method, target,
-                        response.status_code, route, took)
+        route = environ.get(ROUTE_KEY)
+        violation = environ.get(VIOLATION_KEY)
+        raw = request.get_data(cache=True)
+        self.journal.record(
+            method=request.method,
+            path=request.path,
+            query=query_dict(request),
+            headers=dict(request.headers.items()),
+            body=raw.decode("utf-8", "replace") if raw else None,
+            route=route,
+            status=None if environ.get(DISCONNECT_KEY) else response.status_code,
+            failures=environ.get(FAILURES_KEY, []),
+            duration_ms=took,
+            violation=violation,
+        )
+        if violation:
+            violation_log.warning("%s %s -> %d: %s", request.method, request.path,
+                                  response.status_code, violation)
+        if access_log.isEnabledFor(logging.INFO):
+            target = request.full_path if request.query_string else request.path
+            access_log.info("%s %s -> %d  %s  %.1f ms", request.method, target,
+                            response.status_code, route or "-", took)
 
     def _log_when(self, route: Route, response, exc: Exception) -> None:
         log.warning("route %r: 'when' at %s could not be evaluated (%s); taken as false",
@@ -139,6 +162,8 @@ class Runtime:
     def not_found(self) -> Response:
         misses = near_misses(self.shapes, request.method, request.path)
         message = f"no route matches {request.method} {request.path}"
+        closest = f"; closest: {misses[0].method} {misses[0].path} ({misses[0].why})" if misses else ""
+        request.environ[VIOLATION_KEY] = message + closest
         return self.error(404, message, errors=[m.as_json() for m in misses])
 
     # -- CORS ------------------------------------------------------------------------
@@ -175,6 +200,11 @@ class Runtime:
             response.headers["Access-Control-Allow-Headers"] = requested
         response.headers["Access-Control-Max-Age"] = "600"
         return response
+
+
+def _describe(failure: dict[str, str]) -> str:
+    where = failure["in"] + (failure["path"] or "")
+    return f"{where}: {failure['message']}"
 
 
 def _view(runtime: Runtime, route: Route):
@@ -231,6 +261,7 @@ def create_app(spec: Spec | str | os.PathLike[str], *, seed: int | None = None) 
     def _method_not_allowed(exc: MethodNotAllowed):
         allowed = sorted(exc.valid_methods or [])
         message = f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}"
+        request.environ[VIOLATION_KEY] = message
         return runtime.error(405, message, headers={"Allow": ", ".join(allowed)})
 
     @app.errorhandler(HTTPException)

@@ -1,0 +1,82 @@
+"""Shared fixtures: specs written to a temp folder, served over real HTTP or a test client."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from mockserve import create_app
+from mockserve.server import Server
+
+SPECS = Path(__file__).resolve().parent.parent / "specs"
+
+
+@pytest.fixture
+def write_spec(tmp_path: Path):
+    """Write a spec (YAML text, dedented) and any extra files; return the spec's path."""
+
+    def write(text: str, name: str = "spec.yaml", **files: str) -> Path:
+        for file_name, content in files.items():
+            target = tmp_path / file_name.replace("__", "/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(content))
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write
+
+
+class Live:
+    """A spec served by the real server on a free port of 127.0.0.1."""
+
+    def __init__(self, server: Server):
+        self.server = server
+        self.url = server.url
+        self.session = requests.Session()
+
+    def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        kwargs.setdefault("timeout", 10)
+        return self.session.request(method, self.url + path, **kwargs)
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    @property
+    def runtime(self):
+        return self.server.app.extensions["mockserve"]
+
+
+@pytest.fixture
+def serve(write_spec) -> Iterator:
+    """Serve a spec (YAML text or a path) over real HTTP: `live = serve(text)`."""
+    servers: list[Server] = []
+
+    def start(spec: str | Path, *, seed: int | None = None, **files: str) -> Live:
+        path = spec if isinstance(spec, Path) else write_spec(spec, **files)
+        server = Server(create_app(path, seed=seed), host="127.0.0.1", port=0)
+        server.start_in_thread()
+        servers.append(server)
+        return Live(server)
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def client(write_spec):
+    """Flask's test client for a spec (YAML text or a path), for fine-grained cases."""
+
+    def make(spec: str | Path, *, seed: int | None = None, **files: str):
+        path = spec if isinstance(spec, Path) else write_spec(spec, **files)
+        return create_app(path, seed=seed).test_client()
+
+    return make
