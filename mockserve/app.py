@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -14,7 +15,7 @@ from werkzeug.wrappers import Response
 from .context import build_context, query_dict
 from .contract import check_body, parse_body
 from .errors import Disconnect, TemplateRenderError
-from .journal import Journal
+from .journal import Entry, Journal
 from .matching import RouteShape, near_misses
 from .responses import NoResponseMatched, choose, delay_seconds, draw_fault, fault_response, render
 from .server_errors import error_response
@@ -43,6 +44,15 @@ class Runtime:
         self.helper_names = self.helpers.names()
         self.shapes = [RouteShape.of(r.name, r.methods, r.path) for r in spec.routes]
         self.journal = Journal(spec.settings.journal)
+        # Hooks for whoever runs the app (CLI, MockServer): each journaled request, and
+        # a shutdown asked for over HTTP.
+        self.request_listeners: list[Callable[[Entry], None]] = []
+        self.shutdown_callbacks: list[Callable[[], None]] = []
+
+    def request_shutdown(self) -> None:
+        """Ask whoever runs this app to stop (as on SIGTERM)."""
+        for callback in list(self.shutdown_callbacks):
+            callback()
 
     def reset(self) -> None:
         """Back to the start: journal, state, positions, resources and the random source."""
@@ -118,7 +128,7 @@ class Runtime:
         route = environ.get(ROUTE_KEY)
         violation = environ.get(VIOLATION_KEY)
         raw = request.get_data(cache=True)
-        self.journal.record(
+        entry = self.journal.record(
             method=request.method,
             path=request.path,
             query=query_dict(request),
@@ -130,6 +140,8 @@ class Runtime:
             duration_ms=took,
             violation=violation,
         )
+        for listener in self.request_listeners:
+            listener(entry)
         if violation:
             violation_log.warning("%s %s -> %d: %s", request.method, request.path,
                                   response.status_code, violation)
