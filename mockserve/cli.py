@@ -92,7 +92,10 @@ def validate(specs: tuple[str, ...]) -> None:
 def routes(spec: str) -> None:
     """List the routes SPEC serves: method, path and name."""
     loaded = _load(spec)
+    from .resources import resource_routes
+
     rows = [(",".join(r.methods), r.path, r.name) for r in loaded.routes]
+    rows += [(r.method, r.path, r.name) for res in loaded.resources for r in resource_routes(res)]
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(("METHOD", "PATH", "NAME"))]
     for row in [("METHOD", "PATH", "NAME"), *rows]:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
