@@ -122,7 +122,6 @@ def register_admin(app: Flask, runtime: Runtime) -> None:
         for method, view in views.items():
             app.add_url_rule(prefix + suffix, endpoint=f"mockserve.admin:{method} {suffix}",
                              view_func=view, methods=[method])
-    app.add_url_rule(prefix, endpoint="mockserve.admin:unknown", view_func=admin.unknown,
-                     methods=ANY_METHOD)
-    app.add_url_rule(prefix + "/<path:rest>", endpoint="mockserve.admin:unknown",
-                     view_func=admin.unknown, methods=ANY_METHOD)
+    for rule in (prefix, prefix + "/", prefix + "/<path:rest>"):
+        app.add_url_rule(rule, endpoint="mockserve.admin:unknown", view_func=admin.unknown,
+                         methods=ANY_METHOD)

@@ -61,6 +61,7 @@ def run(spec: str, host: str, port: int, seed: int | None, quiet: bool) -> None:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    app.extensions["mockserve"].shutdown_callbacks.append(lambda: server.stop(wait=False))
     routes = len(loaded.routes)
     click.echo(f"mockserve: serving {loaded.title!r} ({routes} route{'s' * (routes != 1)}) "
                f"on {server.url}  (Ctrl-C to stop)", err=True)
