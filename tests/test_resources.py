@@ -280,8 +280,10 @@ BAD_BODIES = [
      [("headers", "/content-type", "must be application/json")]),
     ("POST", "/pets", b"\xff\xfe", "application/json", [("body", "", "not valid UTF-8")]),
     ("POST", "/pets", '{"name": 5, "species": "fish"}', "application/json",
-     [("body", "/name", "5 is not of type 'string'"), ("body", "/species", "'fish' is not one of")]),
-    ("POST", "/pets", '{"name": ""}', "application/json", [("body", "/name", "should be non-empty")]),
+     [("body", "/name", "5 is not of type 'string'"),
+      ("body", "/species", "'fish' is not one of")]),
+    ("POST", "/pets", '{"name": ""}', "application/json",
+     [("body", "/name", "should be non-empty")]),
     ("PUT", "/pets/1", '{"species": "cat"}', "application/json",
      [("body", "", "'name' is a required property")]),
     ("PUT", "/pets/1", "[]", "application/json", [("body", "", "got an array")]),
@@ -304,7 +306,8 @@ def test_an_item_that_would_break_the_resource_is_422_and_nothing_changes(
     assert answer["route"] == f"{method} {'/pets' if method == 'POST' else '/pets/{id}'}"
     got = [(f["in"], f["path"], f["message"]) for f in answer["errors"]]
     assert len(got) == len(expected), got
-    for (where, pointer, message), (g_where, g_pointer, g_message) in zip(expected, got):
+    for (where, pointer, message), (g_where, g_pointer, g_message) in zip(expected, got,
+                                                                          strict=True):
         assert (g_where, g_pointer) == (where, pointer)
         assert message in g_message
     assert pets.get("/pets").json() == before
@@ -318,7 +321,8 @@ def test_a_resource_422_is_a_violation_and_its_404_is_not(pets):
     assert "body/name" in violations[0].why
     entry = pets.runtime.journal.entries()[-1]
     assert entry.route == "POST /pets"
-    assert entry.failures == [{"in": "body", "path": "/name", "message": "5 is not of type 'string'"}]
+    assert entry.failures == [
+        {"in": "body", "path": "/name", "message": "5 is not of type 'string'"}]
 
 
 def test_the_specs_error_overrides_apply_to_resources(serve):
