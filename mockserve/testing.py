@@ -189,7 +189,7 @@ def _closeness(entry: Entry, method: str, target: str, json: Any) -> tuple:
     similar = max(difflib.SequenceMatcher(None, target, text).ratio()
                   for text in (entry.path, entry.route or ""))
     return (_hits(entry, method, target, json), _route_hit(entry, method, target),
-            target in (entry.path, entry.route), similar + 0.25 * (entry.method == method),
+            target in (entry.path, entry.route), similar + 0.5 * (entry.method == method),
             -entry.id)
 
 
@@ -203,7 +203,7 @@ def _body_diff(expected: Any, entry: Entry) -> list[str]:
     want = _json.dumps(expected, indent=2, sort_keys=True).splitlines()
     got = _json.dumps(actual, indent=2, sort_keys=True).splitlines()
     diff = [line for line in difflib.ndiff(want, got) if line[:1] in "-+"]
-    return ["body differs (- expected, + sent):"] + [INDENT + line for line in diff]
+    return ["body differs (- expected, + sent):"] + ["  " + line for line in diff]
 
 
 def _what(method: str, target: str, json: Any) -> str:
