@@ -76,9 +76,11 @@ class ServerFactory:
         try:
             server = MockServer(spec, port=port, seed=seed, host=host)
         except SpecError as exc:
-            pytest.fail(f"mockserve: cannot serve {spec}:\n{exc}", pytrace=False)
-        self.servers.append(server.start())
-        return server
+            problems = exc  # failed below, outside this block, so pytest shows it once
+        else:
+            self.servers.append(server.start())
+            return server
+        pytest.fail(f"mockserve: cannot serve {spec}:\n{problems}", pytrace=False)
 
     def unreported(self) -> list[tuple[MockServer, list[Violation]]]:
         """Each server's violations not reported yet; marks them reported."""

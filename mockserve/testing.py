@@ -22,7 +22,6 @@ from .server import Server
 from .spec import Spec
 
 
-
 class _Unset:
     """`json=` not given: any body will do (None would mean a JSON `null` body)."""
 

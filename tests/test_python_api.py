@@ -88,7 +88,7 @@ def test_start_and_stop_work_without_with_and_twice_is_harmless(shop):
         server.stop()
     assert not server.running
     with pytest.raises(RuntimeError, match="not running"):
-        server.url
+        _ = server.url
 
 
 def test_a_stopped_server_starts_again_with_its_journal(shop):
