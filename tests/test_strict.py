@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,21 @@ def test_a_clean_strict_run_exits_0_after_the_requests_asked_for(start):
     assert (status, stdout) == (0, "mockserve: no violations in 2 requests\n")
     with pytest.raises(requests.ConnectionError):
         run.get("/users/1")
+
+
+def test_the_last_answer_arrives_whole_even_when_large_and_read_late(tmp_path):
+    (tmp_path / "big.json").write_text('"' + "x" * 8_000_000 + '"')
+    spec = tmp_path / "big.yaml"
+    spec.write_text("mockserve: 1\nroutes:\n  - path: /big\n    response: {file: big.json}\n")
+    run = Run(spec, "--exit-after", "1")
+    try:
+        with requests.get(run.url + "/big", stream=True, timeout=WAIT) as answer:
+            # The server stops after this request; the client has not read a byte yet.
+            time.sleep(0.5)
+            assert len(answer.raw.read()) == 8_000_002
+        assert run.finish()[0] == 0
+    finally:
+        run.kill()
 
 
 def test_sigterm_stops_a_strict_run_with_the_same_summary(start):
