@@ -96,9 +96,12 @@ def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, strict: 
 
 def _log_violations_as_such() -> None:
     """Mark violation log lines, so a CI log shows them among the access log."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s VIOLATION %(message)s", "%H:%M:%S"))
     violations = logging.getLogger("mockserve.violations")
+    if any(getattr(h, "name", None) == "mockserve-strict" for h in violations.handlers):
+        return  # a second run in the same process (tests) must not log each one twice
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name("mockserve-strict")
+    handler.setFormatter(logging.Formatter("%(asctime)s VIOLATION %(message)s", "%H:%M:%S"))
     violations.addHandler(handler)
     violations.setLevel(logging.WARNING)
     violations.propagate = False
