@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import threading
 
 import click
 
@@ -41,32 +42,95 @@ def main() -> None:
               help="Make fake data, random choices, delays and faults repeatable "
                    "(overrides settings.seed).")
 @click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
-def run(spec: str, host: str, port: int, seed: int | None, quiet: bool) -> None:
-    """Serve SPEC until Ctrl-C or SIGTERM."""
+@click.option("--strict", is_flag=True,
+              help="For CI: log each request the spec does not cover or that breaks a "
+                   "contract, list them all when the server stops, and exit 1 if there "
+                   "was any.")
+@click.option("--exit-after", type=click.IntRange(min=1), metavar="N", default=None,
+              help="Stop after answering N requests (admin requests are not counted).")
+def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, strict: bool,
+        exit_after: int | None) -> None:
+    """Serve SPEC until stopped.
+
+    It stops on Ctrl-C or SIGTERM, on POST /__mockserve/shutdown, or after the
+    requests --exit-after asks for. With --strict the exit status is the verdict: 1
+    if any request was not covered by the spec or broke a contract, 0 otherwise.
+    """
     from .app import create_app
     from .server import Server
 
     loaded = _load(spec, seed)
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    if strict:
+        _log_violations_as_such()
     app = create_app(loaded)
+    runtime = app.extensions["mockserve"]
     try:
         server = Server(app, host=host, port=port)
     except OSError as exc:
         click.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         sys.exit(1)
 
-    def stop(signum, frame):
+    def stop(signum=None, frame=None):
         server.stop(wait=False)
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    app.extensions["mockserve"].shutdown_callbacks.append(lambda: server.stop(wait=False))
+    runtime.shutdown_callbacks.append(stop)
+    if exit_after is not None:
+        runtime.request_listeners.append(_stop_after(exit_after, stop))
     routes = len(loaded.routes)
+    notes = ["strict"] if strict else []
+    if exit_after is not None:
+        notes.append(f"stops after {exit_after} request{'s' * (exit_after != 1)}")
     click.echo(f"mockserve: serving {loaded.title!r} ({routes} route{'s' * (routes != 1)}) "
-               f"on {server.url}  (Ctrl-C to stop)", err=True)
+               f"on {server.url}  ({'; '.join(notes + ['Ctrl-C to stop'])})", err=True)
     server.serve()
+    violations = list(runtime.journal.violations)
+    if strict:
+        click.echo(_summary(violations, runtime.journal.requests_seen))
     click.echo("mockserve: stopped", err=True)
+    sys.exit(1 if strict and violations else 0)
+
+
+def _log_violations_as_such() -> None:
+    """Mark violation log lines, so a CI log shows them among the access log."""
+    violations = logging.getLogger("mockserve.violations")
+    if any(getattr(h, "name", None) == "mockserve-strict" for h in violations.handlers):
+        return  # a second run in the same process (tests) must not log each one twice
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name("mockserve-strict")
+    handler.setFormatter(logging.Formatter("%(asctime)s VIOLATION %(message)s", "%H:%M:%S"))
+    violations.addHandler(handler)
+    violations.setLevel(logging.WARNING)
+    violations.propagate = False
+
+
+def _stop_after(count: int, stop):
+    """A request listener that stops the server once `count` requests were answered."""
+    lock = threading.Lock()
+    seen = 0
+
+    def listener(entry) -> None:
+        nonlocal seen
+        with lock:
+            seen += 1
+            done = seen == count
+        if done:
+            stop()
+
+    return listener
+
+
+def _summary(violations: list, requests: int) -> str:
+    """The strict run's verdict: every violation of the run, or that there was none."""
+    from .report import plural, violations_text
+
+    if not violations:
+        return f"mockserve: no violations in {plural(requests, 'request')}"
+    return (f"mockserve: {plural(len(violations), 'violation')} in "
+            f"{plural(requests, 'request')}:\n{violations_text(violations)}")
 
 
 @main.command()

@@ -39,6 +39,8 @@ class Violation:
     path: str
     status: int
     why: str
+    route: str | None = None
+    failures: tuple[dict[str, str], ...] = ()
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} -> {self.status}: {self.why}"
@@ -69,7 +71,8 @@ class Journal:
             self.requests_seen += 1
             self._entries.append(entry)
             if violation is not None and status is not None:
-                self.violations.append(Violation(method, path, status, violation))
+                self.violations.append(
+                    Violation(method, path, status, violation, route, tuple(failures)))
         return entry
 
     def entries(self) -> list[Entry]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from typing import Any
 
 from waitress.channel import ClientDisconnected, HTTPChannel
@@ -19,6 +20,7 @@ from waitress.task import ErrorTask
 from .errors import Disconnect
 
 DEFAULT_THREADS = 128
+DRAIN_SECONDS = 5  # how long a stopping server keeps sending answers already written
 log = logging.getLogger("mockserve")
 
 
@@ -90,9 +92,22 @@ class Server:
                 server.asyncore.loop(timeout=0.5, map=server._map, count=1,
                                      use_poll=server.adj.asyncore_use_poll)
         finally:
+            server.accepting = False
             server.task_dispatcher.shutdown(timeout=2)
+            self._send_pending(DRAIN_SECONDS)
             server.asyncore.close_all(server._map)
             self._stopped.set()
+
+    def _send_pending(self, timeout: float) -> None:
+        """Finish sending the answers already written (the last one before --exit-after or
+        a shutdown included), so a stop never cuts a response short; bounded by `timeout`."""
+        server = self._server
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(
+                isinstance(channel, HTTPChannel) and channel.total_outbufs_len
+                for channel in list(server._map.values())):
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1,
+                                 use_poll=server.adj.asyncore_use_poll)
 
     def stop(self, wait: bool = True) -> None:
         """Stop accepting and serving; safe to call more than once and from any thread."""
@@ -102,7 +117,7 @@ class Server:
         except OSError:
             pass
         if wait and threading.current_thread() is not getattr(self, "_thread", None):
-            self._stopped.wait(timeout=5)
+            self._stopped.wait(timeout=DRAIN_SECONDS + 5)
 
     def start_in_thread(self) -> None:
         """Serve from a daemon thread; returns at once."""

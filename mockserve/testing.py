@@ -1,0 +1,217 @@
+"""MockServer: a spec served over real HTTP from a thread, with assertions for tests.
+
+The server is the same one `mockserve run` starts, so a client under test talks to it
+exactly as it would in production. The assertions read the journal, and a failing one
+says what was expected and then lists the requests that did arrive, closest first.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json as _json
+import os
+import threading
+from typing import Any
+
+from flask import Flask
+
+from .app import Runtime, create_app
+from .journal import Entry, Violation
+from .report import INDENT, entry_lines, plural, violations_text
+from .server import Server
+from .spec import Spec
+
+
+class _Unset:
+    """`json=` not given: any body will do (None would mean a JSON `null` body)."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+_UNSET: Any = _Unset()
+SHOWN = 10  # requests listed in a failing assertion's message
+
+
+class MockServer:
+    """A spec served on host:port (0 picks a free port) until `stop()` or the `with` ends."""
+
+    def __init__(self, spec: Spec | str | os.PathLike[str], port: int = 0,
+                 seed: int | None = None, host: str = "127.0.0.1"):
+        # Load now, so a bad spec raises SpecError here, where the test names it.
+        self.app: Flask = create_app(spec, seed=seed)
+        self.runtime: Runtime = self.app.extensions["mockserve"]
+        self.host = host
+        self.port = port
+        self._server: Server | None = None
+        self._lock = threading.Lock()
+
+    # -- running ---------------------------------------------------------------------
+
+    def start(self) -> MockServer:
+        """Start serving from a daemon thread; does nothing when already serving."""
+        with self._lock:
+            if self._server is None:
+                server = Server(self.app, host=self.host, port=self.port)
+                server.start_in_thread()
+                self._server = server
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; safe to call more than once. The journal stays readable."""
+        with self._lock:
+            server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. `http://127.0.0.1:54321` (no trailing slash)."""
+        if self._server is None:
+            raise RuntimeError("the MockServer is not running: call start() or use `with` first")
+        return self._server.url
+
+    def __repr__(self) -> str:
+        where = self._server.url if self._server is not None else "stopped"
+        return f"<MockServer {self.runtime.spec.title!r} {where}>"
+
+    # -- what happened -----------------------------------------------------------------
+
+    @property
+    def journal(self) -> list[Entry]:
+        """The requests answered so far, oldest first (admin requests aside)."""
+        return self.runtime.journal.entries()
+
+    @property
+    def violations(self) -> list[Violation]:
+        """Every request the spec did not cover or that broke a contract, this whole run."""
+        return list(self.runtime.journal.violations)
+
+    def reset(self) -> None:
+        """Back to the start, as `POST /__mockserve/reset`: journal, state, resources, sequences.
+
+        Violations are kept: they are the run's verdict, and a reset must not hide one.
+        """
+        self.runtime.reset()
+
+    def calls(self, method: str, path_or_route: str, *, json: Any = _UNSET) -> list[Entry]:
+        """The journal's requests with this method and path (no query) or route name."""
+        method = method.upper()
+        return [e for e in self.journal if _hits(e, method, path_or_route, json)]
+
+    # -- assertions ----------------------------------------------------------------------
+
+    def assert_called(self, method: str, path_or_route: str, times: int | None = None, *,
+                      json: Any = _UNSET) -> None:
+        """Assert the request arrived: at least once, or exactly `times` times.
+
+        `path_or_route` is a request path without its query (`/users/1`) or a route's name
+        (`get-user`); `json=` also requires the request body, parsed, to equal it.
+        """
+        __tracebackhide__ = True
+        count = len(self.calls(method, path_or_route, json=json))
+        if (count >= 1) if times is None else (count == times):
+            return
+        wanted = "at least once" if times is None else _times(times)
+        head = (f"expected {_what(method, path_or_route, json)} to be called {wanted}, "
+                f"but it was called {_times(count)}")
+        raise AssertionError(head + "\n" + self._arrived(method, path_or_route, json))
+
+    def assert_not_called(self, method: str, path_or_route: str, *,
+                          json: Any = _UNSET) -> None:
+        """Assert no such request arrived (same matching as `assert_called`)."""
+        __tracebackhide__ = True
+        count = len(self.calls(method, path_or_route, json=json))
+        if count:
+            head = (f"expected {_what(method, path_or_route, json)} not to be called, "
+                    f"but it was called {_times(count)}")
+            raise AssertionError(head + "\n" + self._arrived(method, path_or_route, json))
+
+    def assert_no_violations(self) -> None:
+        """Assert every request was covered by the spec and kept its contract (as `--strict`)."""
+        __tracebackhide__ = True
+        violations = self.violations
+        if violations:
+            raise AssertionError(f"expected no violations, but there "
+                                 f"{'was' if len(violations) == 1 else 'were'} "
+                                 f"{len(violations)}:\n{violations_text(violations)}")
+
+    def _arrived(self, method: str, target: str, json: Any) -> str:
+        entries = self.journal
+        if not entries:
+            if self.runtime.spec.settings.journal <= 0:
+                return "The journal keeps no requests (settings.journal is 0)."
+            return "No requests arrived."
+        ranked = sorted(entries, key=lambda e: _closeness(e, method.upper(), target, json),
+                        reverse=True)
+        lines = [f"Requests that did arrive ({len(entries)}), closest first:"]
+        for entry in ranked[:SHOWN]:
+            lines += ["  " + line for line in entry_lines(entry)]
+            if json is not _UNSET and _route_hit(entry, method.upper(), target):
+                lines += ["  " + INDENT + line for line in _body_diff(json, entry)]
+        if len(ranked) > SHOWN:
+            lines.append(f"  ... and {len(ranked) - SHOWN} more (see server.journal)")
+        return "\n".join(lines)
+
+
+def _route_hit(entry: Entry, method: str, target: str) -> bool:
+    return entry.method == method and target in (entry.path, entry.route)
+
+
+def _hits(entry: Entry, method: str, target: str, json: Any) -> bool:
+    if not _route_hit(entry, method, target):
+        return False
+    return json is _UNSET or _parsed(entry) == (True, json)
+
+
+def _parsed(entry: Entry) -> tuple[bool, Any]:
+    """(True, value) for a body that is JSON, else (False, None)."""
+    if entry.body is None:
+        return False, None
+    try:
+        return True, _json.loads(entry.body)
+    except ValueError:
+        return False, None
+
+
+def _closeness(entry: Entry, method: str, target: str, json: Any) -> tuple:
+    similar = max(difflib.SequenceMatcher(None, target, text).ratio()
+                  for text in (entry.path, entry.route or ""))
+    return (_hits(entry, method, target, json), _route_hit(entry, method, target),
+            target in (entry.path, entry.route), similar + 0.5 * (entry.method == method),
+            -entry.id)
+
+
+def _body_diff(expected: Any, entry: Entry) -> list[str]:
+    """The body the request sent, and how it differs from the one expected."""
+    ok, actual = _parsed(entry)
+    if not ok:
+        return ["body is not JSON: " + (repr(entry.body[:200]) if entry.body else "(empty)")]
+    if actual == expected:
+        return []
+    want = _json.dumps(expected, indent=2, sort_keys=True).splitlines()
+    got = _json.dumps(actual, indent=2, sort_keys=True).splitlines()
+    diff = [line for line in difflib.ndiff(want, got) if line[:1] in "-+"]
+    return ["body differs (- expected, + sent):"] + ["  " + line for line in diff]
+
+
+def _what(method: str, target: str, json: Any) -> str:
+    what = f"{method.upper()} {target}" if target.startswith("/") else \
+        f"{method.upper()} (route {target!r})"
+    if json is not _UNSET:
+        what += " with JSON body " + _json.dumps(json, sort_keys=True)
+    return what
+
+
+def _times(count: int) -> str:
+    return {0: "0 times", 1: "once", 2: "twice"}.get(count, plural(count, "time"))
