@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from jinja2 import ChainableUndefined, TemplateError, nodes
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from .errors import TemplateRenderError
 
@@ -25,7 +25,8 @@ _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
 
 def _environment(*, autoescape: bool) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=autoescape, undefined=ChainableUndefined)
+    # Immutable: a template reads state and resources, it never changes them behind the lock.
+    env = ImmutableSandboxedEnvironment(autoescape=autoescape, undefined=ChainableUndefined)
     env.policies["json.dumps_kwargs"] = {"sort_keys": False}
     return env
 

@@ -373,16 +373,18 @@ class _RouteBuilder:
         admin = self.settings.admin
         if admin and (path == admin or path.startswith(admin + "/")):
             self.problem(source, at + ("path",), f"{path!r} is under the admin path {admin!r} (change settings.admin)")
-        if name in self.names and explicit:
-            self.problem(source, at + (("name",) if explicit else ("path",)), f"route name {name!r} is used twice")
-        self.names.add(name)
         signature = route_signature(path)
+        duplicate = False
         for method in methods:
             key = (method, signature)
             if key in self.seen:
+                duplicate = True
                 self.problem(source, at + ("path",), f"duplicate route: {method} {path} is already defined by {self.seen[key]!r}")
             else:
                 self.seen[key] = name
+        if name in self.names and not duplicate:
+            self.problem(source, at + (("name",) if explicit else ("path",)), f"route name {name!r} is used twice")
+        self.names.add(name)
 
     def contract(self, source: SourceFile, at: tuple, raw: dict, param_names: list[str]) -> Contract:
         query = self.parameters(source, at + ("query",), raw.get("query"), "query")
