@@ -21,15 +21,19 @@ from pathlib import Path
 
 import pytest
 
+from typing import TYPE_CHECKING
+
 from .errors import SpecError
 from .journal import Violation
 from .report import plural, violations_text
-from .spec import Spec
-from .testing import MockServer
+
+if TYPE_CHECKING:  # imported when a test first asks for a server, not when pytest starts
+    from .spec import Spec
+    from .testing import MockServer
 
 SPEC_MARKER = "mockserve_spec"
 ALLOW_MARKER = "mockserve_allow_violations"
-SpecLike = Spec | str | os.PathLike[str]
+SpecLike = "Spec | str | os.PathLike[str]"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -73,6 +77,8 @@ class ServerFactory:
             port = marked.get("port", port)
         else:
             spec = _resolve(self._request.config.rootpath, spec)
+        from .testing import MockServer
+
         try:
             server = MockServer(spec, port=port, seed=seed, host=host)
         except SpecError as exc:
@@ -178,4 +184,6 @@ def _message(found: list[tuple[MockServer, list[Violation]]]) -> str:
 
 
 def _resolve(base: Path, spec: SpecLike) -> SpecLike:
+    from .spec import Spec
+
     return spec if isinstance(spec, Spec) else base / spec
