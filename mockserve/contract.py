@@ -57,6 +57,7 @@ class ParameterContract:
     validator: Validator
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spelling: dict[str, str] = field(default_factory=dict)  # lower-case name -> schema's
+    arrays: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> item types
 
     def convert(self, values: MultiDict | dict[str, Any]) -> dict[str, Any]:
         """Turn raw values into what the schema checks: typed scalars, lists for repeats."""
@@ -65,6 +66,10 @@ class ParameterContract:
         for raw_name in values.keys():
             name = self.spelling.get(raw_name.lower(), raw_name) if self.spelling else raw_name
             items = getlist(raw_name) if getlist else [values[raw_name]]
+            if name in self.arrays:  # `type: array`: a list even when given once
+                types = self.arrays[name]
+                result[name] = [_coerce(i, types) if isinstance(i, str) else i for i in items]
+                continue
             types = self.types.get(name)
             if types:
                 items = [_coerce(item, types) if isinstance(item, str) else item for item in items]

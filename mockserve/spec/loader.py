@@ -405,18 +405,24 @@ class _RouteBuilder:
             return None
         properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
         types: dict[str, tuple[str, ...]] = {}
+        arrays: dict[str, tuple[str, ...]] = {}
         for name, sub in properties.items() if isinstance(properties, dict) else ():
             declared = sub.get("type") if isinstance(sub, dict) else None
             declared = [declared] if isinstance(declared, str) else (declared or [])
             wanted = tuple(t for t in ("integer", "number", "boolean") if t in declared)
             if wanted:
                 types[name] = wanted
+            if declared == ["array"]:
+                items = sub.get("items") if isinstance(sub.get("items"), dict) else {}
+                item_types = items.get("type")
+                item_types = [item_types] if isinstance(item_types, str) else (item_types or [])
+                arrays[name] = tuple(t for t in ("integer", "number", "boolean") if t in item_types)
         spelling = {}
         if case_insensitive and isinstance(schema, dict):
             names = list(properties) + list(schema.get("required", []) or [])
             spelling = {str(n).lower(): str(n) for n in names}
             schema = dict(schema)
-        return ParameterContract(location, self.compiler.compile(schema), types, spelling)
+        return ParameterContract(location, self.compiler.compile(schema), types, spelling, arrays)
 
     # -- responses -------------------------------------------------------------
 
