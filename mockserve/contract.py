@@ -130,14 +130,14 @@ def parse_body(raw: bytes, content_type: str | None) -> ParsedBody:
 
 
 def check_body(contract: BodyContract, content_type: str | None, body: ParsedBody) -> list[Failure]:
-    """Content type first, then parsing, then the schema."""
+    """Presence first (no body says more than its missing type), then type, parsing, schema."""
+    if not body.text and body.value is None:
+        return [{"in": "body", "path": "", "message": "a request body is required"}]
     got = media_type(content_type)
     if got != contract.content_type:
         shown = content_type or "none"
         message = f"Content-Type must be {contract.content_type}, got {shown}"
         return [{"in": "headers", "path": "/content-type", "message": message}]
-    if not body.text and body.value is None:
-        return [{"in": "body", "path": "", "message": "a request body is required"}]
     if body.failures:
         return body.failures
     if contract.validator is None:
