@@ -115,7 +115,8 @@ class Runtime:
                               context=context)
         if rendered.state:
             self.store.update_state(rendered.state)
-        pause = delay_seconds(template.delay or self.spec.settings.delay, rng)
+        delay = template.delay if template.delay is not None else self.spec.settings.delay
+        pause = delay_seconds(delay, rng)
         if pause:
             time.sleep(pause)
         return rendered.response

@@ -251,7 +251,7 @@ class Loader:
         if isinstance(raw, bool) or raw is None:
             return None
         if isinstance(raw, (int, float)):
-            return Delay(float(raw), float(raw)) if raw > 0 else None
+            return Delay(float(raw), float(raw))  # 0 too: it replaces settings.delay
         if isinstance(raw, dict):
             low, high = raw.get("min"), raw.get("max")
             if isinstance(low, (int, float)) and isinstance(high, (int, float)):
