@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from jinja2 import ChainableUndefined, TemplateError, nodes
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from .errors import TemplateRenderError
 
@@ -24,8 +25,17 @@ _LONE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}|\{#).)*)\}
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
 
+class _StrictSandbox(ImmutableSandboxedEnvironment):
+    """A read-only sandbox where an unsafe access fails at once instead of being undefined."""
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        raise SecurityError(
+            f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe"
+        )
+
+
 def _environment(*, autoescape: bool) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=autoescape, undefined=ChainableUndefined)
+    env = _StrictSandbox(autoescape=autoescape, undefined=ChainableUndefined)
     env.policies["json.dumps_kwargs"] = {"sort_keys": False}
     return env
 
