@@ -185,8 +185,10 @@ class Loader:
                 included.data = {k: v for k, v in included.data.items() if k != "mockserve"}
             if included.data is None:
                 continue
-            if self._check_format(included, "included_file"):
-                self._collect(included, collected, stack + (target,))
+            # Both stages always run: an included file with format errors is still
+            # collected, so its own includes and semantic problems are reported too.
+            self._check_format(included, "included_file")
+            self._collect(included, collected, stack + (target,))
 
     # -- building ----------------------------------------------------------------
 
