@@ -155,17 +155,17 @@ class Loader:
 
     def _collect(self, source: SourceFile, collected: _Collected, stack: tuple[Path, ...]) -> None:
         data = source.data if isinstance(source.data, dict) else {}
-        for name, schema in (data.get("schemas") or {}).items():
+        for name, schema in _mapping(data.get("schemas")).items():
             if name in collected.schemas:
                 self.problems.append(source.problem(("schemas", name), f"schema {name!r} is defined twice", key=True))
             collected.schemas[name] = _Item(source, ("schemas", name), schema)
-        for index, route in enumerate(data.get("routes") or []):
+        for index, route in enumerate(_sequence(data.get("routes"))):
             collected.routes.append(_Item(source, ("routes", index), route))
-        for name, resource in (data.get("resources") or {}).items():
+        for name, resource in _mapping(data.get("resources")).items():
             if name in collected.resources:
                 self.problems.append(source.problem(("resources", name), f"resource {name!r} is defined twice", key=True))
             collected.resources[name] = _Item(source, ("resources", name), resource)
-        for index, name in enumerate(data.get("include") or []):
+        for index, name in enumerate(_sequence(data.get("include"))):
             if not isinstance(name, str):
                 continue
             at = ("include", index)
@@ -209,14 +209,21 @@ class Loader:
             raise SpecError(self.problems)
         self._check_format(source, None)
         data = source.data if isinstance(source.data, dict) else {}
-        collected = _Collected()
-        self._collect(source, collected, (self.path.resolve(),))
-        settings = self._settings(source, data.get("settings") or {})
-        compiler = self._schema_compiler(collected)
-        builder = _RouteBuilder(self, compiler, settings)
-        routes = [builder.route(item) for item in collected.routes]
-        resources = [builder.resource(name, item) for name, item in collected.resources.items()]
-        errors = builder.errors(source, data.get("errors") or {})
+        try:
+            collected = _Collected()
+            self._collect(source, collected, (self.path.resolve(),))
+            settings = self._settings(source, _mapping(data.get("settings")))
+            compiler = self._schema_compiler(collected)
+            builder = _RouteBuilder(self, compiler, settings)
+            routes = [builder.route(item) for item in collected.routes]
+            resources = [builder.resource(name, item) for name, item in collected.resources.items()]
+            errors = builder.errors(source, _mapping(data.get("errors")))
+        except (TypeError, AttributeError, KeyError, ValueError):
+            # Data of the wrong shape that the semantic checks tripped over: the format
+            # check has reported it, so report that rather than a traceback.
+            if self.problems:
+                raise SpecError(self.problems) from None
+            raise
         if self.problems:
             raise SpecError(self.problems)
         return Spec(
@@ -339,7 +346,7 @@ class _RouteBuilder:
         contract = self.contract(source, at, raw, param_names)
         if "response" in raw and "responses" in raw:
             self.problem(source, at + ("responses",), "a route has 'response' or 'responses', not both", key=True)
-        raw_responses = raw.get("responses") or ([raw["response"]] if "response" in raw else [])
+        raw_responses = _sequence(raw.get("responses")) or ([raw["response"]] if "response" in raw else [])
         order = raw.get("order", "first-match")
         responses = []
         for index, response in enumerate(raw_responses):
@@ -347,15 +354,15 @@ class _RouteBuilder:
             compiled = self.response(source, where, response, allow_when=order == "first-match")
             if compiled is not None:
                 responses.append(compiled)
-            if order == "first-match" and "when" not in response and index < len(raw_responses) - 1:
+            if order == "first-match" and isinstance(response, dict) and "when" not in response and index < len(raw_responses) - 1:
                 self.problem(source, where, "only the last response may omit 'when' (later ones could never answer)")
         if not raw_responses:
             responses.append(ResponseTemplate(status=204 if "DELETE" in methods else 200, body=Body("none", None, static=b"")))
         if order != "random":
             for index, response in enumerate(raw_responses):
-                if "weight" in response:
+                if isinstance(response, dict) and "weight" in response:
                     self.problem(source, at + ("responses", index, "weight"), "'weight' is used only with order: random", key=True)
-        faults = self.faults(source, at, raw.get("faults") or [])
+        faults = self.faults(source, at, _sequence(raw.get("faults")))
         if len(self.loader.problems) != count:
             return None
         return Route(
@@ -461,7 +468,7 @@ class _RouteBuilder:
             self.problem(source, at + (kinds[1],), f"a response has one body; found {', '.join(kinds)}", key=True)
         kind = kinds[0] if kinds else None
         headers = []
-        for name, value in (raw.get("headers") or {}).items():
+        for name, value in _mapping(raw.get("headers")).items():
             text = value if isinstance(value, str) else json.dumps(value) if isinstance(value, bool) else str(value)
             compiled = self.compile_template(source, at + ("headers", name), compile_text, text)
             if compiled is not None:
@@ -470,17 +477,17 @@ class _RouteBuilder:
         body = self.body(source, at, kind, raw, header_names)
         redirect = None
         status = raw.get("status")
-        if kind == "redirect":
+        if kind == "redirect" and isinstance(raw["redirect"], str):
             redirect = self.compile_template(source, at + ("redirect",), compile_text, raw["redirect"])
             status = status or 302
         when = None
-        if "when" in raw:
+        if isinstance(raw.get("when"), str):
             if not allow_when:
                 self.problem(source, at + ("when",), "'when' is allowed only with order: first-match", key=True)
             else:
                 when = self.compile_template(source, at + ("when",), compile_expression, raw["when"])
         state = []
-        for name, value in (raw.get("state") or {}).items():
+        for name, value in _mapping(raw.get("state")).items():
             compiled = self.value(source, at + ("state", name), value)
             if compiled is not None:
                 state.append((str(name), compiled))
@@ -611,6 +618,16 @@ class _RouteBuilder:
             if compiled is not None and str(status).isdigit():
                 result[int(status)] = compiled
         return result
+
+
+def _mapping(value: Any) -> dict[Any, Any]:
+    """`value` if it is a mapping, else empty: the format check has already reported it."""
+    return value if isinstance(value, dict) else {}
+
+
+def _sequence(value: Any) -> list[Any]:
+    """`value` if it is a list, else empty: the format check has already reported it."""
+    return value if isinstance(value, list) else []
 
 
 def _dump_json(value: Any) -> bytes:
