@@ -104,6 +104,11 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+def _reject_constant(name: str) -> Any:
+    """NaN and Infinity are Python's extensions, not JSON: refuse them like other bad JSON."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def parse_body(raw: bytes, content_type: str | None) -> ParsedBody:
     """Parse a body by its Content-Type, recording why it could not be parsed."""
     if not raw:
@@ -117,9 +122,10 @@ def parse_body(raw: bytes, content_type: str | None) -> ParsedBody:
     kind = media_type(content_type)
     if kind == "application/json" or kind.endswith("+json"):
         try:
-            value = json.loads(text)
-        except ValueError as exc:
-            message = f"body is not valid JSON: {exc}"
+            value = json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            message = f"body is not valid JSON: {reason}"
             return ParsedBody(text, None, None, [{"in": "body", "path": "", "message": message}])
         return ParsedBody(text, value, value, [])
     if kind == FORM:
