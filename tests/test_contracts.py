@@ -307,3 +307,17 @@ def test_the_spec_errors_422_override_replaces_the_body(serve):
     response = live.post("/orders", json={})
     assert response.status_code == 422
     assert response.json() == {"problem": "invalid", "count": 1}
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"[" * 20000 + b"]" * 20000, "nested too deeply"),
+        (b'{"item": "pen", "qty": NaN}', "NaN is not a JSON value"),
+        (b'{"item": "pen", "qty": Infinity}', "Infinity is not a JSON value"),
+    ],
+)
+def test_json_that_python_would_stretch_to_read_is_refused_as_422(live, data, reason):
+    failures = _failures(live.post("/orders", data=data, headers={
+        **AUTH, "Content-Type": "application/json"}))
+    assert failures == [{"in": "body", "path": "", "message": f"body is not valid JSON: {reason}"}]
