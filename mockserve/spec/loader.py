@@ -485,7 +485,12 @@ class _RouteBuilder:
             if not allow_when:
                 self.problem(source, at + ("when",), "'when' is allowed only with order: first-match", key=True)
             else:
-                when = self.compile_template(source, at + ("when",), compile_expression, raw["when"])
+                condition = raw["when"].strip()
+                if condition.startswith("{{") and condition.endswith("}}"):
+                    bare = condition[2:-2].strip()
+                    self.problem(source, at + ("when",), f"'when' is an expression without braces: write {bare!r}")
+                else:
+                    when = self.compile_template(source, at + ("when",), compile_expression, raw["when"])
         state = []
         for name, value in _mapping(raw.get("state")).items():
             compiled = self.value(source, at + ("state", name), value)
