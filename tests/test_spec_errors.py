@@ -248,6 +248,31 @@ CHECKS = [
      """,
      "spec.yaml:6:10: routes[0].responses[0].when: 'when' is allowed only with order: "
      "first-match"),
+    ("a when written with braces",
+     """
+     routes:
+       - path: /a
+         responses:
+           - {when: "{{ path.id == 0 }}", text: a}
+           - {text: b}
+     """,
+     "spec.yaml:5:16: routes[0].responses[0].when: 'when' is an expression without braces: "
+     "write 'path.id == 0'"),
+    ("response and responses",
+     """
+     routes:
+       - path: /a
+         response: {text: a}
+         responses: [{text: b}]
+     """,
+     "spec.yaml:5:5: routes[0].responses: a route has 'response' or 'responses', not both"),
+    ("a delay range upside down",
+     """
+     routes:
+       - path: /a
+         response: {text: a, delay: {min: 5, max: 1}}
+     """,
+     "spec.yaml:4:32: routes[0].response.delay: min (5) is greater than max (1)"),
     ("fault rates above 1",
      """
      routes:

@@ -30,6 +30,10 @@ import pytest
         ("{{ none }}", None),
         ("{{ state.missing }}", None),  # undefined is null as a lone expression
         ("{{ query.q }}", None),
+        ("{{ nosuchname }}", None),  # a missing name, key or attribute is undefined
+        ("{{ nosuchname.a.b }}", None),
+        ("{{ state.x or {} }}", {}),  # false as a condition
+        ("{{ 'yes' if state.x else 'no' }}", "no"),
         ("n={{ path.n }}", "n=41"),  # anything around the expression: text
         ("{{ path.n }}{{ path.n }}", "4141"),
         (" {{ path.n }}", " 41"),
