@@ -58,7 +58,7 @@ class Runtime:
         """Back to the start: journal, state, positions, resources and the random source."""
         self.journal.clear()
         self.store.reset()
-        self.helpers.random.seed(self.spec.settings.seed)
+        self.helpers.reset()
 
     # -- answering a route ---------------------------------------------------------
 

@@ -202,6 +202,12 @@ class _LazyFaker:
         self._faker = None
         self._lock = threading.Lock()
 
+    def _restart(self) -> None:
+        """Start the seeded sequence of fake values again (on reset)."""
+        with self._lock:
+            if self._faker is not None and self._seed is not None:
+                self._faker.seed_instance(self._seed)
+
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
@@ -224,6 +230,11 @@ class Helpers:
         self.seed = seed
         self.random = random.Random(seed)
         self.fake = _LazyFaker(seed)
+
+    def reset(self) -> None:
+        """Back to server start: the same seed gives the same values again."""
+        self.random.seed(self.seed)
+        self.fake._restart()
 
     def uuid(self) -> str:
         return str(_uuid.UUID(int=self.random.getrandbits(128), version=4))
