@@ -9,6 +9,7 @@ Request data is only ever data: it is never compiled as a template.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 
@@ -307,7 +308,8 @@ def test_an_unsafe_access_reached_at_runtime_is_a_500_naming_the_route(serve):
         ("{{ randint(5, 1) }}", "/fail/3"),
     ],
 )
-def test_a_template_failing_at_runtime_is_a_500_json_naming_the_route(serve, template, path):
+def test_a_template_failing_at_runtime_is_a_500_json_naming_the_route(serve, caplog, template,
+                                                                      path):
     live = serve(f"""
         mockserve: 1
         routes:
@@ -316,10 +318,12 @@ def test_a_template_failing_at_runtime_is_a_500_json_naming_the_route(serve, tem
             response:
               json: {{v: {template!r}}}
     """)
-    response = live.get(path)
+    with caplog.at_level(logging.ERROR, logger="mockserve"):
+        response = live.get(path)
     assert response.status_code == 500
     body = response.json()
     assert body["route"] == "fragile"
+    assert any("fragile" in r.getMessage() for r in caplog.records)  # also logged
     assert "fragile" in body["error"] and "routes[0].response" in body["error"]
     assert body["errors"][0]["message"]
 
@@ -356,3 +360,10 @@ def test_templates_cannot_change_what_they_read(serve):
     assert response.status_code == 500
     assert response.json()["route"] == "meddle"
     assert live.get("/state").json() == {}
+
+
+def test_a_reset_starts_the_seeded_values_again(serve):
+    live = serve(HELPERS, seed=9)
+    before = [live.get("/random").json() for _ in range(2)]
+    live.runtime.reset()
+    assert [live.get("/random").json() for _ in range(2)] == before
