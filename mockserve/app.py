@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
 
 from .context import build_context, query_dict
@@ -18,7 +19,8 @@ from .errors import Disconnect, TemplateRenderError
 from .journal import Entry, Journal
 from .matching import RouteShape, near_misses
 from .responses import NoResponseMatched, choose, delay_seconds, draw_fault, fault_response, render
-from .server_errors import error_response
+from .responses import dump_json
+from .server_errors import error_body, error_response
 from .spec import Route, Spec, load_spec
 from .state import Store
 from .templating import Helpers
@@ -262,6 +264,11 @@ def create_app(spec: Spec | str | os.PathLike[str], *, seed: int | None = None) 
 
     @app.after_request
     def _finish(response: Response) -> Response:
+        if isinstance(request.routing_exception, RequestRedirect):
+            # Flask's slash redirect (/folder -> /folder/) says so in JSON, not HTML.
+            location = response.headers.get("Location", "")
+            response.set_data(dump_json(error_body(f"redirecting to {location}", None, [])))
+            response.content_type = "application/json"
         runtime.cors_headers(response)
         runtime.finish(response)
         return response
