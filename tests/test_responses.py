@@ -322,6 +322,19 @@ def test_a_delayed_route_does_not_hold_up_other_requests(serve):
     assert slow_done.is_set()
 
 
+def test_settings_delay_applies_to_every_response_without_its_own(serve):
+    live = serve("""
+        mockserve: 1
+        settings: {delay: {min: 200, max: 250}}
+        routes:
+          - path: /plain
+            response: {text: plain}
+    """)
+    started = time.monotonic()
+    assert live.get("/plain").text == "plain"
+    assert time.monotonic() - started >= 0.2
+
+
 def test_a_response_delay_replaces_the_default_even_when_zero(serve):
     live = serve("""
         mockserve: 1
