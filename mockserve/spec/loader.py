@@ -39,6 +39,29 @@ _CONTENT_TYPES = {
 }
 
 
+# Python's own table, not the machine's /etc/mime.types: a file's type is the same everywhere.
+_MIME_TYPES = mimetypes.MimeTypes()
+for _type, _extensions in {
+    "application/json": (".json", ".map"),
+    "application/yaml": (".yaml", ".yml"),
+    "application/xml": (".xml",),
+    "text/javascript": (".js", ".mjs"),
+    "text/markdown": (".md",),
+    "image/webp": (".webp",),
+    "font/woff2": (".woff2",),
+}.items():
+    for _extension in _extensions:
+        _MIME_TYPES.add_type(_type, _extension)
+
+
+def file_content_type(name: str) -> str:
+    """The Content-Type of a `file:` response, from its extension (text gets charset=utf-8)."""
+    guessed, encoding = _MIME_TYPES.guess_type(name)
+    if guessed is None or encoding is not None:  # unknown, or compressed (e.g. .json.gz)
+        return "application/octet-stream"
+    return guessed + "; charset=utf-8" if guessed.startswith("text/") else guessed
+
+
 @lru_cache(maxsize=1)
 def format_schema() -> dict[str, Any]:
     """The format's own JSON Schema, as shipped in the package."""
@@ -518,10 +541,7 @@ class _RouteBuilder:
             target = self.loader.resolve_file(str(raw["file"]), source, at + ("file",))
             if target is None:
                 return None
-            guessed = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-            if guessed.startswith("text/") or guessed in ("application/json", "application/javascript"):
-                guessed += "; charset=utf-8" if guessed.startswith("text/") else ""
-            return Body("file", guessed, static=target.read_bytes())
+            return Body("file", file_content_type(target.name), static=target.read_bytes())
         if kind == "json":
             template = self.value(source, at + ("json",), raw["json"])
             if template is None:
