@@ -441,3 +441,32 @@ def test_faults_mix_by_rate_and_repeat_under_a_seed(serve):
 def test_faults_come_after_the_contract_checks(faults):
     assert faults.post("/checked", json={}).status_code == 422
     assert faults.post("/checked", json={"id": 1}).status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("name", "content_type"),
+    [
+        ("data.json", "application/json"),
+        ("data.yaml", "application/yaml"),
+        ("notes.txt", "text/plain; charset=utf-8"),
+        ("table.csv", "text/csv; charset=utf-8"),
+        ("page.html", "text/html; charset=utf-8"),
+        ("app.js", "text/javascript; charset=utf-8"),
+        ("style.css", "text/css; charset=utf-8"),
+        ("feed.xml", "application/xml"),
+        ("logo.png", "image/png"),
+        ("logo.svg", "image/svg+xml"),
+        ("report.pdf", "application/pdf"),
+        ("archive.json.gz", "application/octet-stream"),  # compressed: sent as bytes
+        ("blob", "application/octet-stream"),
+    ],
+)
+def test_a_file_gets_its_type_from_its_extension(client, name, content_type):
+    answer = client(f"""
+        mockserve: 1
+        routes:
+          - path: /file
+            response: {{file: "files/{name}"}}
+    """, **{f"files__{name}": "content\n"}).get("/file")
+    assert answer.headers["Content-Type"] == content_type
+    assert answer.data == b"content\n"
