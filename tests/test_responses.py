@@ -242,6 +242,30 @@ def test_random_is_repeatable_under_a_seed(serve):
                                                             for _ in range(20)]
 
 
+def test_concurrent_requests_each_take_their_own_turn(serve):
+    live = serve("""
+        mockserve: 1
+        routes:
+          - path: /ticket
+            order: sequence
+            responses: [{json: 1}, {json: 2}, {json: 3}, {json: 4}, {json: 5}, {json: 6}]
+    """)
+    answers: list[int] = []
+    lock = threading.Lock()
+
+    def take():
+        value = requests.get(live.url + "/ticket", timeout=10).json()
+        with lock:
+            answers.append(value)
+
+    workers = [threading.Thread(target=take) for _ in range(12)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert sorted(answers) == [1, 2, 3, 4, 5] + [6] * 7  # no turn lost or given twice
+
+
 def test_reset_starts_sequences_again(serve):
     live = serve(ORDERS)
     live.get("/jobs/1")
