@@ -547,7 +547,12 @@ class _RouteBuilder:
             if template is None:
                 return None
             if template.constant:
-                return Body("json", content_type, template, static=_dump_json(template.value))
+                try:
+                    static = _dump_json(template.value)
+                except (TypeError, ValueError) as exc:  # e.g. !!binary or !!set in YAML
+                    self.problem(source, at + ("json",), f"not a JSON value: {exc}")
+                    return None
+                return Body("json", content_type, template, static=static)
             return Body("json", content_type, template)
         text = raw[kind]
         if not isinstance(text, str):
