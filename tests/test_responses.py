@@ -91,6 +91,18 @@ def test_the_body_kind_sets_the_content_type(bodies, path, status, content_type,
     assert response.content == content
 
 
+def test_yaml_dates_stay_the_text_written(client):
+    answer = client("""
+        mockserve: 1
+        routes:
+          - path: /dates
+            response:
+              json: {day: 2024-01-01, at: 2024-01-01T10:00:00Z, ok: true}
+              headers: {X-Day: "2024-01-01"}
+    """).get("/dates")
+    assert answer.get_json() == {"day": "2024-01-01", "at": "2024-01-01T10:00:00Z", "ok": True}
+
+
 def test_response_headers_are_sent(bodies):
     assert bodies.get("/text").headers["X-Kind"] == "text"
 

@@ -286,6 +286,14 @@ CHECKS = [
        - path: /a/{id:number}
      """,
      "spec.yaml:3:11: routes[0].path: unknown converter 'number' (use int, float, uuid or path)"),
+    ("a YAML value that is not JSON",
+     """
+     routes:
+       - path: /a
+         response: {json: !!binary aGVsbG8=}
+     """,
+     "spec.yaml:4:22: routes[0].response.json: not a JSON value: Object of type bytes is not "
+     "JSON serializable"),
     ("a YAML syntax error",
      """
      routes:
