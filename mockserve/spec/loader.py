@@ -327,8 +327,13 @@ def _rule_for(path: str) -> tuple[str, list[str], list[str]]:
             converter = ""
         return f"<{_CONVERTERS[converter]}:{name}>" if converter else f"<{name}>"
 
+    literal = _PARAM.sub("", path)
+    if "<" in literal or ">" in literal:  # Werkzeug would read them as its own converters
+        problems.append("write parameters as {name} or {name:int}, not <...>")
+    if "?" in literal or "#" in literal:
+        problems.append("a path has no query string or fragment; check query parameters with 'query'")
     rule = _PARAM.sub(replace, path)
-    if "{" in _PARAM.sub("", path) or "}" in _PARAM.sub("", path):
+    if "{" in literal or "}" in literal:
         problems.append("unbalanced braces in path")
     return rule, names, problems
 
