@@ -286,6 +286,19 @@ CHECKS = [
        - path: /a/{id:number}
      """,
      "spec.yaml:3:11: routes[0].path: unknown converter 'number' (use int, float, uuid or path)"),
+    ("a Flask-style parameter",
+     """
+     routes:
+       - path: /users/<int:id>
+     """,
+     "spec.yaml:3:11: routes[0].path: write parameters as {name} or {name:int}, not <...>"),
+    ("a query string in a path",
+     """
+     routes:
+       - path: /search?q=pens
+     """,
+     "spec.yaml:3:11: routes[0].path: a path has no query string or fragment; check query "
+     "parameters with 'query'"),
     ("a YAML value that is not JSON",
      """
      routes:
