@@ -35,6 +35,8 @@ SPEC = """
       - method: [PUT, PATCH]
         path: /things/{name}
         response: {status: 204}
+      - path: /token
+        response: {json: {token: "{{ uuid() }}", name: "{{ fake.name() }}"}}
 """
 
 
@@ -69,6 +71,7 @@ def test_routes_prints_a_table_of_method_path_and_name(spec_file):
         "GET        /health          GET /health",
         "GET        /users/{id:int}  get-user",
         "PUT,PATCH  /things/{name}   PUT,PATCH /things/{name}",
+        "GET        /token           GET /token",
     ]
 
 
@@ -145,7 +148,7 @@ def test_run_binds_127_0_0_1_by_default_and_prints_its_url(running):
     server = running()
     assert server.url is not None, server.lines
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
-    assert "Tiny shop" in server.lines[-1] and "3 routes" in server.lines[-1]
+    assert "Tiny shop" in server.lines[-1] and "4 routes" in server.lines[-1]
     assert requests.get(server.url + "/health", timeout=5).json() == {"status": "ok"}
     server.stop(signal.SIGTERM)
 
@@ -184,3 +187,13 @@ def test_run_says_when_the_port_is_taken(running, spec_file):
     result = CliRunner().invoke(main, ["run", str(spec_file), "--port", port])
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_run_seed_makes_answers_repeatable_across_runs(running):
+    answers = []
+    for _ in range(2):
+        server = running("--seed", "7")
+        answers.append([requests.get(server.url + "/token", timeout=5).json() for _ in range(2)])
+        assert server.stop(signal.SIGTERM) == 0
+    assert answers[0] == answers[1]
+    assert answers[0][0] != answers[0][1]
