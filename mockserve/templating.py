@@ -8,6 +8,7 @@ as data: nothing here compiles a string that came from a request.
 from __future__ import annotations
 
 import datetime as _dt
+import json as _json
 import random
 import re
 import threading
@@ -34,8 +35,19 @@ class _StrictSandbox(ImmutableSandboxedEnvironment):
         )
 
 
+def _as_text(value: Any) -> Any:
+    """Print values inside text the way a JSON API would write them, not as Python does."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list, tuple)):
+        return _json.dumps(plain(value), ensure_ascii=False)
+    return value
+
+
 def _environment(*, autoescape: bool) -> SandboxedEnvironment:
-    env = _StrictSandbox(autoescape=autoescape, undefined=ChainableUndefined)
+    env = _StrictSandbox(autoescape=autoescape, undefined=ChainableUndefined, finalize=_as_text)
     env.policies["json.dumps_kwargs"] = {"sort_keys": False}
     return env
 
