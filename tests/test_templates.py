@@ -56,6 +56,30 @@ def test_a_lone_expression_keeps_its_type_anything_else_is_text(client, template
     assert answer.get_json() == {"value": value}
 
 
+@pytest.mark.parametrize(
+    ("template", "text"),
+    [
+        ("flag={{ path.n > 1 }}", "flag=true"),  # as JSON writes it, not Python's True
+        ("flag={{ path.n > 100 }}", "flag=false"),
+        ("none={{ none }}.", "none=."),  # null prints as nothing, like undefined
+        ("list={{ [path.n, 'a'] }}", 'list=[41, "a"]'),
+        ("query={{ query }}", 'query={"q": "x"}'),
+        ("n={{ path.n }} f={{ 2.5 }}", "n=41 f=2.5"),
+    ],
+)
+def test_values_inside_text_are_written_as_json_would(client, template, text):
+    answer = client(f"""
+        mockserve: 1
+        routes:
+          - path: /text/{{n:int}}
+            response:
+              text: {template!r}
+              headers: {{X-Same: {template!r}}}
+    """).get("/text/41?q=x")
+    assert answer.get_data(as_text=True) == text
+    assert answer.headers["X-Same"] == text
+
+
 def test_json_values_are_serialized_never_pasted(client):
     answer = client("""
         mockserve: 1
