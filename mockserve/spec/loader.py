@@ -331,7 +331,9 @@ def _rule_for(path: str) -> tuple[str, list[str], list[str]]:
     if "<" in literal or ">" in literal:  # Werkzeug would read them as its own converters
         problems.append("write parameters as {name} or {name:int}, not <...>")
     if "?" in literal or "#" in literal:
-        problems.append("a path has no query string or fragment; check query parameters with 'query'")
+        problems.append(
+            "a path has no query string or fragment; check query parameters with 'query'"
+        )
     rule = _PARAM.sub(replace, path)
     if "{" in literal or "}" in literal:
         problems.append("unbalanced braces in path")
@@ -374,7 +376,8 @@ class _RouteBuilder:
         contract = self.contract(source, at, raw, param_names)
         if "response" in raw and "responses" in raw:
             self.problem(source, at + ("responses",), "a route has 'response' or 'responses', not both", key=True)
-        raw_responses = _sequence(raw.get("responses")) or ([raw["response"]] if "response" in raw else [])
+        single = [raw["response"]] if "response" in raw else []
+        raw_responses = _sequence(raw.get("responses")) or single
         order = raw.get("order", "first-match")
         responses = []
         for index, response in enumerate(raw_responses):
@@ -382,7 +385,8 @@ class _RouteBuilder:
             compiled = self.response(source, where, response, allow_when=order == "first-match")
             if compiled is not None:
                 responses.append(compiled)
-            if order == "first-match" and isinstance(response, dict) and "when" not in response and index < len(raw_responses) - 1:
+            last = index == len(raw_responses) - 1
+            if order == "first-match" and isinstance(response, dict) and "when" not in response and not last:
                 self.problem(source, where, "only the last response may omit 'when' (later ones could never answer)")
         if not raw_responses:
             responses.append(ResponseTemplate(status=204 if "DELETE" in methods else 200, body=Body("none", None, static=b"")))
@@ -516,7 +520,8 @@ class _RouteBuilder:
                 condition = raw["when"].strip()
                 if condition.startswith("{{") and condition.endswith("}}"):
                     bare = condition[2:-2].strip()
-                    self.problem(source, at + ("when",), f"'when' is an expression without braces: write {bare!r}")
+                    message = f"'when' is an expression without braces: write {bare!r}"
+                    self.problem(source, at + ("when",), message)
                 else:
                     when = self.compile_template(source, at + ("when",), compile_expression, raw["when"])
         state = []
