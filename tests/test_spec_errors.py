@@ -104,7 +104,7 @@ def test_validate_on_a_valid_spec_exits_0(in_tmp):
     """)
     result = validate(spec)
     assert result.exit_code == 0
-    assert result.stdout == "ok.yaml: ok (1 routes)\n"
+    assert result.stdout == "ok.yaml: ok (1 route)\n"
 
 
 def test_validate_takes_several_files_and_reports_each(in_tmp):
