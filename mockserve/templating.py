@@ -206,6 +206,15 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+# Faker's own controls: a template may ask for fake values, never reseed or rewire the
+# generator every other request shares.
+_FAKER_CONTROLS = frozenset({
+    "seed", "seed_instance", "seed_locale", "random", "add_provider", "set_arguments",
+    "del_arguments", "set_formatter", "generator", "factories", "providers", "get_providers",
+    "provider", "weights",
+})
+
+
 class _LazyFaker:
     """Faker is slow to build; build it on first use, seeded like everything else."""
 
@@ -221,7 +230,7 @@ class _LazyFaker:
                 self._faker.seed_instance(self._seed)
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
+        if name.startswith("_") or name in _FAKER_CONTROLS:
             raise AttributeError(name)
         if self._faker is None:
             with self._lock:
