@@ -391,3 +391,21 @@ def test_a_reset_starts_the_seeded_values_again(serve):
     before = [live.get("/random").json() for _ in range(2)]
     live.runtime.reset()
     assert [live.get("/random").json() for _ in range(2)] == before
+
+
+@pytest.mark.parametrize("template", ["{{ fake.seed_instance(5) }}", "{{ fake.random.seed(5) }}",
+                                      "{{ fake.add_provider(fake) }}"])
+def test_templates_cannot_reseed_or_rewire_fake(serve, template):
+    spec = f"""
+        mockserve: 1
+        routes:
+          - name: reseed
+            path: /reseed
+            response: {{json: {{v: {template!r}}}}}
+          - path: /name
+            response: {{json: "{{{{ fake.name() }}}}"}}
+    """
+    live, twin = serve(spec, seed=4), serve(spec, seed=4)
+    response = live.get("/reseed")
+    assert response.status_code == 500 and response.json()["route"] == "reseed"
+    assert live.get("/name").json() == twin.get("/name").json()  # the sequence is untouched
