@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
 
 from .context import build_context, query_dict
@@ -18,7 +19,8 @@ from .errors import Disconnect, TemplateRenderError
 from .journal import Entry, Journal
 from .matching import RouteShape, near_misses
 from .responses import NoResponseMatched, choose, delay_seconds, draw_fault, fault_response, render
-from .server_errors import error_response
+from .responses import dump_json
+from .server_errors import error_body, error_response
 from .spec import Route, Spec, load_spec
 from .state import Store
 from .templating import Helpers
@@ -58,7 +60,7 @@ class Runtime:
         """Back to the start: journal, state, positions, resources and the random source."""
         self.journal.clear()
         self.store.reset()
-        self.helpers.random.seed(self.spec.settings.seed)
+        self.helpers.reset()
 
     # -- answering a route ---------------------------------------------------------
 
@@ -115,7 +117,8 @@ class Runtime:
                               context=context)
         if rendered.state:
             self.store.update_state(rendered.state)
-        pause = delay_seconds(template.delay or self.spec.settings.delay, rng)
+        delay = template.delay if template.delay is not None else self.spec.settings.delay
+        pause = delay_seconds(delay, rng)
         if pause:
             time.sleep(pause)
         return rendered.response
@@ -277,6 +280,11 @@ def create_app(spec: Spec | str | os.PathLike[str], *, seed: int | None = None) 
 
     @app.after_request
     def _finish(response: Response) -> Response:
+        if isinstance(request.routing_exception, RequestRedirect):
+            # Flask's slash redirect (/folder -> /folder/) says so in JSON, not HTML.
+            location = response.headers.get("Location", "")
+            response.set_data(dump_json(error_body(f"redirecting to {location}", None, [])))
+            response.content_type = "application/json"
         runtime.cors_headers(response)
         runtime.finish(response)
         return response

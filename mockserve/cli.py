@@ -148,7 +148,8 @@ def validate(specs: tuple[str, ...]) -> None:
             count = len(exc.problems)
             click.echo(f"{path}: {count} problem{'s' if count != 1 else ''}", err=True)
             continue
-        click.echo(f"{path}: ok ({len(loaded.routes)} routes)")
+        count = len(loaded.routes)
+        click.echo(f"{path}: ok ({count} route{'s' * (count != 1)})")
     sys.exit(2 if failed else 0)
 
 

@@ -57,6 +57,7 @@ class ParameterContract:
     validator: Validator
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spelling: dict[str, str] = field(default_factory=dict)  # lower-case name -> schema's
+    arrays: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> item types
 
     def convert(self, values: MultiDict | dict[str, Any]) -> dict[str, Any]:
         """Turn raw values into what the schema checks: typed scalars, lists for repeats."""
@@ -65,6 +66,10 @@ class ParameterContract:
         for raw_name in values.keys():
             name = self.spelling.get(raw_name.lower(), raw_name) if self.spelling else raw_name
             items = getlist(raw_name) if getlist else [values[raw_name]]
+            if name in self.arrays:  # `type: array`: a list even when given once
+                types = self.arrays[name]
+                result[name] = [_coerce(i, types) if isinstance(i, str) else i for i in items]
+                continue
             types = self.types.get(name)
             if types:
                 items = [_coerce(item, types) if isinstance(item, str) else item for item in items]
@@ -99,6 +104,11 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+def _reject_constant(name: str) -> Any:
+    """NaN and Infinity are Python's extensions, not JSON: refuse them like other bad JSON."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
 def parse_body(raw: bytes, content_type: str | None) -> ParsedBody:
     """Parse a body by its Content-Type, recording why it could not be parsed."""
     if not raw:
@@ -112,9 +122,10 @@ def parse_body(raw: bytes, content_type: str | None) -> ParsedBody:
     kind = media_type(content_type)
     if kind == "application/json" or kind.endswith("+json"):
         try:
-            value = json.loads(text)
-        except ValueError as exc:
-            message = f"body is not valid JSON: {exc}"
+            value = json.loads(text, parse_constant=_reject_constant)
+        except (ValueError, RecursionError) as exc:
+            reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+            message = f"body is not valid JSON: {reason}"
             return ParsedBody(text, None, None, [{"in": "body", "path": "", "message": message}])
         return ParsedBody(text, value, value, [])
     if kind == FORM:
@@ -125,14 +136,14 @@ def parse_body(raw: bytes, content_type: str | None) -> ParsedBody:
 
 
 def check_body(contract: BodyContract, content_type: str | None, body: ParsedBody) -> list[Failure]:
-    """Content type first, then parsing, then the schema."""
+    """Presence first (no body says more than its missing type), then type, parsing, schema."""
+    if not body.text and body.value is None:
+        return [{"in": "body", "path": "", "message": "a request body is required"}]
     got = media_type(content_type)
     if got != contract.content_type:
         shown = content_type or "none"
         message = f"Content-Type must be {contract.content_type}, got {shown}"
         return [{"in": "headers", "path": "/content-type", "message": message}]
-    if not body.text and body.value is None:
-        return [{"in": "body", "path": "", "message": "a request body is required"}]
     if body.failures:
         return body.failures
     if contract.validator is None:

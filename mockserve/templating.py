@@ -8,6 +8,7 @@ as data: nothing here compiles a string that came from a request.
 from __future__ import annotations
 
 import datetime as _dt
+import json as _json
 import random
 import re
 import threading
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from jinja2 import ChainableUndefined, TemplateError, nodes
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 
 from .errors import TemplateRenderError
@@ -24,9 +26,29 @@ _LONE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}|\{#).)*)\}
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
 
 
+class _StrictSandbox(ImmutableSandboxedEnvironment):
+    """A read-only sandbox where an unsafe access fails at once instead of being undefined."""
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+        raise SecurityError(
+            f"access to attribute {attribute!r} of {type(obj).__name__!r} object is unsafe"
+        )
+
+
+def _as_text(value: Any) -> Any:
+    """Print values inside text the way a JSON API would write them, not as Python does."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list, tuple)):
+        return _json.dumps(plain(value), ensure_ascii=False)
+    return value
+
+
 def _environment(*, autoescape: bool) -> SandboxedEnvironment:
-    # Immutable: a template reads state and resources, it never changes them behind the lock.
-    env = ImmutableSandboxedEnvironment(autoescape=autoescape, undefined=ChainableUndefined)
+    # Read-only: a template reads state and resources, it never changes them behind the lock.
+    env = _StrictSandbox(autoescape=autoescape, undefined=ChainableUndefined, finalize=_as_text)
     env.policies["json.dumps_kwargs"] = {"sort_keys": False}
     return env
 
@@ -185,6 +207,15 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+# Faker's own controls: a template may ask for fake values, never reseed or rewire the
+# generator every other request shares.
+_FAKER_CONTROLS = frozenset({
+    "seed", "seed_instance", "seed_locale", "random", "add_provider", "set_arguments",
+    "del_arguments", "set_formatter", "generator", "factories", "providers", "get_providers",
+    "provider", "weights",
+})
+
+
 class _LazyFaker:
     """Faker is slow to build; build it on first use, seeded like everything else."""
 
@@ -193,8 +224,14 @@ class _LazyFaker:
         self._faker = None
         self._lock = threading.Lock()
 
+    def _restart(self) -> None:
+        """Start the seeded sequence of fake values again (on reset)."""
+        with self._lock:
+            if self._faker is not None and self._seed is not None:
+                self._faker.seed_instance(self._seed)
+
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
+        if name.startswith("_") or name in _FAKER_CONTROLS:
             raise AttributeError(name)
         if self._faker is None:
             with self._lock:
@@ -215,6 +252,11 @@ class Helpers:
         self.seed = seed
         self.random = random.Random(seed)
         self.fake = _LazyFaker(seed)
+
+    def reset(self) -> None:
+        """Back to server start: the same seed gives the same values again."""
+        self.random.seed(self.seed)
+        self.fake._restart()
 
     def uuid(self) -> str:
         return str(_uuid.UUID(int=self.random.getrandbits(128), version=4))

@@ -39,6 +39,29 @@ _CONTENT_TYPES = {
 }
 
 
+# Python's own table, not the machine's /etc/mime.types: a file's type is the same everywhere.
+_MIME_TYPES = mimetypes.MimeTypes()
+for _type, _extensions in {
+    "application/json": (".json", ".map"),
+    "application/yaml": (".yaml", ".yml"),
+    "application/xml": (".xml",),
+    "text/javascript": (".js", ".mjs"),
+    "text/markdown": (".md",),
+    "image/webp": (".webp",),
+    "font/woff2": (".woff2",),
+}.items():
+    for _extension in _extensions:
+        _MIME_TYPES.add_type(_type, _extension)
+
+
+def file_content_type(name: str) -> str:
+    """The Content-Type of a `file:` response, from its extension (text gets charset=utf-8)."""
+    guessed, encoding = _MIME_TYPES.guess_type(name)
+    if guessed is None or encoding is not None:  # unknown, or compressed (e.g. .json.gz)
+        return "application/octet-stream"
+    return guessed + "; charset=utf-8" if guessed.startswith("text/") else guessed
+
+
 @lru_cache(maxsize=1)
 def format_schema() -> dict[str, Any]:
     """The format's own JSON Schema, as shipped in the package."""
@@ -155,17 +178,17 @@ class Loader:
 
     def _collect(self, source: SourceFile, collected: _Collected, stack: tuple[Path, ...]) -> None:
         data = source.data if isinstance(source.data, dict) else {}
-        for name, schema in (data.get("schemas") or {}).items():
+        for name, schema in _mapping(data.get("schemas")).items():
             if name in collected.schemas:
                 self.problems.append(source.problem(("schemas", name), f"schema {name!r} is defined twice", key=True))
             collected.schemas[name] = _Item(source, ("schemas", name), schema)
-        for index, route in enumerate(data.get("routes") or []):
+        for index, route in enumerate(_sequence(data.get("routes"))):
             collected.routes.append(_Item(source, ("routes", index), route))
-        for name, resource in (data.get("resources") or {}).items():
+        for name, resource in _mapping(data.get("resources")).items():
             if name in collected.resources:
                 self.problems.append(source.problem(("resources", name), f"resource {name!r} is defined twice", key=True))
             collected.resources[name] = _Item(source, ("resources", name), resource)
-        for index, name in enumerate(data.get("include") or []):
+        for index, name in enumerate(_sequence(data.get("include"))):
             if not isinstance(name, str):
                 continue
             at = ("include", index)
@@ -185,8 +208,10 @@ class Loader:
                 included.data = {k: v for k, v in included.data.items() if k != "mockserve"}
             if included.data is None:
                 continue
-            if self._check_format(included, "included_file"):
-                self._collect(included, collected, stack + (target,))
+            # Both stages always run: an included file with format errors is still
+            # collected, so its own includes and semantic problems are reported too.
+            self._check_format(included, "included_file")
+            self._collect(included, collected, stack + (target,))
 
     # -- building ----------------------------------------------------------------
 
@@ -207,14 +232,21 @@ class Loader:
             raise SpecError(self.problems)
         self._check_format(source, None)
         data = source.data if isinstance(source.data, dict) else {}
-        collected = _Collected()
-        self._collect(source, collected, (self.path.resolve(),))
-        settings = self._settings(source, data.get("settings") or {})
-        compiler = self._schema_compiler(collected)
-        builder = _RouteBuilder(self, compiler, settings)
-        routes = [builder.route(item) for item in collected.routes]
-        resources = [builder.resource(name, item) for name, item in collected.resources.items()]
-        errors = builder.errors(source, data.get("errors") or {})
+        try:
+            collected = _Collected()
+            self._collect(source, collected, (self.path.resolve(),))
+            settings = self._settings(source, _mapping(data.get("settings")))
+            compiler = self._schema_compiler(collected)
+            builder = _RouteBuilder(self, compiler, settings)
+            routes = [builder.route(item) for item in collected.routes]
+            resources = [builder.resource(name, item) for name, item in collected.resources.items()]
+            errors = builder.errors(source, _mapping(data.get("errors")))
+        except (TypeError, AttributeError, KeyError, ValueError):
+            # Data of the wrong shape that the semantic checks tripped over: the format
+            # check has reported it, so report that rather than a traceback.
+            if self.problems:
+                raise SpecError(self.problems) from None
+            raise
         if self.problems:
             raise SpecError(self.problems)
         return Spec(
@@ -251,7 +283,7 @@ class Loader:
         if isinstance(raw, bool) or raw is None:
             return None
         if isinstance(raw, (int, float)):
-            return Delay(float(raw), float(raw)) if raw > 0 else None
+            return Delay(float(raw), float(raw))  # 0 too: it replaces settings.delay
         if isinstance(raw, dict):
             low, high = raw.get("min"), raw.get("max")
             if isinstance(low, (int, float)) and isinstance(high, (int, float)):
@@ -295,8 +327,15 @@ def _rule_for(path: str) -> tuple[str, list[str], list[str]]:
             converter = ""
         return f"<{_CONVERTERS[converter]}:{name}>" if converter else f"<{name}>"
 
+    literal = _PARAM.sub("", path)
+    if "<" in literal or ">" in literal:  # Werkzeug would read them as its own converters
+        problems.append("write parameters as {name} or {name:int}, not <...>")
+    if "?" in literal or "#" in literal:
+        problems.append(
+            "a path has no query string or fragment; check query parameters with 'query'"
+        )
     rule = _PARAM.sub(replace, path)
-    if "{" in _PARAM.sub("", path) or "}" in _PARAM.sub("", path):
+    if "{" in literal or "}" in literal:
         problems.append("unbalanced braces in path")
     return rule, names, problems
 
@@ -337,7 +376,8 @@ class _RouteBuilder:
         contract = self.contract(source, at, raw, param_names)
         if "response" in raw and "responses" in raw:
             self.problem(source, at + ("responses",), "a route has 'response' or 'responses', not both", key=True)
-        raw_responses = raw.get("responses") or ([raw["response"]] if "response" in raw else [])
+        single = [raw["response"]] if "response" in raw else []
+        raw_responses = _sequence(raw.get("responses")) or single
         order = raw.get("order", "first-match")
         responses = []
         for index, response in enumerate(raw_responses):
@@ -345,15 +385,16 @@ class _RouteBuilder:
             compiled = self.response(source, where, response, allow_when=order == "first-match")
             if compiled is not None:
                 responses.append(compiled)
-            if order == "first-match" and "when" not in response and index < len(raw_responses) - 1:
+            last = index == len(raw_responses) - 1
+            if order == "first-match" and isinstance(response, dict) and "when" not in response and not last:
                 self.problem(source, where, "only the last response may omit 'when' (later ones could never answer)")
         if not raw_responses:
             responses.append(ResponseTemplate(status=204 if "DELETE" in methods else 200, body=Body("none", None, static=b"")))
         if order != "random":
             for index, response in enumerate(raw_responses):
-                if "weight" in response:
+                if isinstance(response, dict) and "weight" in response:
                     self.problem(source, at + ("responses", index, "weight"), "'weight' is used only with order: random", key=True)
-        faults = self.faults(source, at, raw.get("faults") or [])
+        faults = self.faults(source, at, _sequence(raw.get("faults")))
         if len(self.loader.problems) != count:
             return None
         return Route(
@@ -407,18 +448,24 @@ class _RouteBuilder:
             return None
         properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
         types: dict[str, tuple[str, ...]] = {}
+        arrays: dict[str, tuple[str, ...]] = {}
         for name, sub in properties.items() if isinstance(properties, dict) else ():
             declared = sub.get("type") if isinstance(sub, dict) else None
             declared = [declared] if isinstance(declared, str) else (declared or [])
             wanted = tuple(t for t in ("integer", "number", "boolean") if t in declared)
             if wanted:
                 types[name] = wanted
+            if declared == ["array"]:
+                items = sub.get("items") if isinstance(sub.get("items"), dict) else {}
+                item_types = items.get("type")
+                item_types = [item_types] if isinstance(item_types, str) else (item_types or [])
+                arrays[name] = tuple(t for t in ("integer", "number", "boolean") if t in item_types)
         spelling = {}
         if case_insensitive and isinstance(schema, dict):
             names = list(properties) + list(schema.get("required", []) or [])
             spelling = {str(n).lower(): str(n) for n in names}
             schema = dict(schema)
-        return ParameterContract(location, self.compiler.compile(schema), types, spelling)
+        return ParameterContract(location, self.compiler.compile(schema), types, spelling, arrays)
 
     # -- responses -------------------------------------------------------------
 
@@ -455,7 +502,7 @@ class _RouteBuilder:
             self.problem(source, at + (kinds[1],), f"a response has one body; found {', '.join(kinds)}", key=True)
         kind = kinds[0] if kinds else None
         headers = []
-        for name, value in (raw.get("headers") or {}).items():
+        for name, value in _mapping(raw.get("headers")).items():
             text = value if isinstance(value, str) else json.dumps(value) if isinstance(value, bool) else str(value)
             compiled = self.compile_template(source, at + ("headers", name), compile_text, text)
             if compiled is not None:
@@ -464,17 +511,23 @@ class _RouteBuilder:
         body = self.body(source, at, kind, raw, header_names)
         redirect = None
         status = raw.get("status")
-        if kind == "redirect":
+        if kind == "redirect" and isinstance(raw["redirect"], str):
             redirect = self.compile_template(source, at + ("redirect",), compile_text, raw["redirect"])
             status = status or 302
         when = None
-        if "when" in raw:
+        if isinstance(raw.get("when"), str):
             if not allow_when:
                 self.problem(source, at + ("when",), "'when' is allowed only with order: first-match", key=True)
             else:
-                when = self.compile_template(source, at + ("when",), compile_expression, raw["when"])
+                condition = raw["when"].strip()
+                if condition.startswith("{{") and condition.endswith("}}"):
+                    bare = condition[2:-2].strip()
+                    message = f"'when' is an expression without braces: write {bare!r}"
+                    self.problem(source, at + ("when",), message)
+                else:
+                    when = self.compile_template(source, at + ("when",), compile_expression, raw["when"])
         state = []
-        for name, value in (raw.get("state") or {}).items():
+        for name, value in _mapping(raw.get("state")).items():
             compiled = self.value(source, at + ("state", name), value)
             if compiled is not None:
                 state.append((str(name), compiled))
@@ -500,16 +553,18 @@ class _RouteBuilder:
             target = self.loader.resolve_file(str(raw["file"]), source, at + ("file",))
             if target is None:
                 return None
-            guessed = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-            if guessed.startswith("text/") or guessed in ("application/json", "application/javascript"):
-                guessed += "; charset=utf-8" if guessed.startswith("text/") else ""
-            return Body("file", guessed, static=target.read_bytes())
+            return Body("file", file_content_type(target.name), static=target.read_bytes())
         if kind == "json":
             template = self.value(source, at + ("json",), raw["json"])
             if template is None:
                 return None
             if template.constant:
-                return Body("json", content_type, template, static=_dump_json(template.value))
+                try:
+                    static = _dump_json(template.value)
+                except (TypeError, ValueError) as exc:  # e.g. !!binary or !!set in YAML
+                    self.problem(source, at + ("json",), f"not a JSON value: {exc}")
+                    return None
+                return Body("json", content_type, template, static=static)
             return Body("json", content_type, template)
         text = raw[kind]
         if not isinstance(text, str):
@@ -605,6 +660,16 @@ class _RouteBuilder:
             if compiled is not None and str(status).isdigit():
                 result[int(status)] = compiled
         return result
+
+
+def _mapping(value: Any) -> dict[Any, Any]:
+    """`value` if it is a mapping, else empty: the format check has already reported it."""
+    return value if isinstance(value, dict) else {}
+
+
+def _sequence(value: Any) -> list[Any]:
+    """`value` if it is a list, else empty: the format check has already reported it."""
+    return value if isinstance(value, list) else []
 
 
 def _dump_json(value: Any) -> bytes:

@@ -50,7 +50,12 @@ def format_path(path: Path) -> str:
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    pass
+    """Safe YAML whose values are all JSON: `2024-01-01` stays the text written, not a date."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
 
 def parse_source(text: str, name: str) -> tuple[SourceFile | None, list[SpecProblem]]:
