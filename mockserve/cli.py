@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import sys
@@ -80,11 +81,10 @@ def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, strict: 
     runtime.shutdown_callbacks.append(stop)
     if exit_after is not None:
         runtime.request_listeners.append(_stop_after(exit_after, stop))
-    routes = len(loaded.routes)
     notes = ["strict"] if strict else []
     if exit_after is not None:
         notes.append(f"stops after {exit_after} request{'s' * (exit_after != 1)}")
-    click.echo(f"mockserve: serving {loaded.title!r} ({routes} route{'s' * (routes != 1)}) "
+    click.echo(f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
                f"on {server.url}  ({'; '.join(notes + ['Ctrl-C to stop'])})", err=True)
     server.serve()
     violations = list(runtime.journal.violations)
@@ -133,6 +133,13 @@ def _summary(violations: list, requests: int) -> str:
             f"{plural(requests, 'request')}:\n{violations_text(violations)}")
 
 
+def _counts(spec: Spec) -> str:
+    """`3 routes, 1 resource`: what a spec serves, in words."""
+    routes, resources = len(spec.routes), len(spec.resources)
+    text = f"{routes} route{'s' * (routes != 1)}"
+    return text + (f", {resources} resource{'s' * (resources != 1)}" if resources else "")
+
+
 @main.command()
 @click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(specs: tuple[str, ...]) -> None:
@@ -148,8 +155,7 @@ def validate(specs: tuple[str, ...]) -> None:
             count = len(exc.problems)
             click.echo(f"{path}: {count} problem{'s' if count != 1 else ''}", err=True)
             continue
-        count = len(loaded.routes)
-        click.echo(f"{path}: ok ({count} route{'s' * (count != 1)})")
+        click.echo(f"{path}: ok ({_counts(loaded)})")
     sys.exit(2 if failed else 0)
 
 
@@ -165,3 +171,11 @@ def routes(spec: str) -> None:
     widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(("METHOD", "PATH", "NAME"))]
     for row in [("METHOD", "PATH", "NAME"), *rows]:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+@main.command()
+def schema() -> None:
+    """Print the spec format's JSON Schema, for editors (`mockserve schema > spec.schema.json`)."""
+    from .spec import format_schema
+
+    click.echo(json.dumps(format_schema(), indent=2))

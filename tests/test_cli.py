@@ -7,6 +7,7 @@ request naming the route, and stops cleanly (exit 0) on SIGINT or SIGTERM.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -197,3 +198,12 @@ def test_run_seed_makes_answers_repeatable_across_runs(running):
         assert server.stop(signal.SIGTERM) == 0
     assert answers[0] == answers[1]
     assert answers[0][0] != answers[0][1]
+
+
+def test_schema_prints_the_format_schema_editors_can_use():
+    result = CliRunner().invoke(main, ["schema"])
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert schema["required"] == ["mockserve"]
+    assert "routes" in schema["properties"]

@@ -335,7 +335,8 @@ def test_each_check_reports_one_located_problem(in_tmp, what, body, problem):
     text = textwrap.dedent(body).lstrip("\n")
     if problem is None:  # a file without `mockserve: 1`
         spec = in_tmp("spec.yaml", text)
-        problem = "spec.yaml:1:1: (top): 'mockserve' is required"
+        problem = ("spec.yaml:1:1: (top): 'mockserve: 1' is missing: every spec starts with it "
+                   "(a file listed in another spec's `include` is checked through that spec)")
     else:
         spec = in_tmp("spec.yaml", "mockserve: 1\n" + text)
     result = validate(spec)

@@ -109,6 +109,9 @@ def _problems_from(error: ValidationError, source: SourceFile) -> list[SpecProbl
         message = f"{error.instance!r} is not {article} {expected}"
     elif error.validator == "required":
         message = error.message.replace("is a required property", "is required")
+        if not path and "'mockserve'" in error.message:
+            message = ("'mockserve: 1' is missing: every spec starts with it (a file listed in "
+                       "another spec's `include` is checked through that spec)")
     return [source.problem(path, message)]
 
 
