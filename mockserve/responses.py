@@ -105,4 +105,6 @@ def fault_response(fault: Fault) -> Response:
     """The answer of an `empty` or `malformed` fault."""
     if fault.kind == "malformed":
         return Response(MALFORMED_JSON, status=200, content_type="application/json")
-    return Response(b"", status=200)
+    response = Response(b"", status=200)
+    del response.headers["Content-Type"]  # nothing to describe, as with a route's empty body
+    return response
