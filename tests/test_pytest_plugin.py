@@ -13,28 +13,7 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SHOP = """
-mockserve: 1
-title: Shop
-routes:
-  - name: get-user
-    path: /users/{id:int}
-    response:
-      json: {id: "{{ path.id }}"}
-  - name: create-order
-    method: POST
-    path: /orders
-    body:
-      schema:
-        type: object
-        required: [item, qty]
-        properties:
-          item: {type: string}
-          qty: {type: integer, minimum: 1}
-    response:
-      status: 201
-      json: {item: "{{ body.item }}"}
-"""
+SHOP = (Path(__file__).parent / "specs" / "orders.yaml").read_text()
 
 
 def plugin_args() -> list[str]:

@@ -4,33 +4,14 @@ from __future__ import annotations
 
 import re
 import socket
+from pathlib import Path
 
 import pytest
 import requests
 
 from mockserve import MockServer, SpecError, create_app
 
-SHOP = """
-mockserve: 1
-title: Shop
-routes:
-  - name: get-user
-    path: /users/{id:int}
-    response:
-      json: {id: "{{ path.id }}"}
-  - name: create-order
-    method: POST
-    path: /orders
-    body:
-      schema:
-        type: object
-        required: [item, qty]
-        properties:
-          item: {type: string}
-          qty: {type: integer, minimum: 1}
-    response:
-      status: 201
-      json: {item: "{{ body.item }}"}
+SHOP = (Path(__file__).parent / "specs" / "orders.yaml").read_text() + """\
   - path: /jobs/1
     order: sequence
     responses:

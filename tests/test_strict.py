@@ -21,28 +21,7 @@ from mockserve.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 20  # seconds any one step may take before the test gives up
 
-SHOP = """
-mockserve: 1
-title: Shop
-routes:
-  - name: get-user
-    path: /users/{id:int}
-    response:
-      json: {id: "{{ path.id }}"}
-  - name: create-order
-    method: POST
-    path: /orders
-    body:
-      schema:
-        type: object
-        required: [item, qty]
-        properties:
-          item: {type: string}
-          qty: {type: integer, minimum: 1}
-    response:
-      status: 201
-      json: {ok: true}
-"""
+SHOP = (Path(__file__).parent / "specs" / "orders.yaml").read_text()
 
 
 class Run:
