@@ -5,6 +5,7 @@ Both checking stages always run, so a user sees every problem at once.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import mimetypes
@@ -24,7 +25,7 @@ from ..errors import SpecError, SpecProblem
 from ..templating import HTML_ENV, TemplateSyntaxProblem, compile_expression, compile_text, compile_value
 from .model import Body, Contract, Cors, Delay, Fault, Resource, ResponseTemplate, Route, Settings, Spec
 from .schemas import SchemaCompiler, SchemaProblem
-from .source import SourceFile, format_path, parse_source
+from .source import SourceFile, format_path, parse_openapi_fast, parse_source
 
 DEFAULT_ADMIN = "/__mockserve"
 _PARAM = re.compile(r"\{([^{}]*)\}")
@@ -128,7 +129,10 @@ class Loader:
             else:
                 self.problems.append(SpecProblem(display, 1, 1, "", f"cannot read file: {reason}"))
             return None
-        source, problems = parse_source(text, display)
+        source = parse_openapi_fast(text, display) if where is None else None
+        problems: list[SpecProblem] = []
+        if source is None:
+            source, problems = parse_source(text, display)
         self.problems.extend(problems)
         if source is not None:
             source.location = path.resolve()
@@ -301,6 +305,27 @@ def _rule_for(path: str) -> tuple[str, list[str], list[str]]:
     return rule, names, problems
 
 
+def _declared_types(schema: Any) -> list[str]:
+    declared = schema.get("type") if isinstance(schema, dict) else None
+    return [declared] if isinstance(declared, str) else list(declared or [])
+
+
+def _field_types(schema: Any) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """Which top-level properties arrive as text but are typed: scalars to convert, arrays."""
+    properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    types: dict[str, tuple[str, ...]] = {}
+    arrays = set()
+    for name, sub in properties.items() if isinstance(properties, dict) else ():
+        declared = _declared_types(sub)
+        if "array" in declared and isinstance(sub, dict):
+            arrays.add(name)
+            declared = _declared_types(sub.get("items"))
+        wanted = tuple(t for t in ("integer", "number", "boolean") if t in declared)
+        if wanted:
+            types[name] = wanted
+    return types, frozenset(arrays)
+
+
 def route_signature(path: str) -> str:
     """A path with parameter names removed: routes that differ only there are duplicates."""
     return _PARAM.sub(lambda m: "{:" + m.group(1).partition(":")[2].strip() + "}", path)
@@ -388,14 +413,25 @@ class _RouteBuilder:
         query = self.parameters(source, at + ("query",), raw.get("query"), "query")
         headers = self.parameters(source, at + ("headers",), raw.get("headers"), "headers", case_insensitive=True)
         path_params = self.parameters(source, at + ("path_params",), raw.get("path_params"), "path")
-        body = None
         raw_body = raw.get("body")
-        if isinstance(raw_body, dict):
+        # `body` is one {content_type, schema}, or a list of them (one per accepted media type)
+        options = raw_body if isinstance(raw_body, list) else [raw_body] if isinstance(raw_body, dict) else []
+        bodies = []
+        for index, option in enumerate(options):
+            if not isinstance(option, dict):
+                continue
+            where = at + (("body", index) if isinstance(raw_body, list) else ("body",))
             validator = None
-            if "schema" in raw_body and self.loader.check_schema(self.compiler, source, at + ("body", "schema"), raw_body["schema"]):
-                validator = self.compiler.compile(raw_body["schema"])
-            content_type = str(raw_body.get("content_type", "application/json")).split(";")[0].strip().lower()
-            body = BodyContract(content_type, validator)
+            types: dict[str, tuple[str, ...]] = {}
+            arrays: frozenset[str] = frozenset()
+            if "schema" in option and self.loader.check_schema(self.compiler, source, where + ("schema",), option["schema"]):
+                validator = self.compiler.compile(option["schema"])
+                types, arrays = _field_types(self.compiler.resolve_top(option["schema"]))
+            content_type = str(option.get("content_type", "application/json")).split(";")[0].strip().lower()
+            bodies.append(BodyContract(content_type, validator, types, arrays, bool(option.get("required", True))))
+        body = None
+        if bodies:
+            body = dataclasses.replace(bodies[0], alternatives=tuple(bodies[1:]))
         return Contract(query=query, headers=headers, path=path_params, body=body)
 
     def parameters(self, source: SourceFile, at: tuple, schema: Any, location: str, *, case_insensitive: bool = False) -> ParameterContract | None:
@@ -404,19 +440,13 @@ class _RouteBuilder:
         if not self.loader.check_schema(self.compiler, source, at, schema):
             return None
         properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
-        types: dict[str, tuple[str, ...]] = {}
-        for name, sub in properties.items() if isinstance(properties, dict) else ():
-            declared = sub.get("type") if isinstance(sub, dict) else None
-            declared = [declared] if isinstance(declared, str) else (declared or [])
-            wanted = tuple(t for t in ("integer", "number", "boolean") if t in declared)
-            if wanted:
-                types[name] = wanted
+        types, arrays = _field_types(schema)
         spelling = {}
         if case_insensitive and isinstance(schema, dict):
             names = list(properties) + list(schema.get("required", []) or [])
             spelling = {str(n).lower(): str(n) for n in names}
             schema = dict(schema)
-        return ParameterContract(location, self.compiler.compile(schema), types, spelling)
+        return ParameterContract(location, self.compiler.compile(schema), types, spelling, arrays)
 
     # -- responses -------------------------------------------------------------
 
@@ -462,6 +492,10 @@ class _RouteBuilder:
         body = self.body(source, at, kind, raw, header_names)
         redirect = None
         status = raw.get("status")
+        status_value = None
+        if isinstance(status, str):  # a template, e.g. "{{ prefer('code') | int }}"
+            status_value = self.compile_template(source, at + ("status",), compile_value, status)
+            status = None
         if kind == "redirect":
             redirect = self.compile_template(source, at + ("redirect",), compile_text, raw["redirect"])
             status = status or 302
@@ -480,6 +514,7 @@ class _RouteBuilder:
             return None
         return ResponseTemplate(
             status=status if isinstance(status, int) else 200,
+            status_value=status_value,
             body=body,
             headers=tuple(headers),
             redirect=redirect,

@@ -50,6 +50,7 @@ class ResponseTemplate:
 
     status: int
     body: Body
+    status_value: Value | None = None  # a templated status; rendered instead of `status`
     headers: tuple[tuple[str, Value], ...] = ()
     redirect: Value | None = None
     delay: Delay | None = None
@@ -63,6 +64,7 @@ class ResponseTemplate:
         """True when the response needs no rendering at all."""
         return (
             self.body.template is None
+            and self.status_value is None
             and self.redirect is None
             and not self.state
             and all(value.constant for _, value in self.headers)

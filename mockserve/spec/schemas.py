@@ -87,6 +87,28 @@ class SchemaCompiler:
                 )
         return schema
 
+    def resolve_top(self, schema: Any) -> Any:
+        """The schema itself, or what a top-level `#/schemas/NAME` ref (or allOf of them) names."""
+        for _ in range(10):
+            if not isinstance(schema, dict):
+                return schema
+            ref = schema.get("$ref")
+            if isinstance(ref, str):
+                name = ref.split("#/schemas/", 1)[-1] if "#/schemas/" in ref else None
+                if name is None or "/" in name or name not in self._root["schemas"]:
+                    return schema
+                schema = self._root["schemas"][name]
+                continue
+            if isinstance(schema.get("allOf"), list) and "properties" not in schema:
+                merged: dict[str, Any] = {}
+                for part in schema["allOf"]:
+                    part = self.resolve_top(part)
+                    if isinstance(part, dict):
+                        merged.update(part.get("properties") or {})
+                return {"properties": merged}
+            return schema
+        return schema
+
     def check(self, schema: Any) -> None:
         """Raise SchemaProblem when `schema` is not a valid JSON Schema or has a bad ref."""
         try:
