@@ -13,6 +13,7 @@ import re
 import threading
 import uuid as _uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 import base64
@@ -125,8 +126,13 @@ def _check_safe(source: str, env: SandboxedEnvironment) -> None:
             raise TemplateSyntaxProblem(f"unsafe item access {node.value!r} in template")
 
 
+@lru_cache(maxsize=8192)
 def compile_expression(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Expression:
-    """Compile an expression without braces (a `when`, or the inside of ``{{ }}``)."""
+    """Compile an expression without braces (a `when`, or the inside of ``{{ }}``).
+
+    Cached: compiled expressions are immutable, and generated specs repeat the same
+    conditions across hundreds of routes.
+    """
     _check_safe("{{ " + source + " }}", env)
     try:
         compiled = env.compile_expression(source, undefined_to_none=True)
@@ -135,6 +141,7 @@ def compile_expression(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Exp
     return Expression(source, compiled)
 
 
+@lru_cache(maxsize=8192)
 def compile_text(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Value:
     """Compile a string that always renders to text (html/text bodies, headers)."""
     if not any(marker in source for marker in _TEMPLATE_MARKERS):
@@ -214,7 +221,11 @@ class _LazyFaker:
 
 def _header(context: Any, name: str) -> str:
     headers = context.get("headers")
-    value = headers.get(name) if hasattr(headers, "get") else None
+    if not hasattr(headers, "get"):
+        return ""
+    value = headers.get(name)
+    if value is None and "_" in name:  # WSGI servers turn `api_key` into `Api-Key`
+        value = headers.get(name.replace("_", "-"))
     return value if isinstance(value, str) else ""
 
 

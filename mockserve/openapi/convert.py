@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import unquote
 
 from .dialect import Dialect
 from .generate import CannotGenerate, Generator
@@ -70,6 +71,7 @@ class Converter:
         self.document = document
         self._warnings: dict[str, None] = {}
         self._counts: dict[str, int] = {}
+        self._values: dict[int, tuple[Any, Any]] = {}  # id(media object) -> (it, its value)
         version = str(document.get("openapi", ""))
         self.dialect = Dialect(version.startswith("3.1"), self.warn, self.pointer)
         components = document.get("components") if isinstance(document.get("components"), dict) else {}
@@ -104,7 +106,7 @@ class Converter:
         for raw in ref[2:].split("/") if ref.startswith("#/") else [None]:
             if raw is None:
                 return None
-            part = raw.replace("~1", "/").replace("~0", "~")
+            part = unquote(raw).replace("~1", "/").replace("~0", "~")
             if isinstance(node, dict) and part in node:
                 node = node[part]
             elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
@@ -326,6 +328,13 @@ class Converter:
         return answers
 
     def _default_value(self, media: dict[str, Any], where: str) -> Any:
+        """One value per declared media type: the same whether asked by Prefer or not."""
+        key = id(media)
+        if key not in self._values:
+            self._values[key] = (media, self._make_value(media, where))
+        return self._values[key][1]
+
+    def _make_value(self, media: dict[str, Any], where: str) -> Any:
         if "example" in media:
             return media["example"]
         examples = self.deref(media.get("examples"), where)

@@ -18,6 +18,10 @@ _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "depe
 _SCHEMA_ONE = ("additionalProperties", "not", "contains", "propertyNames", "if", "then", "else",
                "unevaluatedProperties", "unevaluatedItems", "additionalItems", "contentSchema")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_COUNTS = ("maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties",
+           "maxContains", "minContains")
+_FLAGS = ("uniqueItems", "readOnly", "writeOnly", "deprecated")
+_TEXTS = ("format", "title", "description", "contentEncoding", "contentMediaType")
 _DROP = ("nullable", "discriminator", "xml", "externalDocs", "example", "x-nullable")
 
 
@@ -90,7 +94,7 @@ class Dialect:
                     out[key] = value
             elif key in ("minimum", "maximum"):
                 exclusive = schema.get("exclusiveMinimum" if key == "minimum" else "exclusiveMaximum")
-                if isinstance(value, (int, float)) and exclusive is not True:
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and exclusive is not True:
                     out[key] = value
             elif key == "examples":
                 if isinstance(value, list):
@@ -98,6 +102,24 @@ class Dialect:
                 elif isinstance(value, dict):  # 3.0 habit: named examples inside a schema
                     out["examples"] = [v.get("value") if isinstance(v, dict) and "value" in v else v
                                        for v in value.values()]
+            elif key in _COUNTS:
+                if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                    out[key] = value
+                elif isinstance(value, float) and value.is_integer() and value >= 0:
+                    out[key] = int(value)
+            elif key in _FLAGS:
+                if isinstance(value, bool):
+                    out[key] = value
+            elif key in _TEXTS:
+                if isinstance(value, str):
+                    out[key] = value
+            elif key == "multipleOf":
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                    out[key] = value
+            elif key == "dependentRequired":
+                if isinstance(value, dict) and all(isinstance(v, list) and all(isinstance(n, str) for n in v)
+                                                   for v in value.values()):
+                    out[key] = {k: list(dict.fromkeys(v)) for k, v in value.items()}
             elif key == "enum":
                 if isinstance(value, list) and value:
                     out["enum"] = value

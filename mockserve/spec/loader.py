@@ -116,6 +116,9 @@ class Loader:
         self.seed = seed
         self.problems: list[SpecProblem] = []
         self.sources: list[SourceFile] = []
+        # Set by converters (OpenAPI) whose schemas are valid by construction: the
+        # metaschema pass costs seconds on a 13 MB document; refs are still checked.
+        self.schemas_prechecked = False
 
     # -- reading -----------------------------------------------------------------
 
@@ -194,8 +197,12 @@ class Loader:
 
     # -- building ----------------------------------------------------------------
 
+    def read_main(self) -> SourceFile | None:
+        """Parse the main file (an OpenAPI document quickly, without marks)."""
+        return self._read(self.path, self.display, None)
+
     def load(self) -> Spec:
-        source = self._read(self.path, self.display, None)
+        source = self.read_main()
         if source is None:
             raise SpecError(self.problems)
         if isinstance(source.data, dict) and "openapi" in source.data and "mockserve" not in source.data:
@@ -273,7 +280,7 @@ class Loader:
 
     def check_schema(self, compiler: SchemaCompiler, source: SourceFile, at: tuple, schema: Any) -> bool:
         try:
-            compiler.check(schema)
+            compiler.check(schema, meta=not self.schemas_prechecked)
         except SchemaProblem as exc:
             self.problems.append(source.problem(at + exc.path, str(exc)))
             return False
