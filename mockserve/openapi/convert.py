@@ -301,6 +301,8 @@ class Converter:
         for key, media in content.items():
             media_types.setdefault(str(key).strip(), media if isinstance(media, dict) else {})
         base = {"status": status}
+        if status in (204, 304) or (isinstance(status, int) and status < 200):
+            media_types = {}  # these statuses never carry a body
         if not media_types:
             answer = {**base, **({"headers": headers} if headers else {})}
             return [answer if final else {"when": condition, **answer}]

@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 import rstr
+from jsonschema import Draft202012Validator
 
 _MAX_DEPTH = 12
 _OPTIONAL_DEPTH = 4  # optional properties are filled in down to this depth
@@ -74,10 +75,22 @@ class Generator:
         self.root = {"schemas": schemas}
         self.random = random.Random(seed if seed is not None else 0)
         self.rstr = rstr.Rstr(self.random)
+        self.minimal = False  # only required properties (a retry when a full value fails)
 
     def value(self, schema: Any) -> Any:
         """A value for `schema`; raise CannotGenerate when none can be made."""
         return self._value(schema, 0, ())
+
+    def valid(self, schema: Any, value: Any) -> bool:
+        """Whether `value` passes `schema` (refs into the schemas resolve)."""
+        if not isinstance(schema, dict):
+            return schema is not False
+        validator = Draft202012Validator({**schema, "schemas": self.root["schemas"]},
+                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+        try:
+            return validator.is_valid(value)
+        except Exception:  # noqa: BLE001 - a schema jsonschema cannot use: do not judge
+            return True
 
     # -- the walk -------------------------------------------------------------------
 
@@ -118,11 +131,32 @@ class Generator:
                 ordered = sorted(options, key=lambda o: isinstance(o, dict) and o.get("type") == "null")
                 for option in ordered:
                     candidate = {"allOf": [rest, option]} if _has_constraints(rest) else option
-                    try:
-                        return self._value(candidate, depth, stack)
-                    except CannotGenerate as exc:
-                        last = exc
+                    for minimal in (self.minimal, True):
+                        was, self.minimal = self.minimal, minimal
+                        try:
+                            value = self._value(candidate, depth, stack)
+                        except CannotGenerate as exc:
+                            last = exc
+                            continue
+                        finally:
+                            self.minimal = was
+                        # oneOf wants exactly one match: a value that fits two options fails
+                        if key == "anyOf" or depth > _OPTIONAL_DEPTH or self.valid(schema, value):
+                            return value
+                        last = CannotGenerate(f"a value for one {key} option fits another too")
                 raise last or CannotGenerate(key)
+        if "not" in schema and not self.minimal:
+            value = self._typed(schema, depth, stack)
+            if not self.valid(schema["not"], value):
+                return value
+            self.minimal = True
+            try:
+                return self._typed(schema, depth, stack)
+            finally:
+                self.minimal = False
+        return self._typed(schema, depth, stack)
+
+    def _typed(self, schema: dict[str, Any], depth: int, stack: tuple[str, ...]) -> Any:
         kind = _kind(schema)
         if kind == "null":
             return None
@@ -283,7 +317,7 @@ class Generator:
             if sub is False:
                 sub = True
             result[name] = self._value(sub, depth + 1, stack)
-        if depth < _OPTIONAL_DEPTH:
+        if depth < _OPTIONAL_DEPTH and not self.minimal:
             for name, sub in properties.items():
                 if name in result or (isinstance(sub, dict) and sub.get("writeOnly")):
                     continue
