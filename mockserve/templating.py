@@ -141,11 +141,15 @@ def compile_expression(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Exp
     return Expression(source, compiled)
 
 
-@lru_cache(maxsize=8192)
 def compile_text(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Value:
     """Compile a string that always renders to text (html/text bodies, headers)."""
     if not any(marker in source for marker in _TEMPLATE_MARKERS):
         return Constant(source)
+    return _compile_template(source, env)
+
+
+@lru_cache(maxsize=8192)
+def _compile_template(source: str, env: SandboxedEnvironment) -> Value:
     _check_safe(source, env)
     try:
         return Text(source, env.from_string(source))

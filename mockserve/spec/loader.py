@@ -116,9 +116,11 @@ class Loader:
         self.seed = seed
         self.problems: list[SpecProblem] = []
         self.sources: list[SourceFile] = []
-        # Set by converters (OpenAPI) whose schemas are valid by construction: the
-        # metaschema pass costs seconds on a 13 MB document; refs are still checked.
-        self.schemas_prechecked = False
+        # Set when the main file was made by a converter (OpenAPI) whose output has the
+        # format's shape and valid JSON Schemas by construction: the format-schema and
+        # metaschema passes cost seconds on a 13 MB document. Refs, templates and routes
+        # are still checked; `mockserve validate` on an imported spec runs every pass.
+        self.generated = False
 
     # -- reading -----------------------------------------------------------------
 
@@ -216,7 +218,8 @@ class Loader:
         if source.data is None:
             self.problems.append(SpecProblem(source.name, 1, 1, "", "the file is empty"))
             raise SpecError(self.problems)
-        self._check_format(source, None)
+        if not self.generated:
+            self._check_format(source, None)
         data = source.data if isinstance(source.data, dict) else {}
         collected = _Collected()
         self._collect(source, collected, (self.path.resolve(),))
@@ -280,7 +283,7 @@ class Loader:
 
     def check_schema(self, compiler: SchemaCompiler, source: SourceFile, at: tuple, schema: Any) -> bool:
         try:
-            compiler.check(schema, meta=not self.schemas_prechecked)
+            compiler.check(schema, meta=not self.generated)
         except SchemaProblem as exc:
             self.problems.append(source.problem(at + exc.path, str(exc)))
             return False
@@ -476,11 +479,11 @@ class _RouteBuilder:
             self.compile_template(source, at, compile_value, value)
 
     def value(self, source: SourceFile, at: tuple, value: Any):
-        count = len(self.loader.problems)
-        self._value(source, at, value)
-        if len(self.loader.problems) != count:
+        try:
+            return compile_value(value)
+        except TemplateSyntaxProblem:
+            self._value(source, at, value)  # walk again only to locate each bad leaf
             return None
-        return compile_value(value)
 
     def response(self, source: SourceFile, at: tuple, raw: Any, *, allow_when: bool) -> ResponseTemplate | None:
         if not isinstance(raw, dict):
