@@ -129,6 +129,12 @@ class Dialect:
                 continue
             else:
                 out[key] = value
+        bounds = _FORMAT_BOUNDS.get(out.get("format")) if _is_type(out, "integer") else None
+        if bounds:  # int32/int64 say their range; clients (and schemathesis) expect it checked
+            if "minimum" not in out and "exclusiveMinimum" not in out:
+                out["minimum"] = bounds[0]
+            if "maximum" not in out and "exclusiveMaximum" not in out:
+                out["maximum"] = bounds[1]
         if "example" in schema and "examples" not in out:
             out["examples"] = [schema["example"]]
         if schema.get("nullable") is True or schema.get("x-nullable") is True:
@@ -161,6 +167,14 @@ class Dialect:
                 ok = False
             self._patterns[pattern] = ok
         return ok
+
+
+_FORMAT_BOUNDS = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+
+
+def _is_type(schema: dict[str, Any], kind: str) -> bool:
+    declared = schema.get("type")
+    return declared == kind or (isinstance(declared, list) and kind in declared)
 
 
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:

@@ -228,6 +228,8 @@ class Generator:
             low = max(low, 0) if high >= 0 else low
         elif high is None:
             high = low + 100
+        if low <= 1 and high >= 100:  # wide bounds (int32, int64): a friendly small number
+            low, high = 1, 100
         if integer:
             import math
 
