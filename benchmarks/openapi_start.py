@@ -35,8 +35,12 @@ def measure(document: Path) -> tuple[float, int, int]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(Path.cwd())}
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "mockserve", "run", str(document), "--port", str(port), "-q"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserve", "run", str(document), "--port", str(port), "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
     try:
         deadline = started + 60
         while time.perf_counter() < deadline:

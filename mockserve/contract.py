@@ -52,8 +52,12 @@ def _coerce(value: str, types: tuple[str, ...]) -> Any:
     return value
 
 
-def convert_fields(values: Any, types: dict[str, tuple[str, ...]], arrays: frozenset[str] = frozenset(),
-                   spelling: dict[str, str] | None = None) -> dict[str, Any]:
+def convert_fields(
+    values: Any,
+    types: dict[str, tuple[str, ...]],
+    arrays: frozenset[str] = frozenset(),
+    spelling: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """Typed values by the schema's top-level property types (query, headers, form fields)."""
     result: dict[str, Any] = {}
     getlist = getattr(values, "getlist", None)
@@ -168,7 +172,8 @@ def _parse_multipart(raw: bytes, content_type: str) -> ParsedBody:
     try:
         _, form, files = FormDataParser().parse(io.BytesIO(raw), mimetype, len(raw), options)
     except ValueError as exc:
-        return ParsedBody(text, None, None, [{"in": "body", "path": "", "message": f"body is not valid multipart: {exc}"}])
+        message = f"body is not valid multipart: {exc}"
+        return ParsedBody(text, None, None, [{"in": "body", "path": "", "message": message}])
     fields = MultiDict(form)
     for name, upload in files.items(multi=True):
         fields.add(name, upload.read().decode("utf-8", "replace"))

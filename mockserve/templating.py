@@ -7,6 +7,8 @@ as data: nothing here compiles a string that came from a request.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as _dt
 import random
 import re
@@ -16,13 +18,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-import base64
-import binascii
-
 from jinja2 import ChainableUndefined, TemplateError, nodes, pass_context
+from jinja2.sandbox import SandboxedEnvironment
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
-from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import TemplateRenderError
 
@@ -261,7 +260,9 @@ def accepts(context: Any, *types: str) -> str | None:
 
 
 @pass_context
-def credential(context: Any, kind: str, name: str | None = None, where: str = "header") -> str | None:
+def credential(
+    context: Any, kind: str, name: str | None = None, where: str = "header"
+) -> str | None:
     """The request's credential of this kind when it has the right shape, else none.
 
     `credential('basic')`: `Authorization: Basic` with base64 `user:pass` (gives the user);

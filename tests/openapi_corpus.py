@@ -35,9 +35,16 @@ def find_corpus() -> Path | None:
 
 CORPUS = find_corpus()
 needs_corpus = pytest.mark.skipif(CORPUS is None, reason="shared/corpus/openapi not found")
-DOCUMENTS = sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".json", ".yaml")) if CORPUS else []
-LARGE = {"github-api.github.com.json", "apisguru-kubernetes.json", "stripe-spec3.yaml",
-         "openai.yaml", "discord.json"}
+DOCUMENTS = (
+    sorted(p.name for p in CORPUS.iterdir() if p.suffix in (".json", ".yaml")) if CORPUS else []
+)
+LARGE = {
+    "github-api.github.com.json",
+    "apisguru-kubernetes.json",
+    "stripe-spec3.yaml",
+    "openai.yaml",
+    "discord.json",
+}
 
 
 def read_document(name: str) -> dict[str, Any]:
@@ -52,8 +59,14 @@ def read_document(name: str) -> dict[str, Any]:
 class Operation:
     """One operation of a document, and how to call it."""
 
-    def __init__(self, document: dict[str, Any], key: str, method: str, item: dict[str, Any],
-                 operation: dict[str, Any]):
+    def __init__(
+        self,
+        document: dict[str, Any],
+        key: str,
+        method: str,
+        item: dict[str, Any],
+        operation: dict[str, Any],
+    ):
         self.document = document
         self.key = key
         self.method = method.upper()
@@ -69,13 +82,21 @@ class Operation:
                 return node
             target: Any = self.document
             for raw in node["$ref"][2:].split("/"):
-                part = raw.replace("%7B", "{").replace("%7D", "}").replace("~1", "/").replace("~0", "~")
+                part = (
+                    raw.replace("%7B", "{")
+                    .replace("%7D", "}")
+                    .replace("~1", "/")
+                    .replace("~0", "~")
+                )
                 target = target[int(part)] if isinstance(target, list) else target[part]
             node = target
         return node
 
     def responses(self) -> dict[str, Any]:
-        return {str(k).upper(): self.deref(v) for k, v in (self.operation.get("responses") or {}).items()}
+        return {
+            str(k).upper(): self.deref(v)
+            for k, v in (self.operation.get("responses") or {}).items()
+        }
 
     def expected_status(self) -> int:
         codes = list(self.responses())
@@ -91,11 +112,21 @@ class Operation:
     def expected_code(self) -> str | None:
         codes = list(self.responses())
         two = sorted(c for c in codes if c.isdigit() and c.startswith("2"))
-        return two[0] if two else "2XX" if "2XX" in codes else "DEFAULT" if "DEFAULT" in codes else (codes[0] if codes else None)
+        return (
+            two[0]
+            if two
+            else "2XX"
+            if "2XX" in codes
+            else "DEFAULT"
+            if "DEFAULT" in codes
+            else (codes[0] if codes else None)
+        )
 
     def parameters(self) -> list[dict[str, Any]]:
         merged = {}
-        for raw in list(self.item.get("parameters") or []) + list(self.operation.get("parameters") or []):
+        for raw in list(self.item.get("parameters") or []) + list(
+            self.operation.get("parameters") or []
+        ):
             parameter = self.deref(raw)
             merged[(parameter["name"], parameter["in"])] = parameter
         return list(merged.values())
@@ -119,10 +150,15 @@ class RequestMaker:
 
     def __init__(self, document: dict[str, Any]):
         self.document = document
-        self.dialect = Dialect(str(document.get("openapi")).startswith("3.1"), lambda m: None,
-                               lambda ref: Operation(document, "", "get", {}, {}).deref({"$ref": ref}))
+        self.dialect = Dialect(
+            str(document.get("openapi")).startswith("3.1"),
+            lambda m: None,
+            lambda ref: Operation(document, "", "get", {}, {}).deref({"$ref": ref}),
+        )
         schemas = (document.get("components") or {}).get("schemas") or {}
-        self.generator = Generator({n: self.dialect.convert(s, n) for n, s in schemas.items()}, seed=7)
+        self.generator = Generator(
+            {n: self.dialect.convert(s, n) for n, s in schemas.items()}, seed=7
+        )
 
     def value(self, schema: Any) -> Any:
         return self.generator.value(self.dialect.convert(schema or {}, "test"))
@@ -143,7 +179,11 @@ class RequestMaker:
                     path = path.replace("{" + name + "}", quote(value, safe=""))
                 elif where == "query" and parameter.get("required"):
                     params[name] = _query_value(self.value(schema))
-                elif where == "header" and parameter.get("required") and name.lower() not in ("accept", "content-type", "authorization"):
+                elif (
+                    where == "header"
+                    and parameter.get("required")
+                    and name.lower() not in ("accept", "content-type", "authorization")
+                ):
                     headers[name] = _text(self.value(schema))
             kwargs: dict[str, Any] = {"params": params, "headers": headers}
             body = op.deref(op.operation.get("requestBody"))
@@ -169,23 +209,31 @@ class RequestMaker:
         for media, obj in content.items():
             if media == "application/x-www-form-urlencoded":
                 value = self.value((obj or {}).get("schema"))
-                if not isinstance(value, dict) or any(isinstance(v, (dict, list)) for v in value.values()):
+                if not isinstance(value, dict) or any(
+                    isinstance(v, (dict, list)) for v in value.values()
+                ):
                     return False
                 kwargs["data"] = {k: _text(v) for k, v in value.items()}
                 return True
         if not content or "schema" not in (next(iter(content.values())) or {}):
             media = next(iter(content), "application/octet-stream")
             kwargs["data"] = b"payload"
-            kwargs["headers"]["Content-Type"] = "application/octet-stream" if "*" in media else media
+            kwargs["headers"]["Content-Type"] = (
+                "application/octet-stream" if "*" in media else media
+            )
             return True
         return False
 
     def _credentials(self, op: Operation, kwargs: dict[str, Any]) -> None:
         requirements = op.operation.get("security", self.document.get("security")) or []
         schemes = (self.document.get("components") or {}).get("securitySchemes") or {}
+
         def usable(requirement):  # waitress drops header names with "_" (e.g. api_key)
-            return not any("_" in str((schemes.get(n) or {}).get("name", "")) and
-                           (schemes.get(n) or {}).get("in") == "header" for n in requirement)
+            return not any(
+                "_" in str((schemes.get(n) or {}).get("name", ""))
+                and (schemes.get(n) or {}).get("in") == "header"
+                for n in requirement
+            )
 
         if requirements and not any(usable(r) for r in requirements):
             return False
@@ -194,7 +242,9 @@ class RequestMaker:
                 scheme = schemes.get(name) or {}
                 kind = str(scheme.get("type", "")).lower()
                 if kind == "http" and str(scheme.get("scheme")).lower() == "basic":
-                    kwargs["headers"]["Authorization"] = "Basic " + base64.b64encode(b"user:pass").decode()
+                    kwargs["headers"]["Authorization"] = (
+                        "Basic " + base64.b64encode(b"user:pass").decode()
+                    )
                 elif kind in ("http", "oauth2", "openidconnect"):
                     kwargs["headers"]["Authorization"] = "Bearer token"
                 elif kind == "apikey":
@@ -224,8 +274,10 @@ def _query_value(value: Any) -> Any:
 
 def response_validator(document: dict[str, Any], op: Operation, code: str, media: str):
     """A validator for the declared response schema, refs resolved in the document itself."""
-    pointer = "/".join(p.replace("~", "~0").replace("/", "~1")
-                       for p in ("paths", op.key, op.method.lower(), "responses"))
+    pointer = "/".join(
+        p.replace("~", "~0").replace("/", "~1")
+        for p in ("paths", op.key, op.method.lower(), "responses")
+    )
     response = op.operation["responses"].get(code) or op.operation["responses"].get(code.lower())
     if response is None:
         response = op.operation["responses"].get(int(code)) if code.isdigit() else None

@@ -106,7 +106,9 @@ paths:
   /tree:
     get:
       responses:
-        "200": {description: t, content: {application/json: {schema: {$ref: "#/components/schemas/Node"}}}}
+        "200":
+          description: t
+          content: {application/json: {schema: {$ref: "#/components/schemas/Node"}}}
   /names/{name}:
     get:
       responses:
@@ -179,13 +181,16 @@ def test_prefer_example_picks_a_named_example(shop):
     assert (tom.status_code, tom.json()) == (201, {"id": 2, "name": "Tom"})
 
 
-@pytest.mark.parametrize("accept, status, content_type", [
-    (None, 200, "application/json"),
-    ("application/xml", 200, "application/xml"),
-    ("application/json;q=0.5, application/xml", 200, "application/xml"),
-    ("application/*", 200, "application/json"),
-    ("text/html", 406, "application/json"),
-])
+@pytest.mark.parametrize(
+    "accept, status, content_type",
+    [
+        (None, 200, "application/json"),
+        ("application/xml", 200, "application/xml"),
+        ("application/json;q=0.5, application/xml", 200, "application/xml"),
+        ("application/*", 200, "application/json"),
+        ("text/html", 406, "application/json"),
+    ],
+)
 def test_accept_picks_a_declared_media_type(shop, accept, status, content_type):
     headers = {**TRACE, **({"Accept": accept} if accept else {})}
     answer = shop.get("/pets", headers=headers)
@@ -199,7 +204,10 @@ def test_contract_failures_name_the_parameter(shop):
     answer = shop.get("/pets?limit=lots&tags=1&tags=x")
     assert answer.status_code == 422
     assert [(e["in"], e["path"]) for e in answer.json()["errors"]] == [
-        ("query", "/limit"), ("query", "/tags/1"), ("headers", "")]
+        ("query", "/limit"),
+        ("query", "/tags/1"),
+        ("headers", ""),
+    ]
     assert shop.get("/pets?limit=5&tags=3", headers=TRACE).status_code == 200
 
 
@@ -229,34 +237,46 @@ def test_request_bodies_by_media_type(shop):
     wrong = shop.post("/pets", data="<pet/>", headers={"Content-Type": "application/xml"})
     assert wrong.json()["errors"][0]["path"] == "/content-type"
     missing = shop.post("/pets", json={"name": "Rex"})
-    assert missing.json()["errors"] == [{"in": "body", "path": "", "message": "'id' is a required property"}]
+    assert missing.json()["errors"] == [
+        {"in": "body", "path": "", "message": "'id' is a required property"}
+    ]
 
 
 def test_an_optional_binary_body(shop):
     assert shop.post("/upload").status_code == 202
-    assert shop.post("/upload", data=b"\xff\x00\xfe",
-                     headers={"Content-Type": "application/octet-stream"}).status_code == 202
+    assert (
+        shop.post(
+            "/upload", data=b"\xff\x00\xfe", headers={"Content-Type": "application/octet-stream"}
+        ).status_code
+        == 202
+    )
 
 
-@pytest.mark.parametrize("path, headers, status", [
-    ("/basic", {}, 401),
-    ("/basic", {"Authorization": "Basic " + base64.b64encode(b"ann:secret").decode()}, 200),
-    ("/basic", {"Authorization": "Basic not-base64"}, 401),
-    ("/basic", {"Authorization": "Basic " + base64.b64encode(b"no-colon").decode()}, 401),
-    ("/basic", {"Authorization": "Bearer abc"}, 401),
-    ("/either", {"Authorization": "Bearer abc"}, 200),
-    ("/either", {}, 401),
-    ("/either?api-key=k", {}, 200),
-    ("/session", {"Cookie": "sid=s1"}, 200),
-    ("/open", {}, 200),
-])
+@pytest.mark.parametrize(
+    "path, headers, status",
+    [
+        ("/basic", {}, 401),
+        ("/basic", {"Authorization": "Basic " + base64.b64encode(b"ann:secret").decode()}, 200),
+        ("/basic", {"Authorization": "Basic not-base64"}, 401),
+        ("/basic", {"Authorization": "Basic " + base64.b64encode(b"no-colon").decode()}, 401),
+        ("/basic", {"Authorization": "Bearer abc"}, 401),
+        ("/either", {"Authorization": "Bearer abc"}, 200),
+        ("/either", {}, 401),
+        ("/either?api-key=k", {}, 200),
+        ("/session", {"Cookie": "sid=s1"}, 200),
+        ("/open", {}, 200),
+    ],
+)
 def test_security_requirements_need_a_credential_of_the_right_shape(shop, path, headers, status):
     assert shop.get(path, headers=headers).status_code == status
 
 
 def test_a_401_challenges_and_uses_the_documents_own_401(shop):
     refused = shop.get("/either")
-    assert refused.headers["WWW-Authenticate"] == 'Bearer realm="token", ApiKey realm="key", in="query", name="api-key"'
+    assert (
+        refused.headers["WWW-Authenticate"]
+        == 'Bearer realm="token", ApiKey realm="key", in="query", name="api-key"'
+    )
     session = shop.get("/session")
     assert (session.status_code, session.json()) == (401, {"message": "log in first"})
     assert session.headers["WWW-Authenticate"].startswith("ApiKey")
@@ -277,8 +297,17 @@ def test_no_content_and_colliding_paths(shop):
 
 
 def test_answers_are_repeatable_with_a_seed(serve):
-    doc = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /id:\n    get:\n      responses:\n" \
-          "        '200': {description: d, content: {application/json: {schema: {type: string, format: uuid}}}}\n"
+    doc = """
+        openapi: 3.1.0
+        info: {title: t, version: "1"}
+        paths:
+          /id:
+            get:
+              responses:
+                "200":
+                  description: d
+                  content: {application/json: {schema: {type: string, format: uuid}}}
+    """
     first = serve(doc, seed=3).get("/id").json()
     assert first == serve(doc, seed=3).get("/id").json()
     assert first != serve(doc, seed=4).get("/id").json()
@@ -286,57 +315,92 @@ def test_answers_are_repeatable_with_a_seed(serve):
 
 # -- the conversion, directly ---------------------------------------------------------
 
-@pytest.mark.parametrize("openapi, json_schema", [
-    ({"type": "string", "nullable": True}, {"type": ["string", "null"]}),
-    ({"enum": ["a"], "nullable": True}, {"enum": ["a", None]}),
-    ({"$ref": "#/components/schemas/Pet", "nullable": True},
-     {"anyOf": [{"$ref": "#/schemas/Pet"}, {"type": "null"}]}),
-    ({"type": "integer", "minimum": 1, "exclusiveMinimum": True}, {"type": "integer", "exclusiveMinimum": 1}),
-    ({"type": "integer", "minimum": 1, "exclusiveMinimum": False}, {"type": "integer", "minimum": 1}),
-    ({"type": "string", "example": "x"}, {"type": "string", "examples": ["x"]}),
-    ({"type": "object", "required": ["a", "a"]}, {"type": "object", "required": ["a"]}),
-    ({"type": "string", "pattern": "^\\p{L}+$"}, {"type": "string"}),
-    ({"type": "string", "x-extra": 1, "minLength": "3"}, {"type": "string"}),
-])
+
+@pytest.mark.parametrize(
+    "openapi, json_schema",
+    [
+        ({"type": "string", "nullable": True}, {"type": ["string", "null"]}),
+        ({"enum": ["a"], "nullable": True}, {"enum": ["a", None]}),
+        (
+            {"$ref": "#/components/schemas/Pet", "nullable": True},
+            {"anyOf": [{"$ref": "#/schemas/Pet"}, {"type": "null"}]},
+        ),
+        (
+            {"type": "integer", "minimum": 1, "exclusiveMinimum": True},
+            {"type": "integer", "exclusiveMinimum": 1},
+        ),
+        (
+            {"type": "integer", "minimum": 1, "exclusiveMinimum": False},
+            {"type": "integer", "minimum": 1},
+        ),
+        ({"type": "string", "example": "x"}, {"type": "string", "examples": ["x"]}),
+        ({"type": "object", "required": ["a", "a"]}, {"type": "object", "required": ["a"]}),
+        ({"type": "string", "pattern": "^\\p{L}+$"}, {"type": "string"}),
+        ({"type": "string", "x-extra": 1, "minLength": "3"}, {"type": "string"}),
+    ],
+)
 def test_openapi_schemas_become_json_schema_2020_12(openapi, json_schema):
     warnings = []
     assert Dialect(False, warnings.append, lambda ref: None).convert(openapi, "here") == json_schema
 
 
-@pytest.mark.parametrize("schema", [
-    {"type": "string", "pattern": "^[a-f0-9]{8}-x$"},
-    {"type": "string", "format": "email"},
-    {"type": "string", "format": "date-time"},
-    {"type": "integer", "minimum": 10, "maximum": 12, "multipleOf": 11},
-    {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
-    {"type": "array", "minItems": 3, "uniqueItems": True, "items": {"type": "integer"}},
-    {"oneOf": [{"type": "object", "properties": {"a": {"type": "string"}}},
-               {"type": "object", "required": ["b"], "properties": {"b": {"type": "string"}}}]},
-    {"allOf": [{"$ref": "#/schemas/Named"}, {"type": "object", "required": ["age"],
-                                              "properties": {"age": {"type": "integer"}}}]},
-    {"type": "object", "minProperties": 2, "additionalProperties": {"type": "boolean"}},
-    {"const": "fixed"},
-    {"type": ["null", "string"], "maxLength": 2},
-])
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "string", "pattern": "^[a-f0-9]{8}-x$"},
+        {"type": "string", "format": "email"},
+        {"type": "string", "format": "date-time"},
+        {"type": "integer", "minimum": 10, "maximum": 12, "multipleOf": 11},
+        {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+        {"type": "array", "minItems": 3, "uniqueItems": True, "items": {"type": "integer"}},
+        {
+            "oneOf": [
+                {"type": "object", "properties": {"a": {"type": "string"}}},
+                {"type": "object", "required": ["b"], "properties": {"b": {"type": "string"}}},
+            ]
+        },
+        {
+            "allOf": [
+                {"$ref": "#/schemas/Named"},
+                {"type": "object", "required": ["age"], "properties": {"age": {"type": "integer"}}},
+            ]
+        },
+        {"type": "object", "minProperties": 2, "additionalProperties": {"type": "boolean"}},
+        {"const": "fixed"},
+        {"type": ["null", "string"], "maxLength": 2},
+    ],
+)
 def test_generated_values_validate_against_their_schema(schema):
     from jsonschema import Draft202012Validator
 
-    schemas = {"Named": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}
+    schemas = {
+        "Named": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string"}},
+        }
+    }
     value = Generator(schemas, seed=1).value(schema)
-    validator = Draft202012Validator({**schema, "schemas": schemas}, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = Draft202012Validator(
+        {**schema, "schemas": schemas}, format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
     assert validator.is_valid(value), value
 
 
 def test_the_converted_spec_says_everything_with_when_conditions():
     spec, warnings = convert_document(yaml.safe_load(SHOP))
     either = next(r for r in spec["routes"] if r["path"] == "/either")
-    assert either["responses"][0]["when"] == 'not ((credential("bearer")) or (credential("apikey", "api-key", "query")))'
+    assert (
+        either["responses"][0]["when"]
+        == 'not ((credential("bearer")) or (credential("apikey", "api-key", "query")))'
+    )
     get_pet = next(r for r in spec["routes"] if r.get("name") == "getPet")
     assert get_pet["path"] == "/pets/{pet_id}"
     assert get_pet["path_params"]["properties"] == {"pet_id": {"type": "integer"}}
 
 
 # -- the command line --------------------------------------------------------------------
+
 
 def test_validate_and_routes_take_a_document_and_print_its_warnings(write_spec):
     path = write_spec(SHOP, name="shop.yaml")
@@ -354,11 +418,19 @@ def test_import_writes_a_valid_spec_that_answers_the_same(write_spec, serve, tmp
     assert "spec.yaml: written (13 routes, 1 warning)" in result.output
     assert CliRunner().invoke(main, ["validate", str(target)]).exit_code == 0
     direct, imported = serve(document), serve(target)
-    for path, headers in [("/pets", TRACE), ("/pets", {**TRACE, "Accept": "application/xml"}),
-                          ("/pets/3", {"Prefer": "code=404"}), ("/tree", {}), ("/either", {})]:
+    for path, headers in [
+        ("/pets", TRACE),
+        ("/pets", {**TRACE, "Accept": "application/xml"}),
+        ("/pets/3", {"Prefer": "code=404"}),
+        ("/tree", {}),
+        ("/either", {}),
+    ]:
         one, two = direct.get(path, headers=headers), imported.get(path, headers=headers)
-        assert (one.status_code, one.content, one.headers.get("Content-Type")) == \
-               (two.status_code, two.content, two.headers.get("Content-Type"))
+        assert (one.status_code, one.content, one.headers.get("Content-Type")) == (
+            two.status_code,
+            two.content,
+            two.headers.get("Content-Type"),
+        )
 
 
 def test_import_refuses_a_file_that_is_not_openapi(write_spec, tmp_path):
@@ -369,14 +441,17 @@ def test_import_refuses_a_file_that_is_not_openapi(write_spec, tmp_path):
 
 
 def test_a_broken_document_is_a_clear_error(write_spec):
-    path = write_spec("{\"openapi\": \"3.0.0\", \"paths\": {\"/x\": {\"get\": {\"responses\": {\"200\": {\"$ref\": \"#/nope\"}}}}}}",
-                      name="broken.json")
+    path = write_spec(
+        json.dumps({"openapi": "3.0.0", "paths": {"/x": {"get": {"responses": {"200": {"$ref": "#/nope"}}}}}}),
+        name="broken.json",
+    )
     result = CliRunner().invoke(main, ["validate", str(path)])
     assert result.exit_code == 0
     assert "$ref '#/nope' cannot be followed" in result.output
 
 
 # -- the helpers, in a plain spec ---------------------------------------------------------
+
 
 def test_prefer_accepts_and_credential_work_in_any_spec(serve):
     live = serve("""
@@ -396,7 +471,9 @@ def test_prefer_accepts_and_credential_work_in_any_spec(serve):
     auth = {"Authorization": "Bearer ann"}
     csv = live.get("/report", headers={**auth, "Accept": "text/csv", "Prefer": "code=203"})
     assert (csv.status_code, csv.text) == (203, "a,b")
-    plain = live.get("/report", headers={**auth, "Accept": "application/json", "Prefer": "example=x"})
+    plain = live.get(
+        "/report", headers={**auth, "Accept": "application/json", "Prefer": "example=x"}
+    )
     assert plain.json() == {"user": "ann", "wanted": "x"}
 
 

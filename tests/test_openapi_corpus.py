@@ -11,14 +11,7 @@ from __future__ import annotations
 import pytest
 import requests
 from click.testing import CliRunner
-
-from mockserve.app import create_app
-from mockserve.cli import main
-from mockserve.server import Server
-from mockserve.openapi import openapi_spec
-from mockserve.spec.loader import Loader, _format_validator
-
-from .openapi_corpus import (
+from openapi_corpus import (
     CORPUS,
     DOCUMENTS,
     LARGE,
@@ -28,6 +21,12 @@ from .openapi_corpus import (
     read_document,
     response_validator,
 )
+
+from mockserve.app import create_app
+from mockserve.cli import main
+from mockserve.openapi import openapi_spec
+from mockserve.server import Server
+from mockserve.spec.loader import Loader, _format_validator
 
 pytestmark = needs_corpus
 SAMPLE = 12  # operations per large document; every operation of the others
@@ -157,7 +156,9 @@ def test_twilio_suffix_templates_and_basic_auth(served):
     refused = live.request("GET", path)
     assert refused.status_code == 401
     assert refused.headers["WWW-Authenticate"].startswith("Basic")
-    assert live.request("GET", path, headers={"Authorization": "Basic not-base64!"}).status_code == 401
+    assert (
+        live.request("GET", path, headers={"Authorization": "Basic not-base64!"}).status_code == 401
+    )
     good = live.request("GET", path, auth=("AC123", "token"))
     assert good.status_code == 200 and isinstance(good.json(), dict)
 
@@ -166,12 +167,30 @@ def test_twilio_form_fields_are_converted_to_their_types(served):
     live = served("twilio-api-v2010.yaml")
     path = "/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Calls.json"
     auth = ("AC123", "token")
-    bad = live.request("POST", path, auth=auth, data={"To": "+15555550100", "From": "+15555550101",
-                                                       "Url": "https://x.test", "Timeout": "soon"})
+    bad = live.request(
+        "POST",
+        path,
+        auth=auth,
+        data={
+            "To": "+15555550100",
+            "From": "+15555550101",
+            "Url": "https://x.test",
+            "Timeout": "soon",
+        },
+    )
     assert bad.status_code == 422
     assert {"in": "body", "path": "/Timeout"}.items() <= bad.json()["errors"][0].items()
-    good = live.request("POST", path, auth=auth, data={"To": "+15555550100", "From": "+15555550101",
-                                                        "Url": "https://x.test", "Timeout": "30"})
+    good = live.request(
+        "POST",
+        path,
+        auth=auth,
+        data={
+            "To": "+15555550100",
+            "From": "+15555550101",
+            "Url": "https://x.test",
+            "Timeout": "30",
+        },
+    )
     assert good.status_code == 201
 
 
@@ -187,7 +206,8 @@ def test_github_invalid_query_names_the_parameter(served):
     answer = live.request("GET", "/repos/octo/hello/pulls", params={"per_page": "lots"})
     assert answer.status_code == 422
     assert answer.json()["errors"] == [
-        {"in": "query", "path": "/per_page", "message": "'lots' is not of type 'integer'"}]
+        {"in": "query", "path": "/per_page", "message": "'lots' is not of type 'integer'"}
+    ]
 
 
 def test_spotify_uses_its_own_401_for_a_missing_token(served):
@@ -196,17 +216,24 @@ def test_spotify_uses_its_own_401_for_a_missing_token(served):
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"].startswith("Bearer")
     assert "error" in answer.json()  # the document's own 401 body, not the server's
-    assert answer.json() != {"error": "unauthorized: this operation needs a credential",
-                             "route": None, "errors": []}
+    assert answer.json() != {
+        "error": "unauthorized: this operation needs a credential",
+        "route": None,
+        "errors": [],
+    }
 
 
 def test_adyen_named_examples_by_prefer(served):
     live = served("adyen-checkout-v71.yaml")
     headers = {"X-API-Key": "key", "Content-Type": "application/json"}
     document = read_document("adyen-checkout-v71.yaml")
-    examples = document["paths"]["/paymentLinks/{linkId}"]["get"]["responses"]["200"]["content"]["application/json"]["examples"]
+    examples = document["paths"]["/paymentLinks/{linkId}"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["examples"]
     name, example = next(iter(examples.items()))
-    answer = live.request("GET", "/paymentLinks/PL123", headers={**headers, "Prefer": f"example={name}"})
+    answer = live.request(
+        "GET", "/paymentLinks/PL123", headers={**headers, "Prefer": f"example={name}"}
+    )
     assert answer.status_code == 200
     assert answer.json() == live_value(document, example)
 
@@ -220,9 +247,16 @@ def live_value(document, example):
     return example["value"]
 
 
-LOAD_ROUND_TRIP = ["oai-petstore.yaml", "oai-petstore-expanded.yaml", "oai-api-with-examples.yaml",
-                   "swagger-petstore3.yaml", "apisguru-httpbin.json", "adyen-recurring-v68.yaml",
-                   "spotify-fixed.yaml", "oai-31-mega.yaml"]
+LOAD_ROUND_TRIP = [
+    "oai-petstore.yaml",
+    "oai-petstore-expanded.yaml",
+    "oai-api-with-examples.yaml",
+    "swagger-petstore3.yaml",
+    "apisguru-httpbin.json",
+    "adyen-recurring-v68.yaml",
+    "spotify-fixed.yaml",
+    "oai-31-mega.yaml",
+]
 
 
 @pytest.mark.parametrize("name", LOAD_ROUND_TRIP)

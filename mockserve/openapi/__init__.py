@@ -65,7 +65,9 @@ def _drop_failing(data: dict[str, Any], error: SpecError, warnings: list[str]) -
             dropped = True
     for index in sorted(bad_routes, reverse=True):
         route = routes.pop(index)
-        warnings.append(f"{route.get('method')} {route.get('path')}: {bad_routes[index]}; not served")
+        warnings.append(
+            f"{route.get('method')} {route.get('path')}: {bad_routes[index]}; not served"
+        )
         dropped = True
     return dropped
 

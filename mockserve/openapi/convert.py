@@ -74,13 +74,23 @@ class Converter:
         self._values: dict[int, tuple[Any, Any]] = {}  # id(media object) -> (it, its value)
         version = str(document.get("openapi", ""))
         self.dialect = Dialect(version.startswith("3.1"), self.warn, self.pointer)
-        components = document.get("components") if isinstance(document.get("components"), dict) else {}
+        components = (
+            document.get("components") if isinstance(document.get("components"), dict) else {}
+        )
         self.components = components
-        raw_schemas = components.get("schemas") if isinstance(components.get("schemas"), dict) else {}
-        self.schemas = {str(name): self.dialect.convert(schema, f"components.schemas.{name}")
-                        for name, schema in raw_schemas.items()}
+        raw_schemas = (
+            components.get("schemas") if isinstance(components.get("schemas"), dict) else {}
+        )
+        self.schemas = {
+            str(name): self.dialect.convert(schema, f"components.schemas.{name}")
+            for name, schema in raw_schemas.items()
+        }
         self.generator = Generator(self.schemas, seed)
-        self.schemes = components.get("securitySchemes") if isinstance(components.get("securitySchemes"), dict) else {}
+        self.schemes = (
+            components.get("securitySchemes")
+            if isinstance(components.get("securitySchemes"), dict)
+            else {}
+        )
 
     # -- bookkeeping -------------------------------------------------------------------
 
@@ -157,7 +167,10 @@ class Converter:
                 routes.append(self.route(method, path, renamed, item, operation, where, names))
         if isinstance(document.get("webhooks"), dict) and document["webhooks"]:
             self.warn(f"webhooks are not sent ({len(document['webhooks'])} declared)")
-        spec: dict[str, Any] = {"mockserve": 1, "title": str(info.get("title") or "OpenAPI document")}
+        spec: dict[str, Any] = {
+            "mockserve": 1,
+            "title": str(info.get("title") or "OpenAPI document"),
+        }
         if self.schemas:
             spec["schemas"] = self.schemas
         spec["routes"] = routes
@@ -181,8 +194,16 @@ class Converter:
 
     # -- one operation -------------------------------------------------------------------
 
-    def route(self, method: str, path: str, renamed: dict[str, str], item: dict[str, Any],
-              operation: dict[str, Any], where: str, names: set[str]) -> dict[str, Any]:
+    def route(
+        self,
+        method: str,
+        path: str,
+        renamed: dict[str, str],
+        item: dict[str, Any],
+        operation: dict[str, Any],
+        where: str,
+        names: set[str],
+    ) -> dict[str, Any]:
         route: dict[str, Any] = {}
         name = operation.get("operationId")
         if isinstance(name, str) and name.strip() and name not in names:
@@ -199,8 +220,14 @@ class Converter:
         route["responses"] = self._responses(operation, where)
         return route
 
-    def _parameters(self, route: dict[str, Any], renamed: dict[str, str], item: dict[str, Any],
-                    operation: dict[str, Any], where: str) -> None:
+    def _parameters(
+        self,
+        route: dict[str, Any],
+        renamed: dict[str, str],
+        item: dict[str, Any],
+        operation: dict[str, Any],
+        where: str,
+    ) -> None:
         merged: dict[tuple[str, str], dict[str, Any]] = {}
         for raw in list(item.get("parameters") or []) + list(operation.get("parameters") or []):
             parameter = self.deref(raw, where)
@@ -224,10 +251,12 @@ class Converter:
             if schema is None and isinstance(parameter.get("content"), dict):
                 media = next(iter(parameter["content"].values()), {})
                 schema = media.get("schema") if isinstance(media, dict) else None
-            parts[location][name] = self.dialect.convert(schema if schema is not None else {}, where)
+            parts[location][name] = self.dialect.convert(
+                schema if schema is not None else {}, where
+            )
             if parameter.get("required") or location == "path":
                 required[location].append(name)
-        for original, name in renamed.items():
+        for name in renamed.values():
             if name not in parts["path"]:
                 parts["path"][name] = {"type": "string"}
                 required["path"].append(name)
@@ -262,8 +291,12 @@ class Converter:
     # -- responses -------------------------------------------------------------------
 
     def _responses(self, operation: dict[str, Any], where: str) -> list[dict[str, Any]]:
-        declared = operation.get("responses") if isinstance(operation.get("responses"), dict) else {}
-        entries = [(str(code).upper(), self.deref(response, where)) for code, response in declared.items()]
+        declared = (
+            operation.get("responses") if isinstance(operation.get("responses"), dict) else {}
+        )
+        entries = [
+            (str(code).upper(), self.deref(response, where)) for code, response in declared.items()
+        ]
         entries = [(code, r) for code, r in entries if isinstance(r, dict)]
         if any(r.get("links") for _, r in entries):
             self.count("links")
@@ -292,8 +325,15 @@ class Converter:
         answers += self._variants(main or {}, main_status, None, f"{where} {main_code}", final=True)
         return answers
 
-    def _variants(self, response: dict[str, Any], status: int | str, condition: str | None,
-                  where: str, *, final: bool) -> list[dict[str, Any]]:
+    def _variants(
+        self,
+        response: dict[str, Any],
+        status: int | str,
+        condition: str | None,
+        where: str,
+        *,
+        final: bool,
+    ) -> list[dict[str, Any]]:
         """The answers one declared response gives, by media type and named example."""
         headers = self._response_headers(response, where)
         content = response.get("content") if isinstance(response.get("content"), dict) else {}
@@ -311,22 +351,37 @@ class Converter:
         answers = []
         for media, obj in media_types.items():
             examples = self.deref(obj.get("examples"), where)
-            for name, example in (examples.items() if isinstance(examples, dict) else ()):
+            for name, example in examples.items() if isinstance(examples, dict) else ():
                 example = self.deref(example, where)
                 if not isinstance(example, dict) or "value" not in example:
                     continue
-                answers.append({"when": f"{prefix}prefer('example') == {_quote(str(name))} "
-                                        f"and {accepts} == {_quote(media)}",
-                                **self._body(media, example["value"], obj, headers, base)})
+                answers.append(
+                    {
+                        "when": f"{prefix}prefer('example') == {_quote(str(name))} "
+                        f"and {accepts} == {_quote(media)}",
+                        **self._body(media, example["value"], obj, headers, base),
+                    }
+                )
         for media, obj in media_types.items():
             value = self._default_value(obj, where)
-            answers.append({"when": f"{prefix}{accepts} == {_quote(media)}",
-                            **self._body(media, value, obj, headers, base)})
+            answers.append(
+                {
+                    "when": f"{prefix}{accepts} == {_quote(media)}",
+                    **self._body(media, value, obj, headers, base),
+                }
+            )
         if final:
             listed = ", ".join(media_types)
-            answers.append({"status": 406, "json": {
-                "error": literal(f"not acceptable: this operation answers with {listed}"),
-                "route": None, "errors": []}})
+            answers.append(
+                {
+                    "status": 406,
+                    "json": {
+                        "error": literal(f"not acceptable: this operation answers with {listed}"),
+                        "route": None,
+                        "errors": [],
+                    },
+                }
+            )
         return answers
 
     def _default_value(self, media: dict[str, Any], where: str) -> Any:
@@ -352,17 +407,29 @@ class Converter:
         try:
             return self.generator.value(converted)
         except CannotGenerate as exc:
-            self.warn(f"{where}: no value could be made from the schema ({exc}); answering without a body")
+            self.warn(
+                f"{where}: no value could be made from the schema ({exc}); answering without a body"
+            )
             return _NO_BODY
         except RecursionError:
             self.warn(f"{where}: the schema recurses too deeply; answering without a body")
             return _NO_BODY
 
-    def _body(self, media: str, value: Any, obj: dict[str, Any], headers: dict[str, str],
-              base: dict[str, Any]) -> dict[str, Any]:
+    def _body(
+        self,
+        media: str,
+        value: Any,
+        obj: dict[str, Any],
+        headers: dict[str, str],
+        base: dict[str, Any],
+    ) -> dict[str, Any]:
         answer = dict(base)
         headers = dict(headers)
-        concrete = media if "*" not in media else ("application/json" if media == "*/*" else "application/octet-stream")
+        concrete = (
+            media
+            if "*" not in media
+            else ("application/json" if media == "*/*" else "application/octet-stream")
+        )
         if value is _NO_BODY:
             if concrete != "application/json":
                 headers["Content-Type"] = concrete
@@ -395,7 +462,9 @@ class Converter:
                 value = header["example"]
             else:
                 try:
-                    value = self.generator.value(self.dialect.convert(header.get("schema", {}), where))
+                    value = self.generator.value(
+                        self.dialect.convert(header.get("schema", {}), where)
+                    )
                 except (CannotGenerate, RecursionError):
                     continue
             if isinstance(value, (dict, list)):
@@ -441,8 +510,10 @@ class Converter:
             return f"credential({_quote(http)})", f"{http.capitalize()} {realm}"
         if kind == "apikey":
             key, location = str(scheme.get("name", "")), str(scheme.get("in", "header"))
-            return (f"credential(\"apikey\", {_quote(key)}, {_quote(location)})",
-                    f'ApiKey {realm}, in="{location}", name="{key}"')
+            return (
+                f'credential("apikey", {_quote(key)}, {_quote(location)})',
+                f'ApiKey {realm}, in="{location}", name="{key}"',
+            )
         if kind in ("oauth2", "openidconnect"):
             return 'credential("bearer")', f"Bearer {realm}"
         if kind == "mutualtls":
@@ -451,8 +522,9 @@ class Converter:
         self.warn(f"security scheme {name!r} of type {kind!r} is not checked")
         return None, ""
 
-    def _unauthorized(self, entries: list[tuple[str, dict[str, Any]]], challenge: str,
-                      where: str) -> dict[str, Any]:
+    def _unauthorized(
+        self, entries: list[tuple[str, dict[str, Any]]], challenge: str, where: str
+    ) -> dict[str, Any]:
         """The document's own 401 when it declares one, else the server's JSON error."""
         answer: dict[str, Any] = {"status": 401}
         declared = dict(entries).get("401")
@@ -465,9 +537,15 @@ class Converter:
                 obj = obj if isinstance(obj, dict) else {}
                 return self._body(str(media), self._default_value(obj, where), obj, headers, answer)
             return {**answer, "headers": headers}
-        return {**answer, "headers": {"WWW-Authenticate": literal(challenge)},
-                "json": {"error": "unauthorized: this operation needs a credential",
-                         "route": None, "errors": []}}
+        return {
+            **answer,
+            "headers": {"WWW-Authenticate": literal(challenge)},
+            "json": {
+                "error": "unauthorized: this operation needs a credential",
+                "route": None,
+                "errors": [],
+            },
+        }
 
 
 class _NoBody:
@@ -524,7 +602,9 @@ def to_xml(value: Any, name: str) -> str:
     return f"<{tag}>{inner}</{tag}>"
 
 
-def convert_document(document: dict[str, Any], *, seed: int | None = None) -> tuple[dict[str, Any], list[str]]:
+def convert_document(
+    document: dict[str, Any], *, seed: int | None = None
+) -> tuple[dict[str, Any], list[str]]:
     """The spec dict for an OpenAPI document, and what of it is not served."""
     converter = Converter(document, seed=seed)
     spec = converter.spec()

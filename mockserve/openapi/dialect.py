@@ -15,11 +15,30 @@ from typing import Any
 COMPONENT_SCHEMAS = "#/components/schemas/"
 _TYPES = {"array", "boolean", "integer", "null", "number", "object", "string"}
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-_SCHEMA_ONE = ("additionalProperties", "not", "contains", "propertyNames", "if", "then", "else",
-               "unevaluatedProperties", "unevaluatedItems", "additionalItems", "contentSchema")
+_SCHEMA_ONE = (
+    "additionalProperties",
+    "not",
+    "contains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "additionalItems",
+    "contentSchema",
+)
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-_COUNTS = ("maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties",
-           "maxContains", "minContains")
+_COUNTS = (
+    "maxLength",
+    "minLength",
+    "maxItems",
+    "minItems",
+    "maxProperties",
+    "minProperties",
+    "maxContains",
+    "minContains",
+)
 _FLAGS = ("uniqueItems", "readOnly", "writeOnly", "deprecated")
 _TEXTS = ("format", "title", "description", "contentEncoding", "contentMediaType")
 _DROP = ("nullable", "discriminator", "xml", "externalDocs", "example", "x-nullable")
@@ -32,8 +51,7 @@ def schema_name_ref(name: str) -> str:
 class Dialect:
     """Converts schema objects; `inline(ref)` resolves refs that are not component schemas."""
 
-    def __init__(self, version_31: bool, warn: Callable[[str], None],
-                 inline: Callable[[str], Any]):
+    def __init__(self, version_31: bool, warn: Callable[[str], None], inline: Callable[[str], Any]):
         self.version_31 = version_31
         self.warn = warn
         self.inline = inline
@@ -93,15 +111,23 @@ class Dialect:
                 elif isinstance(value, (int, float)):
                     out[key] = value
             elif key in ("minimum", "maximum"):
-                exclusive = schema.get("exclusiveMinimum" if key == "minimum" else "exclusiveMaximum")
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and exclusive is not True:
+                exclusive = schema.get(
+                    "exclusiveMinimum" if key == "minimum" else "exclusiveMaximum"
+                )
+                if (
+                    isinstance(value, (int, float))
+                    and not isinstance(value, bool)
+                    and exclusive is not True
+                ):
                     out[key] = value
             elif key == "examples":
                 if isinstance(value, list):
                     out["examples"] = value
                 elif isinstance(value, dict):  # 3.0 habit: named examples inside a schema
-                    out["examples"] = [v.get("value") if isinstance(v, dict) and "value" in v else v
-                                       for v in value.values()]
+                    out["examples"] = [
+                        v.get("value") if isinstance(v, dict) and "value" in v else v
+                        for v in value.values()
+                    ]
             elif key in _COUNTS:
                 if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
                     out[key] = value
@@ -117,8 +143,10 @@ class Dialect:
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
                     out[key] = value
             elif key == "dependentRequired":
-                if isinstance(value, dict) and all(isinstance(v, list) and all(isinstance(n, str) for n in v)
-                                                   for v in value.values()):
+                if isinstance(value, dict) and all(
+                    isinstance(v, list) and all(isinstance(n, str) for n in v)
+                    for v in value.values()
+                ):
                     out[key] = {k: list(dict.fromkeys(v)) for k, v in value.items()}
             elif key == "enum":
                 if isinstance(value, list) and value:
@@ -145,7 +173,7 @@ class Dialect:
         if not isinstance(ref, str):
             return {}
         if ref.startswith(COMPONENT_SCHEMAS):
-            return "#/schemas/" + ref[len(COMPONENT_SCHEMAS):]
+            return "#/schemas/" + ref[len(COMPONENT_SCHEMAS) :]
         if ref.startswith("#/") and ref not in self._inlining:
             self._inlining.add(ref)
             try:
@@ -153,8 +181,10 @@ class Dialect:
                 return self.convert(target, where) if target is not None else {}
             finally:
                 self._inlining.discard(ref)
-        self.warn(f"{where}: $ref {ref!r} cannot be followed (only refs inside the document); "
-                  "taken as any value")
+        self.warn(
+            f"{where}: $ref {ref!r} cannot be followed (only refs inside the document); "
+            "taken as any value"
+        )
         return {}
 
     def _pattern_ok(self, pattern: str) -> bool:

@@ -85,8 +85,10 @@ class Generator:
         """Whether `value` passes `schema` (refs into the schemas resolve)."""
         if not isinstance(schema, dict):
             return schema is not False
-        validator = Draft202012Validator({**schema, "schemas": self.root["schemas"]},
-                                         format_checker=Draft202012Validator.FORMAT_CHECKER)
+        validator = Draft202012Validator(
+            {**schema, "schemas": self.root["schemas"]},
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
         try:
             return validator.is_valid(value)
         except Exception:  # noqa: BLE001 - a schema jsonschema cannot use: do not judge
@@ -107,7 +109,10 @@ class Generator:
                 raise CannotGenerate(f"recursion through {ref}")
             target = _resolve(self.root, ref)
             rest = {k: v for k, v in schema.items() if k != "$ref"}
-            if any(k not in ("description", "title", "readOnly", "writeOnly", "deprecated") for k in rest):
+            if any(
+                k not in ("description", "title", "readOnly", "writeOnly", "deprecated")
+                for k in rest
+            ):
                 target = {"allOf": [target, rest]}
             return self._value(target, depth, stack + (ref,))
         if "const" in schema:
@@ -128,7 +133,9 @@ class Generator:
                 rest = {k: v for k, v in schema.items() if k != key}
                 last: CannotGenerate | None = None
                 # a non-null option first: null is a poor example
-                ordered = sorted(options, key=lambda o: isinstance(o, dict) and o.get("type") == "null")
+                ordered = sorted(
+                    options, key=lambda o: isinstance(o, dict) and o.get("type") == "null"
+                )
                 for option in ordered:
                     candidate = {"allOf": [rest, option]} if _has_constraints(rest) else option
                     for minimal in (self.minimal, True):
@@ -216,9 +223,17 @@ class Generator:
         xhigh = schema.get("exclusiveMaximum")
         step = schema.get("multipleOf")
         if isinstance(xlow, (int, float)) and not isinstance(xlow, bool):
-            low = max(low, xlow + (1 if integer else 1e-6)) if isinstance(low, (int, float)) else xlow + (1 if integer else 1e-6)
+            low = (
+                max(low, xlow + (1 if integer else 1e-6))
+                if isinstance(low, (int, float))
+                else xlow + (1 if integer else 1e-6)
+            )
         if isinstance(xhigh, (int, float)) and not isinstance(xhigh, bool):
-            high = min(high, xhigh - (1 if integer else 1e-6)) if isinstance(high, (int, float)) else xhigh - (1 if integer else 1e-6)
+            high = (
+                min(high, xhigh - (1 if integer else 1e-6))
+                if isinstance(high, (int, float))
+                else xhigh - (1 if integer else 1e-6)
+            )
         low = low if isinstance(low, (int, float)) else None
         high = high if isinstance(high, (int, float)) else None
         if low is None and high is None:
@@ -259,7 +274,9 @@ class Generator:
                     text = self.rstr.xeger(pattern)
                 except Exception:  # noqa: BLE001 - rstr fails on some regex features
                     break
-                if re.search(pattern, text) and low <= len(text) <= (high if high is not None else len(text)):
+                if re.search(pattern, text) and low <= len(text) <= (
+                    high if high is not None else len(text)
+                ):
                     return text
             raise CannotGenerate(f"cannot make a string matching {pattern!r}")
         if fmt == "uuid":
@@ -343,8 +360,10 @@ class Generator:
 
 
 def _has_constraints(schema: dict[str, Any]) -> bool:
-    return any(k not in ("description", "title", "discriminator", "readOnly", "writeOnly", "deprecated")
-               for k in schema)
+    return any(
+        k not in ("description", "title", "discriminator", "readOnly", "writeOnly", "deprecated")
+        for k in schema
+    )
 
 
 def _kind(schema: dict[str, Any]) -> str:
