@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import pytest
 from jsonschema.validators import extend
@@ -82,12 +82,7 @@ class Operation:
                 return node
             target: Any = self.document
             for raw in node["$ref"][2:].split("/"):
-                part = (
-                    raw.replace("%7B", "{")
-                    .replace("%7D", "}")
-                    .replace("~1", "/")
-                    .replace("~0", "~")
-                )
+                part = unquote(raw).replace("~1", "/").replace("~0", "~")
                 target = target[int(part)] if isinstance(target, list) else target[part]
             node = target
         return node

@@ -440,9 +440,12 @@ def test_import_refuses_a_file_that_is_not_openapi(write_spec, tmp_path):
     assert "not an OpenAPI document" in result.output
 
 
+NOPE = {"$ref": "#/nope"}
+
+
 def test_a_broken_document_is_a_clear_error(write_spec):
     path = write_spec(
-        json.dumps({"openapi": "3.0.0", "paths": {"/x": {"get": {"responses": {"200": {"$ref": "#/nope"}}}}}}),
+        json.dumps({"openapi": "3.0.0", "paths": {"/x": {"get": {"responses": {"200": NOPE}}}}}),
         name="broken.json",
     )
     result = CliRunner().invoke(main, ["validate", str(path)])

@@ -29,7 +29,7 @@ from mockserve.server import Server
 from mockserve.spec.loader import Loader, _format_validator
 
 pytestmark = needs_corpus
-SAMPLE = 12  # operations per large document; every operation of the others
+SAMPLE = 30  # operations per large or mid-size document; every operation of the small ones
 
 
 class Served:
@@ -110,7 +110,7 @@ def test_each_document_serves_its_operations(served, name):
         response = live.request(op.method, call.pop("path"), **call)
         _check_answer(document, op, response)
         checked += 1
-    assert checked >= min(3, len(ops)) * 0.5
+    assert checked >= len(_sample(ops, name)) * 0.5  # most operations can be called
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)

@@ -76,10 +76,19 @@ class Generator:
         self.random = random.Random(seed if seed is not None else 0)
         self.rstr = rstr.Rstr(self.random)
         self.minimal = False  # only required properties (a retry when a full value fails)
+        self._examples: dict[int, tuple[Any, bool]] = {}  # id(schema) -> (it, example fits)
 
     def value(self, schema: Any) -> Any:
         """A value for `schema`; raise CannotGenerate when none can be made."""
         return self._value(schema, 0, ())
+
+    def _example_fits(self, schema: dict[str, Any], example: Any) -> bool:
+        """Real documents' schema examples are often wrong (a null where a string is due)."""
+        key = id(schema)
+        if key not in self._examples:
+            fits = _fits_type(example, schema) and self.valid(schema, example)
+            self._examples[key] = (schema, fits)
+        return self._examples[key][1]
 
     def valid(self, schema: Any, value: Any) -> bool:
         """Whether `value` passes `schema` (refs into the schemas resolve)."""
@@ -118,10 +127,10 @@ class Generator:
         if "const" in schema:
             return schema["const"]
         examples = schema.get("examples")
-        if isinstance(examples, list) and examples:
+        if isinstance(examples, list) and examples and self._example_fits(schema, examples[0]):
             return examples[0]
-        if "default" in schema:
-            return schema["default"]
+        if "default" in schema and _fits_type(schema["default"], schema):  # `default: null`
+            return schema["default"]  # on a non-nullable object is common in real documents
         enum = schema.get("enum")
         if isinstance(enum, list) and enum:
             return next((e for e in enum if e is not None), enum[0])
@@ -334,7 +343,7 @@ class Generator:
         for name in required:
             sub = properties.get(name, schema.get("additionalProperties", True))
             if sub is False:
-                sub = True
+                raise CannotGenerate(f"{name!r} is required but not allowed")
             result[name] = self._value(sub, depth + 1, stack)
         if depth < _OPTIONAL_DEPTH and not self.minimal:
             for name, sub in properties.items():
@@ -357,6 +366,33 @@ class Generator:
             for name in [n for n in result if n not in required][: len(result) - high]:
                 del result[name]
         return result
+
+
+_PYTHON_TYPES: dict[str, Any] = {
+    "string": str,
+    "object": dict,
+    "array": list,
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def _fits_type(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether `value` has one of the schema's declared types (the cheap part of validity)."""
+    declared = schema.get("type")
+    if declared is None:
+        return True
+    for kind in declared if isinstance(declared, list) else [declared]:
+        if kind in ("integer", "number"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            if kind == "number" or float(value).is_integer():
+                return True
+        elif isinstance(value, _PYTHON_TYPES.get(kind, object)) and not (
+            kind != "boolean" and isinstance(value, bool)
+        ):
+            return True
+    return False
 
 
 def _has_constraints(schema: dict[str, Any]) -> bool:
