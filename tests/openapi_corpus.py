@@ -289,13 +289,14 @@ def response_validator(document: dict[str, Any], op: Operation, code: str, media
     return extend(cls, {"discriminator": _ignore})(root)
 
 
-_PLAIN: dict[int, dict[str, Any]] = {}
+_PLAIN: dict[int, tuple[dict[str, Any], dict[str, Any]]] = {}
 
 
 def _without_discriminators(document: dict[str, Any]) -> dict[str, Any]:
-    if id(document) not in _PLAIN:
-        _PLAIN[id(document)] = _strip(document)
-    return dict(_PLAIN[id(document)])
+    cached = _PLAIN.get(id(document))
+    if cached is None or cached[0] is not document:  # ids are reused once a document is freed
+        cached = _PLAIN[id(document)] = (document, _strip(document))
+    return dict(cached[1])
 
 
 def _strip(node: Any) -> Any:

@@ -42,6 +42,7 @@ class Served:
         self.session = requests.Session()
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
+        kwargs.setdefault("allow_redirects", False)  # a declared 302 points elsewhere
         return self.session.request(method, self.server.url + path, timeout=10, **kwargs)
 
 
@@ -282,3 +283,40 @@ def test_import_round_trip_serves_the_same_answers(served, name, tmp_path):
             assert one.headers.get("Content-Type") == two.headers.get("Content-Type")
     finally:
         imported.stop()
+
+
+def test_github_path_parameters_behind_a_ref_are_converted(served):
+    live = served("github-api.github.com.json")
+    assert live.request("GET", "/repos/o/r/code-scanning/alerts/42").status_code == 200
+    bad = live.request("GET", "/repos/o/r/code-scanning/alerts/forty-two")
+    assert bad.json()["errors"][0]["path"] == "/alert_number"
+
+
+def test_github_declared_framing_headers_are_not_copied(served):
+    live = served("github-api.github.com.json")
+    answer = live.request("POST", "/markdown", json={"text": "Hello **world**"})
+    assert answer.status_code == 200
+    assert int(answer.headers["Content-Length"]) == len(answer.content)
+
+
+def test_github_redirects_are_served_as_declared(served):
+    live = served("github-api.github.com.json")
+    answer = live.request("GET", "/repos/o/r/actions/jobs/1/logs")
+    assert answer.status_code == 302
+    assert answer.headers["Location"].startswith("https://")
+
+
+def test_stripe_deep_object_parameters_are_not_checked(served):
+    live = served("stripe-spec3.yaml")
+    assert any("deepObject" in w for w in live.spec.warnings)
+    auth = {"Authorization": "Bearer sk_test"}
+    answer = live.request("GET", "/v1/apps/secrets?scope[type]=account", headers=auth)
+    assert answer.status_code == 200
+    assert answer.json()["object"] == "list"
+
+
+def test_box_a_declared_options_operation_answers_itself(served):
+    live = served("apisguru-box.json")
+    answer = live.request("OPTIONS", "/events", headers={"Authorization": "Bearer t"})
+    assert answer.status_code == 200
+    assert "entries" in answer.json()

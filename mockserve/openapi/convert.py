@@ -25,6 +25,9 @@ _IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
 _STRUCTURED = ("application/x-www-form-urlencoded", "multipart/form-data")
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 _MARKERS = ("{{", "{%", "{#")
+# Set by the server from the body it really sends; a declared value would break the answer.
+_FRAMING_HEADERS = {"content-type", "content-length", "transfer-encoding", "connection",
+                    "keep-alive", "content-encoding", "upgrade", "te", "trailer"}
 
 
 def literal(text: str) -> str:
@@ -106,6 +109,7 @@ class Converter:
             "links": "links are not followed ({n} responses have them)",
             "cookie": "cookie parameters are not checked ({n})",
             "mutualTLS": "mutualTLS security is not checked ({n} operations)",
+            "deepObject": "deepObject query parameters are not checked ({n})",
         }
         counted = [summary[k].format(n=n) for k, n in self._counts.items() if k in summary]
         return counted + list(self._warnings)
@@ -242,6 +246,9 @@ class Converter:
             if location not in parts:
                 continue
             if location == "header" and name.lower() in _IGNORED_HEADERS:
+                continue
+            if location == "query" and parameter.get("style") == "deepObject":
+                self.count("deepObject")  # `scope[type]=x` arrives as its own names
                 continue
             if location == "path":
                 if name not in renamed:
@@ -456,7 +463,7 @@ class Converter:
         declared = response.get("headers") if isinstance(response.get("headers"), dict) else {}
         for name, header in declared.items():
             header = self.deref(header, where)
-            if not isinstance(header, dict) or str(name).lower() == "content-type":
+            if not isinstance(header, dict) or str(name).lower() in _FRAMING_HEADERS:
                 continue
             if "example" in header:
                 value = header["example"]

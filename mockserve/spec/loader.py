@@ -320,16 +320,20 @@ def _declared_types(schema: Any) -> list[str]:
     return [declared] if isinstance(declared, str) else list(declared or [])
 
 
-def _field_types(schema: Any) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
-    """Which top-level properties arrive as text but are typed: scalars to convert, arrays."""
+def _field_types(schema: Any, resolve=lambda s: s) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """Which top-level properties arrive as text but are typed: scalars to convert, arrays.
+
+    `resolve` follows a property's `$ref` into `schemas` (`{$ref: "#/schemas/Id"}`).
+    """
     properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
     types: dict[str, tuple[str, ...]] = {}
     arrays = set()
     for name, sub in properties.items() if isinstance(properties, dict) else ():
+        sub = resolve(sub)
         declared = _declared_types(sub)
         if "array" in declared and isinstance(sub, dict):
             arrays.add(name)
-            declared = _declared_types(sub.get("items"))
+            declared = _declared_types(resolve(sub.get("items")))
         wanted = tuple(t for t in ("integer", "number", "boolean") if t in declared)
         if wanted:
             types[name] = wanted
@@ -436,7 +440,8 @@ class _RouteBuilder:
             arrays: frozenset[str] = frozenset()
             if "schema" in option and self.loader.check_schema(self.compiler, source, where + ("schema",), option["schema"]):
                 validator = self.compiler.compile(option["schema"])
-                types, arrays = _field_types(self.compiler.resolve_top(option["schema"]))
+                types, arrays = _field_types(self.compiler.resolve_top(option["schema"]),
+                                             self.compiler.resolve_top)
             content_type = str(option.get("content_type", "application/json")).split(";")[0].strip().lower()
             bodies.append(BodyContract(content_type, validator, types, arrays, bool(option.get("required", True))))
         body = None
@@ -450,7 +455,7 @@ class _RouteBuilder:
         if not self.loader.check_schema(self.compiler, source, at, schema):
             return None
         properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
-        types, arrays = _field_types(schema)
+        types, arrays = _field_types(schema, self.compiler.resolve_top)
         spelling = {}
         if case_insensitive and isinstance(schema, dict):
             names = list(properties) + list(schema.get("required", []) or [])
