@@ -490,3 +490,19 @@ def test_a_templated_status_that_is_not_a_status_is_a_500(serve):
     assert live.get("/s?s=418").status_code == 418
     broken = live.get("/s?s=teapot")
     assert broken.status_code == 500 and "is not an HTTP status" in json.dumps(broken.json())
+
+
+def test_deep_objects_still_get_their_minimum_of_properties():
+    from jsonschema import Draft202012Validator
+
+    closed = {
+        "type": "object",
+        "minProperties": 1,
+        "additionalProperties": False,
+        "properties": {"flag": {"type": "boolean"}},
+    }
+    schema = closed
+    for _ in range(6):  # deeper than optional properties are filled in
+        schema = {"type": "object", "required": ["inner"], "properties": {"inner": schema}}
+    value = Generator({}, seed=1).value(schema)
+    assert Draft202012Validator(schema).is_valid(value), value

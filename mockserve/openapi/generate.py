@@ -354,6 +354,14 @@ class Generator:
                 except CannotGenerate:
                     continue
         low = schema.get("minProperties", 0) if isinstance(schema.get("minProperties"), int) else 0
+        for name, sub in properties.items():  # too few: declared properties first
+            if len(result) >= low:
+                break
+            if name not in result:
+                try:
+                    result[name] = self._value(sub, depth + 1, stack)
+                except CannotGenerate:
+                    continue
         extra = schema.get("additionalProperties", True)
         index = 0
         while len(result) < low and extra is not False and index < 100:
