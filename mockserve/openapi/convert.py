@@ -84,10 +84,11 @@ class Converter:
         raw_schemas = (
             components.get("schemas") if isinstance(components.get("schemas"), dict) else {}
         )
-        self.schemas = {
-            str(name): self.dialect.convert(schema, f"components.schemas.{name}")
-            for name, schema in raw_schemas.items()
-        }
+        self.schemas = {}
+        for name, schema in raw_schemas.items():
+            self.dialect.component = str(name)
+            self.schemas[str(name)] = self.dialect.convert(schema, f"components.schemas.{name}")
+        self.dialect.component = None
         self.generator = Generator(self.schemas, seed)
         self.schemes = (
             components.get("securitySchemes")

@@ -56,6 +56,7 @@ class Dialect:
         self.warn = warn
         self.inline = inline
         self._patterns: dict[str, bool] = {}
+        self.component: str | None = None  # the component schema being converted
         self._inlining: set[str] = set()
 
     def convert(self, schema: Any, where: str) -> Any:
@@ -153,7 +154,11 @@ class Dialect:
                     out["enum"] = value
             elif key in _DROP or key.startswith("x-"):
                 continue
-            elif key in ("$schema", "$id", "$anchor", "$dynamicAnchor", "$dynamicRef", "$comment"):
+            elif key == "$recursiveRef":  # draft 2019-09: "#" is the enclosing component schema
+                if value == "#" and self.component is not None and "$ref" not in schema:
+                    out["$ref"] = schema_name_ref(self.component)
+            elif key in ("$schema", "$id", "$anchor", "$dynamicAnchor", "$dynamicRef", "$comment",
+                         "$recursiveAnchor", "$vocabulary"):
                 continue
             else:
                 out[key] = value
