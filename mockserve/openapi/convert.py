@@ -74,7 +74,7 @@ class Converter:
         self.document = document
         self._warnings: dict[str, None] = {}
         self._counts: dict[str, int] = {}
-        self._values: dict[int, tuple[Any, Any]] = {}  # id(media object) -> (it, its value)
+        self._values: dict[Any, tuple[Any, Any]] = {}  # media (id or schema) -> (it, its value)
         version = str(document.get("openapi", ""))
         self.dialect = Dialect(version.startswith("3.1"), self.warn, self.pointer)
         components = (
@@ -394,7 +394,10 @@ class Converter:
 
     def _default_value(self, media: dict[str, Any], where: str) -> Any:
         """One value per declared media type: the same whether asked by Prefer or not."""
-        key = id(media)
+        key: Any = id(media)
+        if "example" not in media and not media.get("examples") and "schema" in media:
+            # JSON and XML of one schema show the same value
+            key = json.dumps(media["schema"], sort_keys=True, default=str)
         if key not in self._values:
             self._values[key] = (media, self._make_value(media, where))
         return self._values[key][1]
