@@ -506,3 +506,38 @@ def test_deep_objects_still_get_their_minimum_of_properties():
         schema = {"type": "object", "required": ["inner"], "properties": {"inner": schema}}
     value = Generator({}, seed=1).value(schema)
     assert Draft202012Validator(schema).is_valid(value), value
+
+
+X = "/x"
+
+
+def _answering(schema):
+    return {"get": {"responses": {"200": {"content": {"application/json": {"schema": schema}}}}}}
+
+
+@pytest.mark.parametrize(
+    "paths, routes, warning",
+    [
+        (None, 0, None),
+        ({X: None}, 0, None),
+        ({X: {"get": "oops"}}, 0, None),
+        ({X: {"get": {"responses": {"200": "oops"}}}}, 1, None),
+        ({X: {"get": {"parameters": {"a": 1}}}}, 1, None),
+        ({"x": {"get": {}}}, 0, "a path must start with '/'"),
+        ({"/x/{a": {"get": {}}}, 0, "unbalanced braces in path; not served"),
+        ({"/x/{a}/{a}": {"get": {}}}, 1, None),
+        ({X: _answering({"$ref": "#/components/schemas/Missing"})}, 1, "no value could be made"),
+        ({X: _answering({"$ref": "other.yaml#/X"})}, 1, "cannot be followed"),
+        ({X: _answering({"type": "string", "pattern": "(a"})}, 1, "is not a regex Python can use"),
+        ({X: {"get": {"security": [{"nope": []}]}}}, 1, "security scheme 'nope' is not declared"),
+        ({"/__mockserve/x": {"get": {}}}, 0, "under the admin path"),
+    ],
+)
+def test_broken_documents_load_with_warnings_never_a_crash(write_spec, paths, routes, warning):
+    from mockserve.spec import load_spec
+
+    document = {"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": paths}
+    spec = load_spec(write_spec(json.dumps(document), name="doc.json"))
+    assert len(spec.routes) == routes
+    if warning:
+        assert any(warning in w for w in spec.warnings), spec.warnings
