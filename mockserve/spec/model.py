@@ -50,7 +50,6 @@ class ResponseTemplate:
 
     status: int
     body: Body
-    status_value: Value | None = None  # a templated status; rendered instead of `status`
     headers: tuple[tuple[str, Value], ...] = ()
     redirect: Value | None = None
     delay: Delay | None = None
@@ -58,6 +57,7 @@ class ResponseTemplate:
     when: Expression | None = None
     weight: float = 1.0
     where: str = ""  # e.g. routes[3].responses[1], for messages
+    status_value: Value | None = None  # a templated status; rendered instead of `status`
 
     @property
     def is_static(self) -> bool:
