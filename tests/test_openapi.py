@@ -277,6 +277,11 @@ def test_a_401_challenges_and_uses_the_documents_own_401(shop):
         refused.headers["WWW-Authenticate"]
         == 'Bearer realm="token", ApiKey realm="key", in="query", name="api-key"'
     )
+    assert refused.json() == {
+        "error": "unauthorized: this operation needs a credential",
+        "route": "GET /either",
+        "errors": [],
+    }
     session = shop.get("/session")
     assert (session.status_code, session.json()) == (401, {"message": "log in first"})
     assert session.headers["WWW-Authenticate"].startswith("ApiKey")

@@ -231,12 +231,7 @@ def test_spotify_uses_its_own_401_for_a_missing_token(served):
     answer = live.request("GET", "/albums/4aawyAB9vmqN3uQ7FjRGTy")
     assert answer.status_code == 401
     assert answer.headers["WWW-Authenticate"].startswith("Bearer")
-    assert "error" in answer.json()  # the document's own 401 body, not the server's
-    assert answer.json() != {
-        "error": "unauthorized: this operation needs a credential",
-        "route": None,
-        "errors": [],
-    }
+    assert "error" in answer.json() and "route" not in answer.json()  # the document's own
 
 
 def test_adyen_named_examples_by_prefer(served):

@@ -74,6 +74,7 @@ class Converter:
         self.document = document
         self._warnings: dict[str, None] = {}
         self._counts: dict[str, int] = {}
+        self._route_name = ""  # the route being made, named in its 401 and 406 answers
         self._values: dict[Any, tuple[Any, Any]] = {}  # media (id or schema) -> (it, its value)
         version = str(document.get("openapi", ""))
         self.dialect = Dialect(version.startswith("3.1"), self.warn, self.pointer)
@@ -222,6 +223,7 @@ class Converter:
             route["body"] = body if len(body) > 1 else body[0]
         if operation.get("callbacks"):
             self.count("callbacks")
+        self._route_name = route.get("name") or f"{route['method']} {path}"
         route["responses"] = self._responses(operation, where)
         return route
 
@@ -385,7 +387,7 @@ class Converter:
                     "status": 406,
                     "json": {
                         "error": literal(f"not acceptable: this operation answers with {listed}"),
-                        "route": None,
+                        "route": literal(self._route_name),
                         "errors": [],
                     },
                 }
@@ -553,7 +555,7 @@ class Converter:
             "headers": {"WWW-Authenticate": literal(challenge)},
             "json": {
                 "error": "unauthorized: this operation needs a credential",
-                "route": None,
+                "route": literal(self._route_name),
                 "errors": [],
             },
         }
