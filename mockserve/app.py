@@ -263,9 +263,13 @@ def create_app(spec: Spec | str | os.PathLike[str], *, seed: int | None = None) 
     app.json.sort_keys = False
     runtime = Runtime(spec)
     app.extensions["mockserve"] = runtime
+    # A route that declares OPTIONS itself must answer it: Flask would otherwise add an
+    # automatic OPTIONS to another route at the same path, which matches first.
+    declared_options = {r.rule for r in spec.routes if "OPTIONS" in r.methods}
     for route in spec.routes:
+        automatic = None if route.rule not in declared_options else False
         app.add_url_rule(route.rule, endpoint=route.name, view_func=_view(runtime, route),
-                         methods=list(route.methods))
+                         methods=list(route.methods), provide_automatic_options=automatic)
     # Imported here: both build on Runtime, defined above.
     from .admin import register_admin
     from .resources import register_resources

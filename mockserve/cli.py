@@ -18,13 +18,21 @@ from .spec import Spec, load_spec
 def _load(path: str, seed: int | None = None) -> Spec:
     """Load a spec or exit 2 after printing every problem (never a traceback)."""
     try:
-        return load_spec(path, seed=seed)
+        spec = load_spec(path, seed=seed)
     except SpecError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         count = len(exc.problems)
         click.echo(f"{path}: {count} problem{'s' if count != 1 else ''}; not serving.", err=True)
         sys.exit(2)
+    _warn(path, spec.warnings)
+    return spec
+
+
+def _warn(path: str, warnings: tuple[str, ...] | list[str]) -> None:
+    """What a spec (or OpenAPI document) declares but mockserve does not do, said once."""
+    for warning in warnings:
+        click.echo(f"{path}: warning: {warning}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -155,6 +163,7 @@ def validate(specs: tuple[str, ...]) -> None:
             count = len(exc.problems)
             click.echo(f"{path}: {count} problem{'s' if count != 1 else ''}", err=True)
             continue
+        _warn(path, loaded.warnings)
         click.echo(f"{path}: ok ({_counts(loaded)})")
     sys.exit(2 if failed else 0)
 
@@ -179,3 +188,40 @@ def schema() -> None:
     from .spec import format_schema
 
     click.echo(json.dumps(format_schema(), indent=2))
+
+
+@main.command("import")
+@click.argument("document", type=click.Path(dir_okay=False))
+@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the spec (YAML).")
+@click.option("--seed", type=int, default=None,
+              help="Seed for the bodies generated from schemas (default 0).")
+def import_(document: str, output: str, seed: int | None) -> None:
+    """Write the mockserve spec that serves OpenAPI DOCUMENT, to edit and keep."""
+    import yaml
+
+    from .openapi import openapi_spec
+    from .spec.loader import Loader
+
+    loader = Loader(document, seed=seed)
+    source = loader.read_main()
+    if source is None or not isinstance(source.data, dict) or "openapi" not in source.data:
+        for problem in loader.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{document}: not an OpenAPI document (no 'openapi' key)", err=True)
+        sys.exit(2)
+    try:
+        data, warnings, spec = openapi_spec(source, loader)
+    except SpecError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(2)
+    _warn(document, warnings)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    header = f"# mockserve spec imported from {document} by `mockserve import`\n"
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.write(header)
+        yaml.dump(data, handle, Dumper=dumper, sort_keys=False, allow_unicode=True, width=120)
+    routes = len(spec.routes)
+    click.echo(f"{output}: written ({routes} route{'s' * (routes != 1)}, "
+               f"{len(warnings)} warning{'s' * (len(warnings) != 1)})")

@@ -6,13 +6,16 @@ everything that is wrong. Validators are built once, when the spec loads.
 
 from __future__ import annotations
 
+import io
 import json
-from urllib.parse import parse_qsl
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl
 
 from jsonschema.protocols import Validator
 from werkzeug.datastructures import MultiDict
+from werkzeug.formparser import FormDataParser
+from werkzeug.http import parse_options_header
 
 Failure = dict[str, str]
 
@@ -49,6 +52,26 @@ def _coerce(value: str, types: tuple[str, ...]) -> Any:
     return value
 
 
+def convert_fields(
+    values: Any,
+    types: dict[str, tuple[str, ...]],
+    arrays: frozenset[str] = frozenset(),
+    spelling: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Typed values by the schema's top-level property types (query, headers, form fields)."""
+    result: dict[str, Any] = {}
+    getlist = getattr(values, "getlist", None)
+    for raw_name in values.keys():
+        name = spelling.get(raw_name.lower(), raw_name) if spelling else raw_name
+        items = getlist(raw_name) if getlist else values[raw_name]
+        items = items if isinstance(items, list) else [items]
+        wanted = types.get(name)
+        if wanted:
+            items = [_coerce(item, wanted) if isinstance(item, str) else item for item in items]
+        result[name] = items if name in arrays or len(items) != 1 else items[0]
+    return result
+
+
 @dataclass(frozen=True)
 class ParameterContract:
     """Query, header or path parameters: strings, converted where the schema says so."""
@@ -57,24 +80,11 @@ class ParameterContract:
     validator: Validator
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spelling: dict[str, str] = field(default_factory=dict)  # lower-case name -> schema's
-    arrays: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> item types
+    arrays: frozenset[str] = frozenset()  # names whose schema is an array: always a list
 
     def convert(self, values: MultiDict | dict[str, Any]) -> dict[str, Any]:
         """Turn raw values into what the schema checks: typed scalars, lists for repeats."""
-        result: dict[str, Any] = {}
-        getlist = getattr(values, "getlist", None)
-        for raw_name in values.keys():
-            name = self.spelling.get(raw_name.lower(), raw_name) if self.spelling else raw_name
-            items = getlist(raw_name) if getlist else [values[raw_name]]
-            if name in self.arrays:  # `type: array`: a list even when given once
-                types = self.arrays[name]
-                result[name] = [_coerce(i, types) if isinstance(i, str) else i for i in items]
-                continue
-            types = self.types.get(name)
-            if types:
-                items = [_coerce(item, types) if isinstance(item, str) else item for item in items]
-            result[name] = items[0] if len(items) == 1 else items
-        return result
+        return convert_fields(values, self.types, self.arrays, self.spelling)
 
     def check(self, values: dict[str, Any]) -> list[Failure]:
         return schema_failures(self.validator, values, self.location)
@@ -82,10 +92,31 @@ class ParameterContract:
 
 @dataclass(frozen=True)
 class BodyContract:
-    """What the request body must be: a content type, then a schema."""
+    """What the request body must be: a content type, then a schema.
+
+    `alternatives` are more accepted media types, each with its own schema (an OpenAPI
+    request body may declare JSON, XML and form at once); `*/*` and `image/*` match
+    any type of that family. Form and multipart fields are converted by `types` first.
+    """
 
     content_type: str
     validator: Validator | None
+    types: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    arrays: frozenset[str] = frozenset()
+    required: bool = True
+    alternatives: tuple[BodyContract, ...] = ()
+
+    def accepts(self, media: str) -> bool:
+        wanted = self.content_type
+        if wanted == "*/*":
+            return bool(media)
+        if wanted.endswith("/*"):
+            return media.startswith(wanted[:-1])
+        return media == wanted
+
+    def for_media(self, media: str) -> BodyContract | None:
+        """The contract for a request of this media type, or None when none accepts it."""
+        return next((c for c in (self, *self.alternatives) if c.accepts(media)), None)
 
 
 @dataclass(frozen=True)
@@ -97,6 +128,7 @@ class ParsedBody:
 
 
 FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
 
 
 def media_type(content_type: str | None) -> str:
@@ -113,13 +145,17 @@ def parse_body(raw: bytes, content_type: str | None) -> ParsedBody:
     """Parse a body by its Content-Type, recording why it could not be parsed."""
     if not raw:
         return ParsedBody("", None, None, [])
+    kind = media_type(content_type)
+    if kind == MULTIPART:
+        return _parse_multipart(raw, content_type or "")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        text = raw.decode("utf-8", "replace")
+        if kind and not (kind.startswith("text/") or kind == FORM or "json" in kind):
+            return ParsedBody(text, text, None, [])  # binary uploads are not text
         message = f"body is not valid UTF-8 (byte {exc.start})"
-        return ParsedBody(raw.decode("utf-8", "replace"), None, None,
-                          [{"in": "body", "path": "", "message": message}])
-    kind = media_type(content_type)
+        return ParsedBody(text, None, None, [{"in": "body", "path": "", "message": message}])
     if kind == "application/json" or kind.endswith("+json"):
         try:
             value = json.loads(text, parse_constant=_reject_constant)
@@ -135,17 +171,40 @@ def parse_body(raw: bytes, content_type: str | None) -> ParsedBody:
     return ParsedBody(text, text, None, [])
 
 
+def _parse_multipart(raw: bytes, content_type: str) -> ParsedBody:
+    """Multipart fields as an object of strings; an uploaded file as its text."""
+    text = raw.decode("utf-8", "replace")
+    mimetype, options = parse_options_header(content_type)
+    try:
+        _, form, files = FormDataParser().parse(io.BytesIO(raw), mimetype, len(raw), options)
+    except ValueError as exc:
+        message = f"body is not valid multipart: {exc}"
+        return ParsedBody(text, None, None, [{"in": "body", "path": "", "message": message}])
+    fields = MultiDict(form)
+    for name, upload in files.items(multi=True):
+        fields.add(name, upload.read().decode("utf-8", "replace"))
+    value = {key: (items[0] if len(items) == 1 else items) for key, items in fields.lists()}
+    return ParsedBody(text, value, None, [])
+
+
 def check_body(contract: BodyContract, content_type: str | None, body: ParsedBody) -> list[Failure]:
     """Presence first (no body says more than its missing type), then type, parsing, schema."""
     if not body.text and body.value is None:
+        if not contract.required:
+            return []
         return [{"in": "body", "path": "", "message": "a request body is required"}]
     got = media_type(content_type)
-    if got != contract.content_type:
+    chosen = contract.for_media(got)
+    if chosen is None:
         shown = content_type or "none"
-        message = f"Content-Type must be {contract.content_type}, got {shown}"
+        wanted = " or ".join(c.content_type for c in (contract, *contract.alternatives))
+        message = f"Content-Type must be {wanted}, got {shown}"
         return [{"in": "headers", "path": "/content-type", "message": message}]
     if body.failures:
         return body.failures
-    if contract.validator is None:
+    if chosen.validator is None:
         return []
-    return schema_failures(contract.validator, body.value, "body")
+    value = body.value
+    if (chosen.types or chosen.arrays) and isinstance(value, dict) and got in (FORM, MULTIPART):
+        value = convert_fields(value, chosen.types, chosen.arrays)
+    return schema_failures(chosen.validator, value, "body")

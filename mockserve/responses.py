@@ -90,7 +90,16 @@ def render(template: ResponseTemplate, context: dict[str, Any]) -> Rendered:
         payload = dump_json(body.template.render(context))
     else:
         payload = body.template.render(context).encode("utf-8")
-    response = Response(payload, status=template.status, content_type=body.content_type)
+    status = template.status
+    if template.status_value is not None:
+        rendered = template.status_value.render(context)
+        try:
+            status = int(rendered)
+        except (TypeError, ValueError):
+            status = 0
+        if not 100 <= status <= 599:
+            raise TemplateRenderError(template.where + ".status", f"{rendered!r} is not an HTTP status")
+    response = Response(payload, status=status, content_type=body.content_type)
     if body.kind == "none":
         response.headers.pop("Content-Type", None)
     if template.redirect is not None:

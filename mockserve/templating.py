@@ -7,6 +7,8 @@ as data: nothing here compiles a string that came from a request.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as _dt
 import json as _json
 import random
@@ -14,11 +16,14 @@ import re
 import threading
 import uuid as _uuid
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
-from jinja2 import ChainableUndefined, TemplateError, nodes
+from jinja2 import ChainableUndefined, TemplateError, nodes, pass_context
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
 from .errors import TemplateRenderError
 
@@ -143,8 +148,13 @@ def _check_safe(source: str, env: SandboxedEnvironment) -> None:
             raise TemplateSyntaxProblem(f"unsafe item access {node.value!r} in template")
 
 
+@lru_cache(maxsize=8192)
 def compile_expression(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Expression:
-    """Compile an expression without braces (a `when`, or the inside of ``{{ }}``)."""
+    """Compile an expression without braces (a `when`, or the inside of ``{{ }}``).
+
+    Cached: compiled expressions are immutable, and generated specs repeat the same
+    conditions across hundreds of routes.
+    """
     _check_safe("{{ " + source + " }}", env)
     try:
         compiled = env.compile_expression(source, undefined_to_none=True)
@@ -157,6 +167,11 @@ def compile_text(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Value:
     """Compile a string that always renders to text (html/text bodies, headers)."""
     if not any(marker in source for marker in _TEMPLATE_MARKERS):
         return Constant(source)
+    return _compile_template(source, env)
+
+
+@lru_cache(maxsize=8192)
+def _compile_template(source: str, env: SandboxedEnvironment) -> Value:
     _check_safe(source, env)
     try:
         return Text(source, env.from_string(source))
@@ -245,6 +260,81 @@ class _LazyFaker:
         return getattr(self._faker, name)
 
 
+def _header(context: Any, name: str) -> str:
+    headers = context.get("headers")
+    if not hasattr(headers, "get"):
+        return ""
+    value = headers.get(name)
+    if value is None and "_" in name:  # WSGI servers turn `api_key` into `Api-Key`
+        value = headers.get(name.replace("_", "-"))
+    return value if isinstance(value, str) else ""
+
+
+@pass_context
+def prefer(context: Any, name: str) -> str | None:
+    """What the client asked for with `Prefer: NAME=VALUE` (e.g. `code=404`, `example=cat`).
+
+    Lets a client pick one of several declared answers, as with Prism; none when not asked.
+    """
+    for part in _header(context, "prefer").replace(";", ",").split(","):
+        key, sep, value = part.partition("=")
+        if sep and key.strip().lower() == name.lower():
+            return value.strip().strip('"')
+    return None
+
+
+@pass_context
+def accepts(context: Any, *types: str) -> str | None:
+    """The one of `types` the request's `Accept` header takes best (q-values honoured).
+
+    No `Accept` header takes the first; none when the client accepts none of them.
+    """
+    header = _header(context, "accept").strip()
+    if not types:
+        return None
+    if not header:
+        return types[0]
+    return parse_accept_header(header, MIMEAccept).best_match(list(types))
+
+
+@pass_context
+def credential(
+    context: Any, kind: str, name: str | None = None, where: str = "header"
+) -> str | None:
+    """The request's credential of this kind when it has the right shape, else none.
+
+    `credential('basic')`: `Authorization: Basic` with base64 `user:pass` (gives the user);
+    `credential('bearer')`: `Authorization: Bearer TOKEN` (gives the token);
+    `credential('apikey', 'X-API-Key', 'header'|'query'|'cookie')`: that key, non-empty;
+    any other kind: an `Authorization` header of that scheme (e.g. `credential('digest')`).
+    """
+    kind = kind.lower()
+    if kind == "apikey":
+        if not name:
+            return None
+        if where == "query":
+            request = context.get("request")
+            value = getattr(request, "query", {}).get(name) if request is not None else None
+        elif where == "cookie":
+            value = (context.get("cookies") or {}).get(name)
+        else:
+            value = _header(context, name)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        return str(value) if value else None
+    scheme, _, value = _header(context, "authorization").strip().partition(" ")
+    value = value.strip()
+    if scheme.lower() != kind or not value:
+        return None
+    if kind == "basic":
+        try:
+            user, colon, _ = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return user if colon and user else None
+    return value
+
+
 class Helpers:
     """The helper functions templates call; one random source, repeatable with a seed."""
 
@@ -281,4 +371,7 @@ class Helpers:
             "randint": self.randint,
             "choice": self.choice,
             "fake": self.fake,
+            "prefer": prefer,
+            "accepts": accepts,
+            "credential": credential,
         }

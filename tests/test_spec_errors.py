@@ -70,7 +70,7 @@ def test_validate_prints_every_problem_located_and_exits_2(in_tmp):
     assert problems_of(result) == [
         "shop.yaml:4:11: schemas.Order.type: invalid JSON Schema: 'objekt' is not a JSON Schema "
         "type (use array, boolean, integer, null, number, object, string)",
-        "shop.yaml:8:15: routes[0].response.status: 'two hundred' is not an integer",
+        "shop.yaml:8:15: routes[0].response.status: 'two hundred' is not an integer status (100 to 599) or a lone {{ expression }}",
         "shop.yaml:9:18: routes[0].response.json.id: template syntax error: "
         "unexpected 'end of print statement'",
         "shop.yaml:10:11: routes[1].path: duplicate route: GET /orders is already defined by "

@@ -5,6 +5,7 @@ Both checking stages always run, so a user sees every problem at once.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import mimetypes
@@ -24,7 +25,7 @@ from ..errors import SpecError, SpecProblem
 from ..templating import HTML_ENV, TemplateSyntaxProblem, compile_expression, compile_text, compile_value
 from .model import Body, Contract, Cors, Delay, Fault, Resource, ResponseTemplate, Route, Settings, Spec
 from .schemas import SchemaCompiler, SchemaProblem
-from .source import SourceFile, format_path, parse_source
+from .source import SourceFile, format_path, parse_openapi_fast, parse_source
 
 DEFAULT_ADMIN = "/__mockserve"
 _PARAM = re.compile(r"\{([^{}]*)\}")
@@ -79,10 +80,20 @@ def _format_validator(part: str | None) -> Draft202012Validator:
 
 def _problems_from(error: ValidationError, source: SourceFile) -> list[SpecProblem]:
     """Turn one format-schema error into a located, readable problem."""
+    if error.validator in ("anyOf", "oneOf") and "x-message" in error.schema \
+            and isinstance(error.instance, str):
+        # Text that fits no alternative reads badly as each branch's failure; the schema
+        # says what it accepts in words. (A number out of range keeps its precise message.)
+        return [source.problem(tuple(error.absolute_path),
+                               f"{error.instance!r} {error.schema['x-message']}")]
     if error.context:
         deepest = best_match(error.context, key=lambda e: -len(e.path))
         if deepest is not None and len(deepest.absolute_path) > len(error.absolute_path):
             return _problems_from(deepest, source)
+        # The alternative whose type fits knows best what is wrong (2000: above 599).
+        fitting = [e for e in error.context if e.validator != "type" and not e.context]
+        if len(fitting) == 1:
+            return _problems_from(fitting[0], source)
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = set(error.schema.get("properties", {}))
@@ -141,6 +152,11 @@ class Loader:
         self.seed = seed
         self.problems: list[SpecProblem] = []
         self.sources: list[SourceFile] = []
+        # Set when the main file was made by a converter (OpenAPI) whose output has the
+        # format's shape and valid JSON Schemas by construction: the format-schema and
+        # metaschema passes cost seconds on a 13 MB document. Refs, templates and routes
+        # are still checked; `mockserve validate` on an imported spec runs every pass.
+        self.generated = False
 
     # -- reading -----------------------------------------------------------------
 
@@ -154,7 +170,10 @@ class Loader:
             else:
                 self.problems.append(SpecProblem(display, 1, 1, "", f"cannot read file: {reason}"))
             return None
-        source, problems = parse_source(text, display)
+        source = parse_openapi_fast(text, display) if where is None else None
+        problems: list[SpecProblem] = []
+        if source is None:
+            source, problems = parse_source(text, display)
         self.problems.extend(problems)
         if source is not None:
             source.location = path.resolve()
@@ -218,8 +237,12 @@ class Loader:
 
     # -- building ----------------------------------------------------------------
 
+    def read_main(self) -> SourceFile | None:
+        """Parse the main file (an OpenAPI document quickly, without marks)."""
+        return self._read(self.path, self.display, None)
+
     def load(self) -> Spec:
-        source = self._read(self.path, self.display, None)
+        source = self.read_main()
         if source is None:
             raise SpecError(self.problems)
         if isinstance(source.data, dict) and "openapi" in source.data and "mockserve" not in source.data:
@@ -233,7 +256,8 @@ class Loader:
         if source.data is None:
             self.problems.append(SpecProblem(source.name, 1, 1, "", "the file is empty"))
             raise SpecError(self.problems)
-        self._check_format(source, None)
+        if not self.generated:
+            self._check_format(source, None)
         data = source.data if isinstance(source.data, dict) else {}
         try:
             collected = _Collected()
@@ -304,7 +328,7 @@ class Loader:
 
     def check_schema(self, compiler: SchemaCompiler, source: SourceFile, at: tuple, schema: Any) -> bool:
         try:
-            compiler.check(schema)
+            compiler.check(schema, meta=not self.generated)
         except SchemaProblem as exc:
             self.problems.append(source.problem(at + exc.path, str(exc)))
             return False
@@ -341,6 +365,31 @@ def _rule_for(path: str) -> tuple[str, list[str], list[str]]:
     if "{" in literal or "}" in literal:
         problems.append("unbalanced braces in path")
     return rule, names, problems
+
+
+def _declared_types(schema: Any) -> list[str]:
+    declared = schema.get("type") if isinstance(schema, dict) else None
+    return [declared] if isinstance(declared, str) else list(declared or [])
+
+
+def _field_types(schema: Any, resolve=lambda s: s) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+    """Which top-level properties arrive as text but are typed: scalars to convert, arrays.
+
+    `resolve` follows a property's `$ref` into `schemas` (`{$ref: "#/schemas/Id"}`).
+    """
+    properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
+    types: dict[str, tuple[str, ...]] = {}
+    arrays = set()
+    for name, sub in properties.items() if isinstance(properties, dict) else ():
+        sub = resolve(sub)
+        declared = _declared_types(sub)
+        if "array" in declared and isinstance(sub, dict):
+            arrays.add(name)
+            declared = _declared_types(resolve(sub.get("items")))
+        wanted = tuple(t for t in ("integer", "number", "boolean") if t in declared)
+        if wanted:
+            types[name] = wanted
+    return types, frozenset(arrays)
 
 
 def route_signature(path: str) -> str:
@@ -434,14 +483,26 @@ class _RouteBuilder:
         query = self.parameters(source, at + ("query",), raw.get("query"), "query")
         headers = self.parameters(source, at + ("headers",), raw.get("headers"), "headers", case_insensitive=True)
         path_params = self.parameters(source, at + ("path_params",), raw.get("path_params"), "path")
-        body = None
         raw_body = raw.get("body")
-        if isinstance(raw_body, dict):
+        # `body` is one {content_type, schema}, or a list of them (one per accepted media type)
+        options = raw_body if isinstance(raw_body, list) else [raw_body] if isinstance(raw_body, dict) else []
+        bodies = []
+        for index, option in enumerate(options):
+            if not isinstance(option, dict):
+                continue
+            where = at + (("body", index) if isinstance(raw_body, list) else ("body",))
             validator = None
-            if "schema" in raw_body and self.loader.check_schema(self.compiler, source, at + ("body", "schema"), raw_body["schema"]):
-                validator = self.compiler.compile(raw_body["schema"])
-            content_type = str(raw_body.get("content_type", "application/json")).split(";")[0].strip().lower()
-            body = BodyContract(content_type, validator)
+            types: dict[str, tuple[str, ...]] = {}
+            arrays: frozenset[str] = frozenset()
+            if "schema" in option and self.loader.check_schema(self.compiler, source, where + ("schema",), option["schema"]):
+                validator = self.compiler.compile(option["schema"])
+                types, arrays = _field_types(self.compiler.resolve_top(option["schema"]),
+                                             self.compiler.resolve_top)
+            content_type = str(option.get("content_type", "application/json")).split(";")[0].strip().lower()
+            bodies.append(BodyContract(content_type, validator, types, arrays, bool(option.get("required", True))))
+        body = None
+        if bodies:
+            body = dataclasses.replace(bodies[0], alternatives=tuple(bodies[1:]))
         return Contract(query=query, headers=headers, path=path_params, body=body)
 
     def parameters(self, source: SourceFile, at: tuple, schema: Any, location: str, *, case_insensitive: bool = False) -> ParameterContract | None:
@@ -450,19 +511,7 @@ class _RouteBuilder:
         if not self.loader.check_schema(self.compiler, source, at, schema):
             return None
         properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
-        types: dict[str, tuple[str, ...]] = {}
-        arrays: dict[str, tuple[str, ...]] = {}
-        for name, sub in properties.items() if isinstance(properties, dict) else ():
-            declared = sub.get("type") if isinstance(sub, dict) else None
-            declared = [declared] if isinstance(declared, str) else (declared or [])
-            wanted = tuple(t for t in ("integer", "number", "boolean") if t in declared)
-            if wanted:
-                types[name] = wanted
-            if declared == ["array"]:
-                items = sub.get("items") if isinstance(sub.get("items"), dict) else {}
-                item_types = items.get("type")
-                item_types = [item_types] if isinstance(item_types, str) else (item_types or [])
-                arrays[name] = tuple(t for t in ("integer", "number", "boolean") if t in item_types)
+        types, arrays = _field_types(schema, self.compiler.resolve_top)
         spelling = {}
         if case_insensitive and isinstance(schema, dict):
             names = list(properties) + list(schema.get("required", []) or [])
@@ -491,11 +540,11 @@ class _RouteBuilder:
             self.compile_template(source, at, compile_value, value)
 
     def value(self, source: SourceFile, at: tuple, value: Any):
-        count = len(self.loader.problems)
-        self._value(source, at, value)
-        if len(self.loader.problems) != count:
+        try:
+            return compile_value(value)
+        except TemplateSyntaxProblem:
+            self._value(source, at, value)  # walk again only to locate each bad leaf
             return None
-        return compile_value(value)
 
     def response(self, source: SourceFile, at: tuple, raw: Any, *, allow_when: bool) -> ResponseTemplate | None:
         if not isinstance(raw, dict):
@@ -514,6 +563,10 @@ class _RouteBuilder:
         body = self.body(source, at, kind, raw, header_names)
         redirect = None
         status = raw.get("status")
+        status_value = None
+        if isinstance(status, str):  # a template, e.g. "{{ prefer('code') | int }}"
+            status_value = self.compile_template(source, at + ("status",), compile_value, status)
+            status = None
         if kind == "redirect" and isinstance(raw["redirect"], str):
             redirect = self.compile_template(source, at + ("redirect",), compile_text, raw["redirect"])
             status = status or 302
@@ -538,6 +591,7 @@ class _RouteBuilder:
             return None
         return ResponseTemplate(
             status=status if isinstance(status, int) else 200,
+            status_value=status_value,
             body=body,
             headers=tuple(headers),
             redirect=redirect,

@@ -57,12 +57,14 @@ class ResponseTemplate:
     when: Expression | None = None
     weight: float = 1.0
     where: str = ""  # e.g. routes[3].responses[1], for messages
+    status_value: Value | None = None  # a templated status; rendered instead of `status`
 
     @property
     def is_static(self) -> bool:
         """True when the response needs no rendering at all."""
         return (
             self.body.template is None
+            and self.status_value is None
             and self.redirect is None
             and not self.state
             and all(value.constant for _, value in self.headers)

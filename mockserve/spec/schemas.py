@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -13,6 +12,7 @@ from referencing.jsonschema import DRAFT202012
 
 SPEC_URI = "urn:mockserve:spec"
 _SCHEMAS_PREFIX = "#/schemas/"
+_LITERAL_KEYWORDS = frozenset(("const", "enum", "default", "examples", "example"))
 _TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
 
 
@@ -22,19 +22,6 @@ class SchemaProblem(ValueError):
     def __init__(self, message: str, path: tuple[Any, ...] = ()):
         super().__init__(message)
         self.path = path
-
-
-def _walk_refs(schema: Any, path: tuple[Any, ...] = ()):
-    if isinstance(schema, dict):
-        ref = schema.get("$ref")
-        if isinstance(ref, str):
-            yield path, schema
-        for key, value in schema.items():
-            if key not in ("const", "enum", "default", "examples", "example"):
-                yield from _walk_refs(value, path + (key,))
-    elif isinstance(schema, list):
-        for index, value in enumerate(schema):
-            yield from _walk_refs(value, path + (index,))
 
 
 def _resolves(root: Any, pointer: str) -> bool:
@@ -65,32 +52,74 @@ class SchemaCompiler:
         self.registry = Registry().with_resource(SPEC_URI, resource)
 
     def _rewrite(self, schema: Any) -> Any:
-        """Point `#/schemas/X` refs at the spec; check every other ref resolves."""
+        """Point `#/schemas/X` refs at the spec; check every other ref resolves.
+
+        Copies containers only (one pass, no deepcopy): large OpenAPI documents have
+        thousands of schemas to rewrite at load.
+        """
         if not isinstance(schema, (dict, list)):
             return schema
-        schema = copy.deepcopy(schema)
-        for path, node in _walk_refs(schema):
-            ref = node["$ref"]
-            if ref.startswith(_SCHEMAS_PREFIX):
-                name = ref[len(_SCHEMAS_PREFIX):].split("/", 1)[0]
-                if name not in self.names:
-                    known = ", ".join(sorted(self.names)) or "none"
-                    raise SchemaProblem(f"unknown $ref {ref!r} (schemas: {known})", path + ("$ref",))
-                node["$ref"] = SPEC_URI + ref
-            elif ref.startswith("#"):
-                if not _resolves(schema, ref[1:]):
-                    raise SchemaProblem(f"unknown $ref {ref!r}", path + ("$ref",))
-            elif not ref.startswith(SPEC_URI):
-                raise SchemaProblem(
-                    f"unsupported $ref {ref!r}: refs must point into #/schemas/ or this schema",
-                    path + ("$ref",),
-                )
+        return self._rewrite_node(schema, schema, ())
+
+    def _rewrite_node(self, node: Any, root: Any, path: tuple[Any, ...]) -> Any:
+        if isinstance(node, list):
+            return [self._rewrite_node(v, root, path + (i,)) if isinstance(v, (dict, list)) else v
+                    for i, v in enumerate(node)]
+        out = {}
+        for key, value in node.items():
+            if isinstance(value, (dict, list)) and key not in _LITERAL_KEYWORDS:
+                value = self._rewrite_node(value, root, path + (key,))
+            out[key] = value
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            out["$ref"] = self._rewrite_ref(ref, root, path)
+        return out
+
+    def _rewrite_ref(self, ref: str, root: Any, path: tuple[Any, ...]) -> str:
+        if ref.startswith(_SCHEMAS_PREFIX):
+            name = ref[len(_SCHEMAS_PREFIX):].split("/", 1)[0]
+            if name not in self.names:
+                known = ", ".join(sorted(self.names)) or "none"
+                raise SchemaProblem(f"unknown $ref {ref!r} (schemas: {known})", path + ("$ref",))
+            return SPEC_URI + ref
+        if ref.startswith("#"):
+            if not _resolves(root, ref[1:]):
+                raise SchemaProblem(f"unknown $ref {ref!r}", path + ("$ref",))
+            return ref
+        if not ref.startswith(SPEC_URI):
+            raise SchemaProblem(
+                f"unsupported $ref {ref!r}: refs must point into #/schemas/ or this schema",
+                path + ("$ref",),
+            )
+        return ref
+
+    def resolve_top(self, schema: Any) -> Any:
+        """The schema itself, or what a top-level `#/schemas/NAME` ref (or allOf of them) names."""
+        for _ in range(10):
+            if not isinstance(schema, dict):
+                return schema
+            ref = schema.get("$ref")
+            if isinstance(ref, str):
+                name = ref.split("#/schemas/", 1)[-1] if "#/schemas/" in ref else None
+                if name is None or "/" in name or name not in self._root["schemas"]:
+                    return schema
+                schema = self._root["schemas"][name]
+                continue
+            if isinstance(schema.get("allOf"), list) and "properties" not in schema:
+                merged: dict[str, Any] = {}
+                for part in schema["allOf"]:
+                    part = self.resolve_top(part)
+                    if isinstance(part, dict):
+                        merged.update(part.get("properties") or {})
+                return {"properties": merged}
+            return schema
         return schema
 
-    def check(self, schema: Any) -> None:
+    def check(self, schema: Any, *, meta: bool = True) -> None:
         """Raise SchemaProblem when `schema` is not a valid JSON Schema or has a bad ref."""
         try:
-            Draft202012Validator.check_schema(schema)
+            if meta:
+                Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
             path = tuple(exc.path)
             message = exc.message

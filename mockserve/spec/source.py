@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +58,43 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+
+
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """Plain data, no marks: keys as text and dates kept as written (JSON-ready)."""
+
+    def construct_mapping(self, node, deep=False):
+        mapping = super().construct_mapping(node, deep=deep)
+        return {(k if isinstance(k, str) else str(k).lower() if isinstance(k, bool) else str(k)): v
+                for k, v in mapping.items()}
+
+
+_FastLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+_OPENAPI_KEY = re.compile(r"^[\"']?openapi[\"']?\s*:", re.MULTILINE)
+_MOCKSERVE_KEY = re.compile(r"^[\"']?mockserve[\"']?\s*:", re.MULTILINE)
+
+
+def parse_openapi_fast(text: str, name: str) -> SourceFile | None:
+    """Parse an OpenAPI document quickly (json.loads, or YAML without marks); None if not one.
+
+    A 13 MB document must serve within seconds, and marks point into the document, not
+    into the spec made from it, so they are not worth their cost here.
+    """
+    stripped = text.lstrip()
+    data: Any = None
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+    elif _OPENAPI_KEY.search(text) and not _MOCKSERVE_KEY.search(text):
+        try:
+            data = yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a safe loader
+        except yaml.YAMLError:
+            return None
+    if not isinstance(data, dict) or "openapi" not in data or "mockserve" in data:
+        return None
+    return SourceFile(name, data)
 
 
 def parse_source(text: str, name: str) -> tuple[SourceFile | None, list[SpecProblem]]:

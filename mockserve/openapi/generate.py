@@ -1,0 +1,427 @@
+"""Make a value that a JSON Schema accepts: the body of an answer nobody wrote an example for.
+
+Values come from the schema's own words first (`const`, `examples`, `default`, `enum`),
+then from its type, format, pattern and bounds. A seeded random source makes the same
+document give the same answers every time. Recursion is bounded: optional branches are
+cut once a model repeats or the value grows deep.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import re
+import uuid
+from typing import Any
+
+import rstr
+from jsonschema import Draft202012Validator
+
+_MAX_DEPTH = 12
+_OPTIONAL_DEPTH = 4  # optional properties are filled in down to this depth
+
+
+class CannotGenerate(Exception):
+    """No value fits (e.g. `false`, or a required property that only recurses)."""
+
+
+_FORMATS: dict[str, Any] = {
+    "date-time": "2024-01-15T09:30:00Z",
+    "date": "2024-01-15",
+    "time": "09:30:00Z",
+    "duration": "P1D",
+    "email": "user@example.com",
+    "idn-email": "user@example.com",
+    "hostname": "example.com",
+    "idn-hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+    "uri": "https://example.com/resource",
+    "url": "https://example.com/resource",
+    "iri": "https://example.com/resource",
+    "uri-reference": "/resource",
+    "iri-reference": "/resource",
+    "uri-template": "https://example.com/{id}",
+    "json-pointer": "/resource",
+    "relative-json-pointer": "0",
+    "regex": "^[a-z]+$",
+    "byte": base64.b64encode(b"mockserve").decode(),
+    "binary": "mockserve",
+    "password": "secret-password",
+    "phone-number": "+15555550100",
+    "date-time-rfc-2822": "Mon, 15 Jan 2024 09:30:00 +0000",
+    "http-method": "GET",
+    "int-or-string": "1",
+}
+
+
+def _resolve(root: dict[str, Any], ref: str) -> Any:
+    node: Any = root
+    for raw in ref[2:].split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise CannotGenerate(f"unknown $ref {ref!r}")
+    return node
+
+
+class Generator:
+    """Values for schemas whose refs point into `{"schemas": schemas}`."""
+
+    def __init__(self, schemas: dict[str, Any], seed: int | None):
+        self.root = {"schemas": schemas}
+        self.random = random.Random(seed if seed is not None else 0)
+        self.rstr = rstr.Rstr(self.random)
+        self.minimal = False  # only required properties (a retry when a full value fails)
+        self._examples: dict[int, tuple[Any, bool]] = {}  # id(schema) -> (it, example fits)
+
+    def value(self, schema: Any) -> Any:
+        """A value for `schema`; raise CannotGenerate when none can be made."""
+        return self._value(schema, 0, ())
+
+    def _example_fits(self, schema: dict[str, Any], example: Any) -> bool:
+        """Real documents' schema examples are often wrong (a null where a string is due)."""
+        key = id(schema)
+        if key not in self._examples:
+            fits = _fits_type(example, schema) and self.valid(schema, example)
+            self._examples[key] = (schema, fits)
+        return self._examples[key][1]
+
+    def valid(self, schema: Any, value: Any) -> bool:
+        """Whether `value` passes `schema` (refs into the schemas resolve)."""
+        if not isinstance(schema, dict):
+            return schema is not False
+        validator = Draft202012Validator(
+            {**schema, "schemas": self.root["schemas"]},
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
+        try:
+            return validator.is_valid(value)
+        except Exception:  # noqa: BLE001 - a schema jsonschema cannot use: do not judge
+            return True
+
+    # -- the walk -------------------------------------------------------------------
+
+    def _value(self, schema: Any, depth: int, stack: tuple[str, ...]) -> Any:
+        if depth > _MAX_DEPTH:
+            raise CannotGenerate("too deep")
+        if schema is True or schema is None:
+            return "value"
+        if schema is False or not isinstance(schema, dict):
+            raise CannotGenerate("false schema")
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            if stack.count(ref) >= 2:
+                raise CannotGenerate(f"recursion through {ref}")
+            target = _resolve(self.root, ref)
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            if any(
+                k not in ("description", "title", "readOnly", "writeOnly", "deprecated")
+                for k in rest
+            ):
+                target = {"allOf": [target, rest]}
+            return self._value(target, depth, stack + (ref,))
+        if "const" in schema:
+            return schema["const"]
+        examples = schema.get("examples")
+        if isinstance(examples, list) and examples and self._example_fits(schema, examples[0]):
+            return examples[0]
+        if "default" in schema and _fits_type(schema["default"], schema):  # `default: null`
+            return schema["default"]  # on a non-nullable object is common in real documents
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum:
+            return next((e for e in enum if e is not None), enum[0])
+        if "allOf" in schema:
+            return self._value(self._merge(schema, depth, stack), depth, stack)
+        for key in ("oneOf", "anyOf"):
+            options = schema.get(key)
+            if isinstance(options, list) and options:
+                rest = {k: v for k, v in schema.items() if k != key}
+                last: CannotGenerate | None = None
+                # a non-null option first: null is a poor example
+                ordered = sorted(
+                    options, key=lambda o: isinstance(o, dict) and o.get("type") == "null"
+                )
+                for option in ordered:
+                    candidate = {"allOf": [rest, option]} if _has_constraints(rest) else option
+                    for minimal in (self.minimal, True):
+                        was, self.minimal = self.minimal, minimal
+                        try:
+                            value = self._value(candidate, depth, stack)
+                        except CannotGenerate as exc:
+                            last = exc
+                            continue
+                        finally:
+                            self.minimal = was
+                        # oneOf wants exactly one match: a value that fits two options fails
+                        if key == "anyOf" or depth > _OPTIONAL_DEPTH or self.valid(schema, value):
+                            return value
+                        last = CannotGenerate(f"a value for one {key} option fits another too")
+                raise last or CannotGenerate(key)
+        if "not" in schema and not self.minimal:
+            value = self._typed(schema, depth, stack)
+            if not self.valid(schema["not"], value):
+                return value
+            self.minimal = True
+            try:
+                return self._typed(schema, depth, stack)
+            finally:
+                self.minimal = False
+        return self._typed(schema, depth, stack)
+
+    def _typed(self, schema: dict[str, Any], depth: int, stack: tuple[str, ...]) -> Any:
+        kind = _kind(schema)
+        if kind == "null":
+            return None
+        if kind == "boolean":
+            return True
+        if kind == "integer":
+            return self._number(schema, integer=True)
+        if kind == "number":
+            return self._number(schema, integer=False)
+        if kind == "string":
+            return self._string(schema)
+        if kind == "array":
+            return self._array(schema, depth, stack)
+        return self._object(schema, depth, stack)
+
+    def _merge(self, schema: dict[str, Any], depth: int, stack: tuple[str, ...]) -> dict[str, Any]:
+        """Fold `allOf` into one schema: properties and required add up, the rest overrides."""
+        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+        parts = list(schema.get("allOf") or [])
+        seen = 0
+        while parts and seen < 50:
+            seen += 1
+            part = parts.pop(0)
+            if not isinstance(part, dict):
+                continue
+            if isinstance(part.get("$ref"), str):
+                ref = part["$ref"]
+                if stack.count(ref) >= 2:
+                    raise CannotGenerate(f"recursion through {ref}")
+                target = _resolve(self.root, ref)
+                rest = {k: v for k, v in part.items() if k != "$ref"}
+                parts[:0] = [target, rest] if rest else [target]
+                continue
+            if "allOf" in part:
+                parts[:0] = list(part["allOf"]) + [{k: v for k, v in part.items() if k != "allOf"}]
+                continue
+            for key, value in part.items():
+                if key == "properties" and isinstance(value, dict):
+                    merged["properties"] = {**merged.get("properties", {}), **value}
+                elif key == "required" and isinstance(value, list):
+                    merged["required"] = list(dict.fromkeys(merged.get("required", []) + value))
+                elif key == "type" and "type" in merged:
+                    mine = merged["type"] if isinstance(merged["type"], list) else [merged["type"]]
+                    theirs = value if isinstance(value, list) else [value]
+                    both = [t for t in mine if t in theirs] or theirs
+                    merged["type"] = both[0] if len(both) == 1 else both
+                elif key in ("oneOf", "anyOf") and key in merged:
+                    merged.setdefault("allOf", []).append({key: value})
+                else:
+                    merged[key] = value
+        return merged
+
+    def _number(self, schema: dict[str, Any], *, integer: bool) -> int | float:
+        low = schema.get("minimum")
+        high = schema.get("maximum")
+        xlow = schema.get("exclusiveMinimum")
+        xhigh = schema.get("exclusiveMaximum")
+        step = schema.get("multipleOf")
+        if isinstance(xlow, (int, float)) and not isinstance(xlow, bool):
+            low = (
+                max(low, xlow + (1 if integer else 1e-6))
+                if isinstance(low, (int, float))
+                else xlow + (1 if integer else 1e-6)
+            )
+        if isinstance(xhigh, (int, float)) and not isinstance(xhigh, bool):
+            high = (
+                min(high, xhigh - (1 if integer else 1e-6))
+                if isinstance(high, (int, float))
+                else xhigh - (1 if integer else 1e-6)
+            )
+        low = low if isinstance(low, (int, float)) else None
+        high = high if isinstance(high, (int, float)) else None
+        if low is None and high is None:
+            low, high = 1, 100
+        elif low is None:
+            low = high - 100 if high > 0 else high - 100
+            low = max(low, 0) if high >= 0 else low
+        elif high is None:
+            high = low + 100
+        if low <= 1 and high >= 100:  # wide bounds (int32, int64): a friendly small number
+            low, high = 1, 100
+        if integer:
+            import math
+
+            low_i, high_i = math.ceil(low), math.floor(high)
+            if low_i > high_i:
+                raise CannotGenerate("no integer in range")
+            if isinstance(step, (int, float)) and step > 0:
+                first = math.ceil(low_i / step) * step
+                if first > high_i:
+                    raise CannotGenerate("no multiple in range")
+                return int(first)
+            return self.random.randint(low_i, min(high_i, low_i + 1000))
+        if isinstance(step, (int, float)) and step > 0:
+            import math
+
+            return math.ceil(low / step) * step
+        return round(self.random.uniform(low, high), 2) if high - low > 0.02 else low
+
+    def _string(self, schema: dict[str, Any]) -> str:
+        low = schema.get("minLength", 0) if isinstance(schema.get("minLength"), int) else 0
+        high = schema.get("maxLength") if isinstance(schema.get("maxLength"), int) else None
+        pattern = schema.get("pattern")
+        fmt = schema.get("format")
+        if isinstance(pattern, str):
+            for _ in range(10):
+                try:
+                    text = self.rstr.xeger(pattern)
+                except Exception:  # noqa: BLE001 - rstr fails on some regex features
+                    break
+                if re.search(pattern, text) and low <= len(text) <= (
+                    high if high is not None else len(text)
+                ):
+                    return text
+            raise CannotGenerate(f"cannot make a string matching {pattern!r}")
+        if fmt == "uuid":
+            text = str(uuid.UUID(int=self.random.getrandbits(128), version=4))
+        elif fmt in _FORMATS:
+            text = _FORMATS[fmt]
+        else:
+            text = "string"
+        if len(text) < low:
+            text = text + "x" * (low - len(text))
+        if high is not None and len(text) > high:
+            text = text[:high]
+        return text
+
+    def _array(self, schema: dict[str, Any], depth: int, stack: tuple[str, ...]) -> list[Any]:
+        low = schema.get("minItems", 0) if isinstance(schema.get("minItems"), int) else 0
+        high = schema.get("maxItems") if isinstance(schema.get("maxItems"), int) else None
+        prefix = schema.get("prefixItems") if isinstance(schema.get("prefixItems"), list) else []
+        items = schema.get("items", True)
+        result = [self._value(p, depth + 1, stack) for p in prefix]
+        wanted = max(low, 1 if depth < _OPTIONAL_DEPTH + 2 else 0)
+        if high is not None:
+            wanted = min(wanted, high)
+        if items is False:
+            return result
+        while len(result) < wanted:
+            try:
+                value = self._value(items, depth + 1, stack)
+            except CannotGenerate:
+                if len(result) >= low:
+                    break
+                raise
+            if schema.get("uniqueItems") and value in result:
+                if len(result) >= low:
+                    break
+                value = self._distinct(items, result, depth, stack)
+            result.append(value)
+        return result
+
+    def _distinct(self, items: Any, taken: list[Any], depth: int, stack: tuple[str, ...]) -> Any:
+        for _ in range(20):
+            value = self._value(items, depth + 1, stack)
+            if isinstance(value, str):
+                value = value + str(len(taken))
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = value + len(taken)
+            if value not in taken:
+                return value
+        raise CannotGenerate("cannot make unique items")
+
+    def _object(self, schema: dict[str, Any], depth: int, stack: tuple[str, ...]) -> dict[str, Any]:
+        properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        required = [n for n in schema.get("required", []) if isinstance(n, str)]
+        result: dict[str, Any] = {}
+        for name in required:
+            sub = properties.get(name, schema.get("additionalProperties", True))
+            if sub is False:
+                raise CannotGenerate(f"{name!r} is required but not allowed")
+            result[name] = self._value(sub, depth + 1, stack)
+        if depth < _OPTIONAL_DEPTH and not self.minimal:
+            for name, sub in properties.items():
+                if name in result or (isinstance(sub, dict) and sub.get("writeOnly")):
+                    continue
+                try:
+                    result[name] = self._value(sub, depth + 1, stack)
+                except CannotGenerate:
+                    continue
+        low = schema.get("minProperties", 0) if isinstance(schema.get("minProperties"), int) else 0
+        for name, sub in properties.items():  # too few: declared properties first
+            if len(result) >= low:
+                break
+            if name not in result:
+                try:
+                    result[name] = self._value(sub, depth + 1, stack)
+                except CannotGenerate:
+                    continue
+        extra = schema.get("additionalProperties", True)
+        index = 0
+        while len(result) < low and extra is not False and index < 100:
+            index += 1
+            key = f"key{index}"
+            if key not in result:
+                result[key] = self._value(extra, depth + 1, stack)
+        high = schema.get("maxProperties")
+        if isinstance(high, int) and len(result) > high:
+            for name in [n for n in result if n not in required][: len(result) - high]:
+                del result[name]
+        return result
+
+
+_PYTHON_TYPES: dict[str, Any] = {
+    "string": str,
+    "object": dict,
+    "array": list,
+    "boolean": bool,
+    "null": type(None),
+}
+
+
+def _fits_type(value: Any, schema: dict[str, Any]) -> bool:
+    """Whether `value` has one of the schema's declared types (the cheap part of validity)."""
+    declared = schema.get("type")
+    if declared is None:
+        return True
+    for kind in declared if isinstance(declared, list) else [declared]:
+        if kind in ("integer", "number"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            if kind == "number" or float(value).is_integer():
+                return True
+        elif isinstance(value, _PYTHON_TYPES.get(kind, object)) and not (
+            kind != "boolean" and isinstance(value, bool)
+        ):
+            return True
+    return False
+
+
+def _has_constraints(schema: dict[str, Any]) -> bool:
+    return any(
+        k not in ("description", "title", "discriminator", "readOnly", "writeOnly", "deprecated")
+        for k in schema
+    )
+
+
+def _kind(schema: dict[str, Any]) -> str:
+    declared = schema.get("type")
+    if isinstance(declared, list):
+        declared = next((t for t in declared if t != "null"), declared[0] if declared else None)
+    if isinstance(declared, str):
+        return declared
+    if "properties" in schema or "additionalProperties" in schema or "required" in schema:
+        return "object"
+    if "items" in schema or "prefixItems" in schema:
+        return "array"
+    if any(k in schema for k in ("pattern", "minLength", "maxLength", "format")):
+        return "string"
+    if any(k in schema for k in ("minimum", "maximum", "multipleOf")):
+        return "number"
+    return "string"
