@@ -107,13 +107,16 @@ class Converter:
 
     def warnings(self) -> list[str]:
         summary = {
-            "callbacks": "callbacks are not called ({n} operations have them)",
-            "links": "links are not followed ({n} responses have them)",
+            "callbacks": "callbacks are not called ({n} with them)",
+            "links": "links are not followed ({n} with them)",
             "cookie": "cookie parameters are not checked ({n})",
-            "mutualTLS": "mutualTLS security is not checked ({n} operations)",
+            "mutualTLS": "mutualTLS security is not checked ({n})",
             "deepObject": "deepObject query parameters are not checked ({n})",
         }
-        counted = [summary[k].format(n=n) for k, n in self._counts.items() if k in summary]
+        nouns = {"callbacks": "operation", "links": "response", "mutualTLS": "operation",
+                 "cookie": "parameter", "deepObject": "parameter"}
+        counted = [summary[k].format(n=f"{n} {nouns[k]}{'s' * (n != 1)}")
+                   for k, n in self._counts.items() if k in summary]
         return counted + list(self._warnings)
 
     def pointer(self, ref: str) -> Any:
