@@ -44,6 +44,7 @@ class Runtime:
         self.helper_names = self.helpers.names()
         self.shapes = [RouteShape.of(r.name, r.methods, r.path) for r in spec.routes]
         self.journal = Journal(spec.settings.journal)
+        self.templated = {route.name for route in spec.routes if _renders(route)}
         # Hooks for whoever runs the app (CLI, MockServer): each journaled request, and
         # a shutdown asked for over HTTP.
         self.request_listeners: list[Callable[[Entry], None]] = []
@@ -71,23 +72,29 @@ class Runtime:
             query = contract.query.convert(request.args)
             failures += contract.query.check(query)
         else:
-            query = query_dict(request)
+            query = None
         if contract.path is not None:
             failures += contract.path.check(contract.path.convert(path_values))
         if contract.headers is not None:
             failures += contract.headers.check(contract.headers.convert(request.headers))
-        body = parse_body(request.get_data(cache=True), request.content_type)
+        body = None
         if contract.body is not None:
+            body = parse_body(request.get_data(cache=True), request.content_type)
             failures += check_body(contract.body, request.content_type, body)
-        context = build_context(
-            request,
-            path_values=path_values,
-            query=query,
-            body=body,
-            state=self.store.state,
-            resources=self.store.resources,
-            helpers=self.helper_names,
-        )
+        context = None
+        if failures or route.name in self.templated:
+            # Only answers that render something need to see the request.
+            if body is None:
+                body = parse_body(request.get_data(cache=True), request.content_type)
+            context = build_context(
+                request,
+                path_values=path_values,
+                query=query_dict(request) if query is None else query,
+                body=body,
+                state=self.store.state,
+                resources=self.store.resources,
+                helpers=self.helper_names,
+            )
         if failures:
             environ[FAILURES_KEY] = failures
             environ[VIOLATION_KEY] = "; ".join(_describe(f) for f in failures)
@@ -212,6 +219,16 @@ class Runtime:
             response.headers["Access-Control-Allow-Headers"] = requested
         response.headers["Access-Control-Max-Age"] = "600"
         return response
+
+
+def _renders(route: Route) -> bool:
+    """True when some answer of `route` looks at the request (a template or a `when`)."""
+    templates = [*route.responses, *(f.response for f in route.faults if f.response)]
+    return any(
+        t.when is not None or t.body.static is None or t.redirect is not None or t.state
+        or not all(value.constant for _, value in t.headers)
+        for t in templates
+    )
 
 
 def _describe(failure: dict[str, str]) -> str:
