@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Request
@@ -32,12 +32,17 @@ class RequestView:
 
     method: str
     path: str
-    url: str
     headers: HeaderMap
     query: dict[str, Any]
     cookies: dict[str, str]
     body: str
     json: Any
+    _request: Request = field(repr=False, compare=False)  # templates cannot reach it: the sandbox refuses names starting with _
+
+    @property
+    def url(self) -> str:
+        """The full URL, worked out only when a template asks (it costs more than the rest)."""
+        return self._request.url
 
 
 def query_dict(request: Request) -> dict[str, Any]:
@@ -61,12 +66,12 @@ def build_context(
     view = RequestView(
         method=request.method,
         path=request.path,
-        url=request.url,
         headers=headers,
         query=query,
         cookies=cookies,
         body=body.text,
         json=body.json,
+        _request=request,
     )
     return {
         **helpers,
