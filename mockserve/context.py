@@ -37,7 +37,8 @@ class RequestView:
     cookies: dict[str, str]
     body: str
     json: Any
-    _request: Request = field(repr=False, compare=False)  # templates cannot reach it: the sandbox refuses names starting with _
+    # Templates cannot reach it: the sandbox refuses names that start with `_`.
+    _request: Request = field(repr=False, compare=False)
 
     @property
     def url(self) -> str:
