@@ -12,10 +12,11 @@ import random
 import re
 import threading
 import uuid as _uuid
+from collections import ChainMap
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from jinja2 import ChainableUndefined, TemplateError, nodes
+from jinja2 import ChainableUndefined, TemplateError, Undefined, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
 from .errors import TemplateRenderError
@@ -46,6 +47,15 @@ class Value(Protocol):
     def render(self, context: dict[str, Any]) -> Any: ...
 
 
+def _with_globals(template: Any, context: dict[str, Any]) -> ChainMap:
+    """The names a template sees: the context, then Jinja's globals (range, dict...).
+
+    Rendering with `shared=True` on this view skips the two dict copies per value that
+    Template.render makes; the context itself is never written to.
+    """
+    return ChainMap(context, template.globals)
+
+
 @dataclass(frozen=True)
 class Constant:
     value: Any
@@ -65,7 +75,14 @@ class Expression:
 
     def render(self, context: dict[str, Any]) -> Any:
         try:
-            return plain(self.compiled(context))
+            # What jinja2's TemplateExpression.__call__ does, without copying the context
+            # (and the environment's globals) into a new dict for every value rendered.
+            template = self.compiled._template
+            frame = template.new_context(_with_globals(template, context), shared=True)
+            for _ in template.root_render_func(frame):
+                pass
+            value = frame.vars["result"]
+            return None if isinstance(value, Undefined) else plain(value)
         except TemplateError as exc:
             raise TemplateRenderError(self.source, str(exc)) from exc
         except Exception as exc:  # a template can raise anything its values raise
@@ -82,7 +99,9 @@ class Text:
 
     def render(self, context: dict[str, Any]) -> str:
         try:
-            return self.compiled.render(context)
+            template = self.compiled
+            frame = template.new_context(_with_globals(template, context), shared=True)
+            return template.environment.concat(template.root_render_func(frame))
         except TemplateError as exc:
             raise TemplateRenderError(self.source, str(exc)) from exc
         except Exception as exc:
