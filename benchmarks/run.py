@@ -427,7 +427,7 @@ def report(figures: dict[str, dict], args: argparse.Namespace) -> list[str]:
         table.append(cells)
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in
-                       enumerate(zip(r, widths))) for r in table]
+                       enumerate(zip(r, widths, strict=True))) for r in table]
     lines.insert(1, "-" * len(lines[0]))
     lines.append("")
     for name in names:

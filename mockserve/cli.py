@@ -41,12 +41,17 @@ def main() -> None:
               help="Make fake data, random choices, delays and faults repeatable "
                    "(overrides settings.seed).")
 @click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
-def run(spec: str, host: str, port: int, seed: int | None, quiet: bool) -> None:
+@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes serving the port (Unix; only specs without state).")
+def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, workers: int) -> None:
     """Serve SPEC until Ctrl-C or SIGTERM."""
     from .app import create_app
     from .server import Server
 
     loaded = _load(spec, seed)
+    if workers > 1:
+        _run_workers(loaded, spec, host, port, quiet, workers)
+        return
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
     app = create_app(loaded)
@@ -66,6 +71,42 @@ def run(spec: str, host: str, port: int, seed: int | None, quiet: bool) -> None:
                f"on {server.url}  (Ctrl-C to stop)", err=True)
     server.serve()
     click.echo("mockserve: stopped", err=True)
+
+
+def _run_workers(loaded: Spec, spec: str, host: str, port: int, quiet: bool,
+                 workers: int) -> None:
+    """`run --workers N`: refuse specs with state (exit 2), else fork N servers."""
+    from . import workers as forking
+    from .app import create_app
+    from .server import Server
+
+    reason = forking.why_not(loaded)
+    if reason:
+        click.echo(f"{spec}: {reason}.", err=True)
+        sys.exit(2)
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
+                        format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    app = create_app(loaded)
+    try:
+        sock = forking.listen(host, port)
+    except OSError as exc:
+        click.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    bound = sock.getsockname()[1]
+
+    def serve_one() -> None:
+        server = Server(app, host=host, port=bound, sock=sock)
+        signal.signal(signal.SIGINT, lambda *_: server.stop(wait=False))
+        signal.signal(signal.SIGTERM, lambda *_: server.stop(wait=False))
+        server.serve()
+
+    shown = f"[{host}]" if ":" in host else host
+    routes = len(loaded.routes)
+    click.echo(f"mockserve: serving {loaded.title!r} ({routes} route{'s' * (routes != 1)}) "
+               f"on http://{shown}:{bound} with {workers} workers  (Ctrl-C to stop)", err=True)
+    failed = forking.serve_forked(sock, workers, serve_one)
+    click.echo("mockserve: stopped", err=True)
+    sys.exit(1 if failed else 0)
 
 
 @main.command()
