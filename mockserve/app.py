@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -129,12 +130,13 @@ class Runtime:
 
     def finish(self, response: Response) -> None:
         """Journal and log the request just answered."""
+        request = _request()  # the request itself: each proxied attribute costs a lookup
         environ = request.environ
         started = environ.get(START_KEY)
         took = (time.perf_counter() - started) * 1000 if started else 0.0
         route = environ.get(ROUTE_KEY)
         violation = environ.get(VIOLATION_KEY)
-        raw = request.get_data(cache=True)
+        raw = request.get_data(cache=True) if _has_body(environ) else b""
         entry = self.journal.record(
             method=request.method,
             path=request.path,
@@ -221,6 +223,15 @@ class Runtime:
         return response
 
 
+def _request():
+    return request._get_current_object()  # type: ignore[attr-defined]
+
+
+def _has_body(environ: dict[str, Any]) -> bool:
+    """False when the request surely has no body: skips setting up a stream to read none."""
+    return (environ.get("CONTENT_LENGTH") or "0") != "0" or "HTTP_TRANSFER_ENCODING" in environ
+
+
 def _renders(route: Route) -> bool:
     """True when some answer of `route` looks at the request (a template or a `when`)."""
     templates = [*route.responses, *(f.response for f in route.faults if f.response)]
@@ -265,6 +276,8 @@ def create_app(spec: Spec | str | os.PathLike[str], *, seed: int | None = None) 
         spec = load_spec(spec, seed=seed)
     app = Flask("mockserve", static_folder=None)
     app.json.sort_keys = False
+    # Flask asks inspect, on every request and for each handler, whether it is async.
+    app.ensure_sync = functools.cache(app.ensure_sync)  # type: ignore[method-assign]
     runtime = Runtime(spec)
     app.extensions["mockserve"] = runtime
     for route in spec.routes:
