@@ -48,6 +48,8 @@ class RequestView:
 
 def query_dict(request: Request) -> dict[str, Any]:
     """Query parameters as strings; a parameter given twice becomes a list."""
+    if not request.environ.get("QUERY_STRING"):
+        return {}
     return {key: (items[0] if len(items) == 1 else items) for key, items in request.args.lists()}
 
 
