@@ -65,7 +65,7 @@ def build_context(
 ) -> dict[str, Any]:
     """The names a template can use while answering `request`."""
     headers = HeaderMap(request.headers.items())
-    cookies = dict(request.cookies)
+    cookies = dict(request.cookies) if "HTTP_COOKIE" in request.environ else {}
     view = RequestView(
         method=request.method,
         path=request.path,
