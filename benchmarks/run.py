@@ -153,12 +153,13 @@ def ensure_wrk() -> str | None:
     return shutil.which("wrk")
 
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 
 def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
-    return float(number) * _UNITS[unit]
+    """A wrk duration (`812.00us`, `3.21ms`, `1.02s`, `1.00m`) in milliseconds."""
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    return float(found.group(1)) * _UNITS[found.group(2)] if found else float("nan")
 
 
 class Driver:
@@ -173,7 +174,8 @@ class Driver:
         return self._python(url, request, connections)
 
     def _wrk(self, url: str, request: Request, connections: int) -> Load:
-        argv = [self.wrk, "-t1", f"-c{connections}", f"-d{self.duration:g}s", "--latency"]
+        seconds = max(1, round(self.duration))  # wrk takes whole seconds
+        argv = [self.wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
         if request.method != "GET":
             script = self.work / "post.lua"
             script.write_text(
@@ -184,8 +186,8 @@ class Driver:
         out = subprocess.run(argv + [url + request.path], capture_output=True, text=True,
                              check=True).stdout
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-        p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+        p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+        p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
         errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
         bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
         return Load(rps, p50, p99, errors + (int(bad.group(1)) if bad else 0))
@@ -324,7 +326,7 @@ def wiremock_target(jar: Path, stubs: list[dict], work: Path, probe: str) -> Tar
 
 def measure_scenarios(target: Target, driver: Driver, connections: int) -> dict[str, Load]:
     results: dict[str, Load] = {}
-    warm = Driver(driver.wrk, max(1.0, driver.duration / 3), driver.work)
+    warm = Driver(driver.wrk, max(1, round(driver.duration / 3)), driver.work)
     for name, request in SCENARIOS.items():
         warm.run(target.url, request, connections)
         results[name] = driver.run(target.url, request, connections)
@@ -352,7 +354,7 @@ def measure_routes(target: Target, driver: Driver, connections: int) -> dict[str
     results = {"TTFR (s)": target.first_response_s, "RSS loaded (MB)": target.rss_mb()}
     for label, index in (("S4 1000 routes, first", 0), ("S4 1000 routes, last", ROUTES - 1)):
         request = Request(f"/r{index:04d}/items")
-        Driver(driver.wrk, max(1.0, driver.duration / 3), driver.work).run(
+        Driver(driver.wrk, max(1, round(driver.duration / 3)), driver.work).run(
             target.url, request, connections)
         results[label] = driver.run(target.url, request, connections)
         print(f"  {target.name:9} {label:22} {results[label].rps:9,.0f} req/s", file=sys.stderr)
