@@ -65,6 +65,18 @@ class Constant:
         return self.value
 
 
+_DOTTED = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*")
+_JINJA_CONSTANTS = frozenset({"true", "false", "none", "True", "False", "None"})
+
+
+def _dotted(source: str) -> tuple[str, ...] | None:
+    """`path.id` as ("path", "id"): an expression looked up without running Jinja."""
+    if not _DOTTED.fullmatch(source):
+        return None
+    names = tuple(source.split("."))
+    return None if names[0] in _JINJA_CONSTANTS else names
+
+
 @dataclass(frozen=True)
 class Expression:
     """A lone ``{{ expr }}`` (or a `when` condition): evaluates to a typed value."""
@@ -72,8 +84,18 @@ class Expression:
     source: str
     compiled: Any
     constant: bool = False
+    lookup: tuple[str, ...] | None = None  # `a.b.c`, followed as Jinja's sandbox would
 
     def render(self, context: dict[str, Any]) -> Any:
+        lookup = self.lookup
+        if lookup is not None and lookup[0] in context:
+            try:
+                value = context[lookup[0]]
+                for name in lookup[1:]:
+                    value = self.compiled._template.environment.getattr(value, name)
+                return None if isinstance(value, Undefined) else plain(value)
+            except Exception as exc:  # as below: a value's attribute can raise anything
+                raise TemplateRenderError(self.source, f"{type(exc).__name__}: {exc}") from exc
         try:
             # What jinja2's TemplateExpression.__call__ does, without copying the context
             # (and the environment's globals) into a new dict for every value rendered.
@@ -146,7 +168,7 @@ def compile_expression(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Exp
         compiled = env.compile_expression(source, undefined_to_none=True)
     except TemplateError as exc:
         raise TemplateSyntaxProblem(f"template syntax error: {exc}") from exc
-    return Expression(source, compiled)
+    return Expression(source, compiled, lookup=_dotted(source.strip()))
 
 
 def compile_text(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Value:

@@ -105,3 +105,26 @@ def test_the_journal_keeps_query_headers_and_body_of_a_static_route(serve):
                                                                    "t1", None)
     assert (second.method, second.body, second.query) == ("POST", "raw text", {})
     assert (third.query, third.body, third.status) == ({}, None, 200)
+
+
+def test_a_lone_dotted_name_keeps_its_type_and_missing_parts_are_null(client):
+    app = client("""
+        mockserve: 1
+        routes:
+          - method: POST
+            path: /echo/{id:int}
+            response:
+              json:
+                id: "{{ path.id }}"
+                qty: "{{ body.qty }}"
+                deep: "{{ body.order.lines }}"
+                missing: "{{ body.nothing.here }}"
+                method: "{{ request.method }}"
+                flag: "{{ true }}"
+    """)
+    answer = app.post("/echo/5", json={"qty": 3, "order": {"lines": [1, 2]}})
+    assert answer.get_json() == {"id": 5, "qty": 3, "deep": [1, 2], "missing": None,
+                                 "method": "POST", "flag": True}
+    answer = app.post("/echo/6")  # no body: every part of it is null
+    assert answer.get_json() == {"id": 6, "qty": None, "deep": None, "missing": None,
+                                 "method": "POST", "flag": True}
