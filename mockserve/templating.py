@@ -77,6 +77,37 @@ def _dotted(source: str) -> tuple[str, ...] | None:
     return None if names[0] in _JINJA_CONSTANTS else names
 
 
+_INTERPOLATION = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+
+
+def _interpolation(source: str) -> tuple[str | tuple[str, ...], ...] | None:
+    """`text {{ a.b }} more` as ("text ", ("a", "b"), " more"), or None if more than that.
+
+    Only plain text and dotted names qualify, with Jinja's own treatment of the text
+    (one trailing newline dropped); anything else renders through Jinja.
+    """
+    if "\r" in source:
+        return None
+    if source.endswith("\n"):
+        source = source[:-1]
+    pieces: list[str | tuple[str, ...]] = []
+    position = 0
+    for match in _INTERPOLATION.finditer(source):
+        names = _dotted(match.group(1))
+        if names is None:
+            return None
+        if match.start() > position:
+            pieces.append(source[position:match.start()])
+        pieces.append(names)
+        position = match.end()
+    if position < len(source):
+        pieces.append(source[position:])
+    if any(isinstance(piece, str) and any(m in piece for m in ("{{", "}}", "{%", "{#"))
+           for piece in pieces):
+        return None
+    return tuple(pieces)
+
+
 @dataclass(frozen=True)
 class Expression:
     """A lone ``{{ expr }}`` (or a `when` condition): evaluates to a typed value."""
@@ -118,8 +149,26 @@ class Text:
     source: str
     compiled: Any
     constant: bool = False
+    # "text {{ a.b }} more": literal text and dotted names, joined without running Jinja.
+    pieces: tuple[str | tuple[str, ...], ...] | None = None
 
     def render(self, context: dict[str, Any]) -> str:
+        if self.pieces is not None and all(
+                isinstance(piece, str) or piece[0] in context for piece in self.pieces):
+            try:
+                getattr_ = self.compiled.environment.getattr
+                parts = []
+                for piece in self.pieces:
+                    if isinstance(piece, str):
+                        parts.append(piece)
+                        continue
+                    value = context[piece[0]]
+                    for name in piece[1:]:
+                        value = getattr_(value, name)
+                    parts.append(str(value))  # Jinja's to_string; Undefined is ""
+                return "".join(parts)
+            except Exception as exc:
+                raise TemplateRenderError(self.source, f"{type(exc).__name__}: {exc}") from exc
         try:
             template = self.compiled
             frame = template.new_context(_with_globals(template, context), shared=True)
@@ -177,7 +226,8 @@ def compile_text(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Value:
         return Constant(source)
     _check_safe(source, env)
     try:
-        return Text(source, env.from_string(source))
+        return Text(source, env.from_string(source),
+                    pieces=_interpolation(source) if not env.autoescape else None)
     except TemplateError as exc:
         raise TemplateSyntaxProblem(f"template syntax error: {exc}") from exc
 

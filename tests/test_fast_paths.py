@@ -128,3 +128,18 @@ def test_a_lone_dotted_name_keeps_its_type_and_missing_parts_are_null(client):
     answer = app.post("/echo/6")  # no body: every part of it is null
     assert answer.get_json() == {"id": 6, "qty": None, "deep": None, "missing": None,
                                  "method": "POST", "flag": True}
+
+
+def test_names_in_text_render_as_jinja_would(client):
+    answer = client("""
+        mockserve: 1
+        routes:
+          - path: /users/{id:int}
+            response:
+              headers: {X-User-Id: "{{ path.id }}", X-Missing: "[{{ query.nothing }}]"}
+              text: |
+                user {{ path.id }} of {{ query.team }}, {{ query.nothing.deeper }}!
+    """).get("/users/7?team=red")
+    assert answer.headers["X-User-Id"] == "7"
+    assert answer.headers["X-Missing"] == "[]"
+    assert answer.get_data(as_text=True) == "user 7 of red, !"  # Jinja drops one final newline
