@@ -277,7 +277,8 @@ def create_app(spec: Spec | str | os.PathLike[str], *, seed: int | None = None) 
     app = Flask("mockserve", static_folder=None)
     app.json.sort_keys = False
     # Flask asks inspect, on every request and for each handler, whether it is async.
-    app.ensure_sync = functools.cache(app.ensure_sync)  # type: ignore[method-assign]
+    # Bounded: a per-request callable (after_this_request) must not pile up.
+    app.ensure_sync = functools.lru_cache(maxsize=1024)(app.ensure_sync)  # type: ignore
     runtime = Runtime(spec)
     app.extensions["mockserve"] = runtime
     for route in spec.routes:
