@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import time
@@ -46,6 +47,7 @@ class Runtime:
         self.helper_names = self.helpers.names()
         self.shapes = [RouteShape.of(r.name, r.methods, r.path) for r in spec.routes]
         self.journal = Journal(spec.settings.journal)
+        self.templated = {route.name for route in spec.routes if _renders(route)}
         # Hooks for whoever runs the app (CLI, MockServer): each journaled request, and
         # a shutdown asked for over HTTP.
         self.request_listeners: list[Callable[[Entry], None]] = []
@@ -73,23 +75,29 @@ class Runtime:
             query = contract.query.convert(request.args)
             failures += contract.query.check(query)
         else:
-            query = query_dict(request)
+            query = None
         if contract.path is not None:
             failures += contract.path.check(contract.path.convert(path_values))
         if contract.headers is not None:
             failures += contract.headers.check(contract.headers.convert(request.headers))
-        body = parse_body(request.get_data(cache=True), request.content_type)
+        body = None
         if contract.body is not None:
+            body = parse_body(request.get_data(cache=True), request.content_type)
             failures += check_body(contract.body, request.content_type, body)
-        context = build_context(
-            request,
-            path_values=path_values,
-            query=query,
-            body=body,
-            state=self.store.state,
-            resources=self.store.resources,
-            helpers=self.helper_names,
-        )
+        context = None
+        if failures or route.name in self.templated:
+            # Only answers that render something need to see the request.
+            if body is None:
+                body = parse_body(request.get_data(cache=True), request.content_type)
+            context = build_context(
+                request,
+                path_values=path_values,
+                query=query_dict(request) if query is None else query,
+                body=body,
+                state=self.store.state,
+                resources=self.store.resources,
+                helpers=self.helper_names,
+            )
         if failures:
             environ[FAILURES_KEY] = failures
             environ[VIOLATION_KEY] = "; ".join(_describe(f) for f in failures)
@@ -125,6 +133,7 @@ class Runtime:
 
     def finish(self, response: Response) -> None:
         """Journal and log the request just answered."""
+        request = _request()  # the request itself: each proxied attribute costs a lookup
         environ = request.environ
         started = environ.get(START_KEY)
         took = (time.perf_counter() - started) * 1000 if started else 0.0
@@ -135,7 +144,7 @@ class Runtime:
             return
         route = environ.get(ROUTE_KEY)
         violation = environ.get(VIOLATION_KEY)
-        raw = request.get_data(cache=True)
+        raw = request.get_data(cache=True) if _has_body(environ) else b""
         entry = self.journal.record(
             method=request.method,
             path=request.path,
@@ -227,6 +236,21 @@ class Runtime:
         return response
 
 
+def _request():
+    return request._get_current_object()  # type: ignore[attr-defined]
+
+
+def _has_body(environ: dict[str, Any]) -> bool:
+    """False when the request surely has no body: skips setting up a stream to read none."""
+    return (environ.get("CONTENT_LENGTH") or "0") != "0" or "HTTP_TRANSFER_ENCODING" in environ
+
+
+def _renders(route: Route) -> bool:
+    """True when some answer of `route` looks at the request (a template or a `when`)."""
+    templates = [*route.responses, *(f.response for f in route.faults if f.response)]
+    return any(t.when is not None or not t.is_static for t in templates)
+
+
 def _describe(failure: dict[str, str]) -> str:
     where = failure["in"] + (failure["path"] or "")
     return f"{where}: {failure['message']}"
@@ -261,6 +285,9 @@ def create_app(spec: Spec | str | os.PathLike[str], *, seed: int | None = None) 
         spec = load_spec(spec, seed=seed)
     app = Flask("mockserve", static_folder=None)
     app.json.sort_keys = False
+    # Flask asks inspect, on every request and for each handler, whether it is async.
+    # Bounded: a per-request callable (after_this_request) must not pile up.
+    app.ensure_sync = functools.lru_cache(maxsize=1024)(app.ensure_sync)  # type: ignore
     runtime = Runtime(spec)
     app.extensions["mockserve"] = runtime
     # A route that declares OPTIONS itself must answer it: Flask would otherwise add an

@@ -57,8 +57,11 @@ def main() -> None:
                    "was any.")
 @click.option("--exit-after", type=click.IntRange(min=1), metavar="N", default=None,
               help="Stop after answering N requests (admin requests are not counted).")
+@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Processes serving the port (Unix; only specs without state, and "
+                   "not with --strict or --exit-after).")
 def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, strict: bool,
-        exit_after: int | None) -> None:
+        exit_after: int | None, workers: int) -> None:
     """Serve SPEC until stopped.
 
     It stops on Ctrl-C or SIGTERM, on POST /__mockserve/shutdown, or after the
@@ -69,6 +72,11 @@ def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, strict: 
     from .server import Server
 
     loaded = _load(spec, seed)
+    if workers > 1:
+        journal_options = tuple(name for name, used in
+                                (("--strict", strict), ("--exit-after", exit_after)) if used)
+        _run_workers(loaded, spec, host, port, quiet, workers, journal_options)
+        return
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
                         format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
     if strict:
@@ -146,6 +154,41 @@ def _counts(spec: Spec) -> str:
     routes, resources = len(spec.routes), len(spec.resources)
     text = f"{routes} route{'s' * (routes != 1)}"
     return text + (f", {resources} resource{'s' * (resources != 1)}" if resources else "")
+
+
+def _run_workers(loaded: Spec, spec: str, host: str, port: int, quiet: bool,
+                 workers: int, journal_options: tuple[str, ...] = ()) -> None:
+    """`run --workers N`: refuse specs with state (exit 2), else fork N servers."""
+    from . import workers as forking
+    from .app import create_app
+    from .server import Server
+
+    reason = forking.why_not(loaded, journal_options=journal_options)
+    if reason:
+        click.echo(f"{spec}: {reason}.", err=True)
+        sys.exit(2)
+    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
+                        format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    app = create_app(loaded)
+    try:
+        sock = forking.listen(host, port)
+    except OSError as exc:
+        click.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    bound = sock.getsockname()[1]
+
+    def serve_one() -> None:
+        server = Server(app, host=host, port=bound, sock=sock)
+        signal.signal(signal.SIGINT, lambda *_: server.stop(wait=False))
+        signal.signal(signal.SIGTERM, lambda *_: server.stop(wait=False))
+        server.serve()
+
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
+               f"on http://{shown}:{bound} with {workers} workers  (Ctrl-C to stop)", err=True)
+    failed = forking.serve_forked(sock, workers, serve_one)
+    click.echo("mockserve: stopped", err=True)
+    sys.exit(1 if failed else 0)
 
 
 @main.command()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Request
@@ -32,16 +32,24 @@ class RequestView:
 
     method: str
     path: str
-    url: str
     headers: HeaderMap
     query: dict[str, Any]
     cookies: dict[str, str]
     body: str
     json: Any
+    # Templates cannot reach it: the sandbox refuses names that start with `_`.
+    _request: Request = field(repr=False, compare=False)
+
+    @property
+    def url(self) -> str:
+        """The full URL, worked out only when a template asks (it costs more than the rest)."""
+        return self._request.url
 
 
 def query_dict(request: Request) -> dict[str, Any]:
     """Query parameters as strings; a parameter given twice becomes a list."""
+    if not request.environ.get("QUERY_STRING"):
+        return {}
     return {key: (items[0] if len(items) == 1 else items) for key, items in request.args.lists()}
 
 
@@ -57,16 +65,16 @@ def build_context(
 ) -> dict[str, Any]:
     """The names a template can use while answering `request`."""
     headers = HeaderMap(request.headers.items())
-    cookies = dict(request.cookies)
+    cookies = dict(request.cookies) if "HTTP_COOKIE" in request.environ else {}
     view = RequestView(
         method=request.method,
         path=request.path,
-        url=request.url,
         headers=headers,
         query=query,
         cookies=cookies,
         body=body.text,
         json=body.json,
+        _request=request,
     )
     return {
         **helpers,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 from typing import Any
@@ -61,14 +62,15 @@ class Server:
     """A waitress server bound to host:port that can be stopped from any thread."""
 
     def __init__(self, app, host: str = "127.0.0.1", port: int = 8000,
-                 threads: int = DEFAULT_THREADS):
+                 threads: int = DEFAULT_THREADS, sock: socket.socket | None = None):
+        """Bind host:port, or serve `sock`, a listening socket (shared by `--workers`)."""
         self.app = app
         self._stopping = threading.Event()
         self._stopped = threading.Event()
+        where = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
         self._server = create_server(
             _dropping_disconnects(app),
-            host=host,
-            port=port,
+            **where,
             threads=threads,
             connection_limit=max(1000, threads * 4),
             channel_timeout=60,

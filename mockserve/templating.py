@@ -15,11 +15,12 @@ import random
 import re
 import threading
 import uuid as _uuid
+from collections import ChainMap
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from jinja2 import ChainableUndefined, TemplateError, nodes, pass_context
+from jinja2 import ChainableUndefined, TemplateError, Undefined, nodes, pass_context
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from werkzeug.datastructures import MIMEAccept
@@ -74,6 +75,15 @@ class Value(Protocol):
     def render(self, context: dict[str, Any]) -> Any: ...
 
 
+def _with_globals(template: Any, context: dict[str, Any]) -> ChainMap:
+    """The names a template sees: the context, then Jinja's globals (range, dict...).
+
+    Rendering with `shared=True` on this view skips the two dict copies per value that
+    Template.render makes; the context itself is never written to.
+    """
+    return ChainMap(context, template.globals)
+
+
 @dataclass(frozen=True)
 class Constant:
     value: Any
@@ -83,6 +93,49 @@ class Constant:
         return self.value
 
 
+_DOTTED = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*")
+_JINJA_CONSTANTS = frozenset({"true", "false", "none", "True", "False", "None"})
+
+
+def _dotted(source: str) -> tuple[str, ...] | None:
+    """`path.id` as ("path", "id"): an expression looked up without running Jinja."""
+    if not _DOTTED.fullmatch(source):
+        return None
+    names = tuple(source.split("."))
+    return None if names[0] in _JINJA_CONSTANTS else names
+
+
+_INTERPOLATION = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+
+
+def _interpolation(source: str) -> tuple[str | tuple[str, ...], ...] | None:
+    """`text {{ a.b }} more` as ("text ", ("a", "b"), " more"), or None if more than that.
+
+    Only plain text and dotted names qualify, with Jinja's own treatment of the text
+    (one trailing newline dropped); anything else renders through Jinja.
+    """
+    if "\r" in source:
+        return None
+    if source.endswith("\n"):
+        source = source[:-1]
+    pieces: list[str | tuple[str, ...]] = []
+    position = 0
+    for match in _INTERPOLATION.finditer(source):
+        names = _dotted(match.group(1))
+        if names is None:
+            return None
+        if match.start() > position:
+            pieces.append(source[position:match.start()])
+        pieces.append(names)
+        position = match.end()
+    if position < len(source):
+        pieces.append(source[position:])
+    if any(isinstance(piece, str) and any(m in piece for m in ("{{", "}}", "{%", "{#"))
+           for piece in pieces):
+        return None
+    return tuple(pieces)
+
+
 @dataclass(frozen=True)
 class Expression:
     """A lone ``{{ expr }}`` (or a `when` condition): evaluates to a typed value."""
@@ -90,10 +143,27 @@ class Expression:
     source: str
     compiled: Any
     constant: bool = False
+    lookup: tuple[str, ...] | None = None  # `a.b.c`, followed as Jinja's sandbox would
 
     def render(self, context: dict[str, Any]) -> Any:
+        lookup = self.lookup
+        if lookup is not None and lookup[0] in context:
+            try:
+                value = context[lookup[0]]
+                for name in lookup[1:]:
+                    value = self.compiled._template.environment.getattr(value, name)
+                return None if isinstance(value, Undefined) else plain(value)
+            except Exception as exc:  # as below: a value's attribute can raise anything
+                raise TemplateRenderError(self.source, f"{type(exc).__name__}: {exc}") from exc
         try:
-            return plain(self.compiled(context))
+            # What jinja2's TemplateExpression.__call__ does, without copying the context
+            # (and the environment's globals) into a new dict for every value rendered.
+            template = self.compiled._template
+            frame = template.new_context(_with_globals(template, context), shared=True)
+            for _ in template.root_render_func(frame):
+                pass
+            value = frame.vars["result"]
+            return None if isinstance(value, Undefined) else plain(value)
         except TemplateError as exc:
             raise TemplateRenderError(self.source, str(exc)) from exc
         except Exception as exc:  # a template can raise anything its values raise
@@ -107,10 +177,30 @@ class Text:
     source: str
     compiled: Any
     constant: bool = False
+    # "text {{ a.b }} more": literal text and dotted names, joined without running Jinja.
+    pieces: tuple[str | tuple[str, ...], ...] | None = None
 
     def render(self, context: dict[str, Any]) -> str:
+        if self.pieces is not None and all(
+                isinstance(piece, str) or piece[0] in context for piece in self.pieces):
+            try:
+                getattr_ = self.compiled.environment.getattr
+                parts = []
+                for piece in self.pieces:
+                    if isinstance(piece, str):
+                        parts.append(piece)
+                        continue
+                    value = context[piece[0]]
+                    for name in piece[1:]:
+                        value = getattr_(value, name)
+                    parts.append(str(_as_text(value)))  # as Jinja's finalize + to_string
+                return "".join(parts)
+            except Exception as exc:
+                raise TemplateRenderError(self.source, f"{type(exc).__name__}: {exc}") from exc
         try:
-            return self.compiled.render(context)
+            template = self.compiled
+            frame = template.new_context(_with_globals(template, context), shared=True)
+            return template.environment.concat(template.root_render_func(frame))
         except TemplateError as exc:
             raise TemplateRenderError(self.source, str(exc)) from exc
         except Exception as exc:
@@ -160,7 +250,7 @@ def compile_expression(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Exp
         compiled = env.compile_expression(source, undefined_to_none=True)
     except TemplateError as exc:
         raise TemplateSyntaxProblem(f"template syntax error: {exc}") from exc
-    return Expression(source, compiled)
+    return Expression(source, compiled, lookup=_dotted(source.strip()))
 
 
 def compile_text(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Value:
@@ -174,7 +264,8 @@ def compile_text(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Value:
 def _compile_template(source: str, env: SandboxedEnvironment) -> Value:
     _check_safe(source, env)
     try:
-        return Text(source, env.from_string(source))
+        return Text(source, env.from_string(source),
+                    pieces=_interpolation(source) if not env.autoescape else None)
     except TemplateError as exc:
         raise TemplateSyntaxProblem(f"template syntax error: {exc}") from exc
 

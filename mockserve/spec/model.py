@@ -63,7 +63,7 @@ class ResponseTemplate:
     def is_static(self) -> bool:
         """True when the response needs no rendering at all."""
         return (
-            self.body.template is None
+            self.body.static is not None
             and self.status_value is None
             and self.redirect is None
             and not self.state

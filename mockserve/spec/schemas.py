@@ -13,6 +13,7 @@ from referencing.jsonschema import DRAFT202012
 SPEC_URI = "urn:mockserve:spec"
 _SCHEMAS_PREFIX = "#/schemas/"
 _LITERAL_KEYWORDS = frozenset(("const", "enum", "default", "examples", "example"))
+_SPEC_SCHEMAS = SPEC_URI + _SCHEMAS_PREFIX
 _TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
 
 
@@ -35,6 +36,23 @@ def _resolves(root: Any, pointer: str) -> bool:
         else:
             return False
     return True
+
+
+_ANCHORS = frozenset({"$id", "$anchor", "$dynamicAnchor", "$dynamicRef", "$schema"})
+
+
+def _movable(schema: Any) -> bool:
+    """True when `schema` means the same wherever it stands: no local refs, no ids."""
+    if isinstance(schema, list):
+        return all(_movable(item) for item in schema)
+    if not isinstance(schema, dict):
+        return True
+    if _ANCHORS & schema.keys():
+        return False
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#"):
+        return False
+    return all(_movable(value) for key, value in schema.items() if key not in _LITERAL_KEYWORDS)
 
 
 class SchemaCompiler:
@@ -115,6 +133,27 @@ class SchemaCompiler:
             return schema
         return schema
 
+    def _inline(self, schema: Any, seen: frozenset[str]) -> Any:
+        """Replace a schema that is only `{$ref: #/schemas/NAME}` by NAME's schema.
+
+        The errors (paths and messages) are the same; jsonschema no longer resolves the
+        reference for every request it validates. Recursive schemas, and ones whose own
+        refs or ids would resolve differently once moved, keep their `$ref`.
+        """
+        if isinstance(schema, list):
+            return [self._inline(item, seen) for item in schema]
+        if not isinstance(schema, dict):
+            return schema
+        ref = schema.get("$ref")
+        if len(schema) == 1 and isinstance(ref, str) and ref.startswith(_SPEC_SCHEMAS):
+            name = ref[len(_SPEC_SCHEMAS):]
+            target = self._root["schemas"].get(name)
+            if name not in seen and target is not None and _movable(target):
+                return self._inline(target, seen | {name})
+            return schema
+        return {key: value if key in _LITERAL_KEYWORDS else self._inline(value, seen)
+                for key, value in schema.items()}
+
     def check(self, schema: Any, *, meta: bool = True) -> None:
         """Raise SchemaProblem when `schema` is not a valid JSON Schema or has a bad ref."""
         try:
@@ -131,7 +170,7 @@ class SchemaCompiler:
     def compile(self, schema: Any) -> Validator:
         """A validator for `schema`; call `check` first."""
         return Draft202012Validator(
-            self._rewrite(schema),
+            self._inline(self._rewrite(schema), frozenset()),
             registry=self.registry,
             format_checker=Draft202012Validator.FORMAT_CHECKER,
         )

@@ -1,0 +1,89 @@
+"""The baseline: the benchmark's scenarios written by hand in Flask, as a user would.
+
+Served by the same server `mockserve run` uses (mockserve.server.Server), so the ratio
+mockserve/baseline measures mockserve's own per-request work, not the server's.
+
+    python benchmarks/baseline_app.py --port 8001 [--routes 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import time
+
+from flask import Flask, jsonify, request
+from jsonschema import Draft202012Validator
+
+ORDER = Draft202012Validator({
+    "type": "object",
+    "required": ["item", "qty"],
+    "properties": {
+        "item": {"type": "string", "minLength": 1},
+        "qty": {"type": "integer", "minimum": 1},
+    },
+    "additionalProperties": False,
+})
+
+
+def scenarios_app() -> Flask:
+    """S1-S3 and S5: the same routes as benchmarks/scenarios.yaml."""
+    app = Flask("baseline")
+
+    @app.get("/static")
+    def static_json():
+        return {"status": "ok", "service": "bench", "items": [1, 2, 3]}
+
+    @app.get("/users/<int:user_id>")
+    def user(user_id: int):
+        verbose = request.args.get("verbose")
+        if verbose is not None and verbose not in ("0", "1"):
+            return jsonify(error="invalid request"), 422
+        response = jsonify(id=user_id, verbose=verbose == "1",
+                           greeting=f"hello user {user_id}")
+        response.headers["X-User-Id"] = str(user_id)
+        return response
+
+    @app.post("/orders")
+    def create_order():
+        body = request.get_json(silent=True)
+        errors = [e.message for e in ORDER.iter_errors(body)] if body is not None else ["no body"]
+        if errors:
+            return jsonify(error="invalid request", errors=errors), 422
+        return {"item": body["item"], "qty": body["qty"], "status": "accepted"}, 201
+
+    @app.get("/slow")
+    def slow():
+        time.sleep(0.2)
+        return {"slow": True}
+
+    return app
+
+
+def many_routes_app(count: int) -> Flask:
+    """S4: `count` static routes /r0000/items ... like benchmarks' generated spec."""
+    app = Flask("baseline")
+    for i in range(count):
+        def view(i=i):
+            return {"route": i, "status": "ok"}
+        app.add_url_rule(f"/r{i:04d}/items", endpoint=f"r{i:04d}", view_func=view)
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--routes", type=int, default=0, help="serve S4's N static routes")
+    args = parser.parse_args()
+    from mockserve.server import Server  # the same server `mockserve run` uses
+
+    app = many_routes_app(args.routes) if args.routes else scenarios_app()
+    server = Server(app, host=args.host, port=args.port)
+    signal.signal(signal.SIGTERM, lambda *_: server.stop(wait=False))
+    signal.signal(signal.SIGINT, lambda *_: server.stop(wait=False))
+    server.serve()
+
+
+if __name__ == "__main__":
+    main()
