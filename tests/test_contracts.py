@@ -321,3 +321,27 @@ def test_json_that_python_would_stretch_to_read_is_refused_as_422(live, data, re
     failures = _failures(live.post("/orders", data=data, headers={
         **AUTH, "Content-Type": "application/json"}))
     assert failures == [{"in": "body", "path": "", "message": f"body is not valid JSON: {reason}"}]
+
+
+def test_a_named_schema_keeps_its_own_local_refs(client):
+    """`#/$defs/...` inside a schema under `schemas` points into that schema."""
+    app = client("""
+        mockserve: 1
+        schemas:
+          Tagged:
+            $defs:
+              tag: {type: string, pattern: "^[a-z]+$"}
+            type: object
+            properties:
+              tags: {type: array, items: {$ref: "#/$defs/tag"}}
+        routes:
+          - method: POST
+            path: /notes
+            body: {schema: {$ref: "#/schemas/Tagged"}}
+            response: {status: 201}
+    """)
+    assert app.post("/notes", json={"tags": ["ok"]}).status_code == 201
+    refused = app.post("/notes", json={"tags": ["NO"]})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == [
+        {"in": "body", "path": "/tags/0", "message": "'NO' does not match '^[a-z]+$'"}]

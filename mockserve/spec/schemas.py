@@ -63,13 +63,13 @@ class SchemaCompiler:
         self._root = {"schemas": {}}
         for name, schema in schemas.items():
             try:
-                self._root["schemas"][name] = self._rewrite(schema)
+                self._root["schemas"][name] = self._rewrite(schema, name)
             except SchemaProblem:
                 self._root["schemas"][name] = {}
         resource = Resource.from_contents(self._root, default_specification=DRAFT202012)
         self.registry = Registry().with_resource(SPEC_URI, resource)
 
-    def _rewrite(self, schema: Any) -> Any:
+    def _rewrite(self, schema: Any, name: str | None = None) -> Any:
         """Point `#/schemas/X` refs at the spec; check every other ref resolves.
 
         Copies containers only (one pass, no deepcopy): large OpenAPI documents have
@@ -77,23 +77,28 @@ class SchemaCompiler:
         """
         if not isinstance(schema, (dict, list)):
             return schema
-        return self._rewrite_node(schema, schema, ())
+        # A named schema is its own document to its author: its local refs (`#/$defs/x`)
+        # must keep pointing into it once it sits inside the spec's `schemas`.
+        home = ""
+        if name is not None:
+            home = SPEC_URI + _SCHEMAS_PREFIX + name.replace("~", "~0").replace("/", "~1")
+        return self._rewrite_node(schema, schema, (), home)
 
-    def _rewrite_node(self, node: Any, root: Any, path: tuple[Any, ...]) -> Any:
+    def _rewrite_node(self, node: Any, root: Any, path: tuple[Any, ...], home: str) -> Any:
         if isinstance(node, list):
-            return [self._rewrite_node(v, root, path + (i,)) if isinstance(v, (dict, list)) else v
-                    for i, v in enumerate(node)]
+            return [self._rewrite_node(v, root, path + (i,), home)
+                    if isinstance(v, (dict, list)) else v for i, v in enumerate(node)]
         out = {}
         for key, value in node.items():
             if isinstance(value, (dict, list)) and key not in _LITERAL_KEYWORDS:
-                value = self._rewrite_node(value, root, path + (key,))
+                value = self._rewrite_node(value, root, path + (key,), home)
             out[key] = value
         ref = node.get("$ref")
         if isinstance(ref, str):
-            out["$ref"] = self._rewrite_ref(ref, root, path)
+            out["$ref"] = self._rewrite_ref(ref, root, path, home)
         return out
 
-    def _rewrite_ref(self, ref: str, root: Any, path: tuple[Any, ...]) -> str:
+    def _rewrite_ref(self, ref: str, root: Any, path: tuple[Any, ...], home: str = "") -> str:
         if ref.startswith(_SCHEMAS_PREFIX):
             name = ref[len(_SCHEMAS_PREFIX):].split("/", 1)[0]
             if name not in self.names:
@@ -103,7 +108,7 @@ class SchemaCompiler:
         if ref.startswith("#"):
             if not _resolves(root, ref[1:]):
                 raise SchemaProblem(f"unknown $ref {ref!r}", path + ("$ref",))
-            return ref
+            return home + ref[1:] if home else ref
         if not ref.startswith(SPEC_URI):
             raise SchemaProblem(
                 f"unsupported $ref {ref!r}: refs must point into #/schemas/ or this schema",
