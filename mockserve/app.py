@@ -67,6 +67,7 @@ class Runtime:
     # -- answering a route ---------------------------------------------------------
 
     def answer(self, route: Route, path_values: dict[str, Any]) -> Response:
+        request = _request()  # the request itself: each proxied attribute costs a lookup
         environ = request.environ
         environ[ROUTE_KEY] = route.name
         contract = route.contract
@@ -88,7 +89,8 @@ class Runtime:
         if failures or route.name in self.templated:
             # Only answers that render something need to see the request.
             if body is None:
-                body = parse_body(request.get_data(cache=True), request.content_type)
+                raw = request.get_data(cache=True) if _has_body(environ) else b""
+                body = parse_body(raw, request.content_type)
             context = build_context(
                 request,
                 path_values=path_values,
@@ -164,8 +166,12 @@ class Runtime:
                                   response.status_code, violation)
         if access_log.isEnabledFor(logging.INFO):
             target = request.full_path if request.query_string else request.path
-            access_log.info("%s %s -> %d  %s  %.1f ms", request.method, target,
-                            response.status_code, route or "-", took)
+            # Why a request missed goes on its own line when violations are logged
+            # (--strict), else at the end of the request's line.
+            why = f"  ({violation})" if violation and not violation_log.isEnabledFor(
+                logging.WARNING) else ""
+            access_log.info("%s %s -> %d  %s  %.1f ms%s", request.method, target,
+                            response.status_code, route or "-", took, why)
 
     def is_admin(self, path: str) -> bool:
         """True for the admin API's own paths (settings.admin)."""

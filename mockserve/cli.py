@@ -81,6 +81,8 @@ def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, strict: 
                         format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
     if strict:
         _log_violations_as_such()
+    else:  # each request's log line says why it missed; no second line for it
+        logging.getLogger("mockserve.violations").setLevel(logging.ERROR)
     app = create_app(loaded)
     runtime = app.extensions["mockserve"]
     try:

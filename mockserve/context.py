@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Request
+from werkzeug.datastructures import Headers
 
 from .contract import ParsedBody
 
 
-class HeaderMap(dict):
-    """Request headers as a dict whose lookups ignore case (`headers.authorization`)."""
+class HeaderMap(Mapping):
+    """Request headers whose lookups ignore case (`headers.authorization`).
 
-    def __init__(self, pairs):
-        super().__init__((name.lower(), value) for name, value in pairs)
+    A view over the request's own headers: nothing is copied unless a template asks.
+    """
+
+    def __init__(self, headers: Headers):
+        self._headers = headers
 
     def __getitem__(self, name: str) -> Any:
-        return super().__getitem__(name.lower())
+        return self._headers[name]
 
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and super().__contains__(name.lower())
+    def __iter__(self) -> Iterator[str]:
+        return (name.lower() for name, _ in self._headers.items())
 
-    def get(self, name: str, default: Any = None) -> Any:
-        return super().get(name.lower(), default)
+    def __len__(self) -> int:
+        return len(self._headers)
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ def build_context(
     helpers: dict[str, Any],
 ) -> dict[str, Any]:
     """The names a template can use while answering `request`."""
-    headers = HeaderMap(request.headers.items())
+    headers = HeaderMap(request.headers)
     cookies = dict(request.cookies) if "HTTP_COOKIE" in request.environ else {}
     view = RequestView(
         method=request.method,
