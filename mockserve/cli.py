@@ -60,8 +60,12 @@ def main() -> None:
 @click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Processes serving the port (Unix; only specs without state, and "
                    "not with --strict or --exit-after).")
+@click.option("--watch", is_flag=True,
+              help="Reload when the spec or a file it names changes; a spec with problems "
+                   "is reported and the previous version keeps serving. State starts over "
+                   "at each reload.")
 def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, strict: bool,
-        exit_after: int | None, workers: int) -> None:
+        exit_after: int | None, workers: int, watch: bool) -> None:
     """Serve SPEC until stopped.
 
     It stops on Ctrl-C or SIGTERM, on POST /__mockserve/shutdown, or after the
@@ -71,6 +75,9 @@ def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, strict: 
     from .app import create_app
     from .server import Server
 
+    if watch and (strict or exit_after or workers > 1):
+        raise click.UsageError("--watch is for editing a spec while it serves; it does not "
+                               "combine with --strict, --exit-after or --workers")
     loaded = _load(spec, seed)
     if workers > 1:
         journal_options = tuple(name for name, used in
@@ -102,9 +109,25 @@ def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, strict: 
     notes = ["strict"] if strict else []
     if exit_after is not None:
         notes.append(f"stops after {exit_after} request{'s' * (exit_after != 1)}")
+    reloader = None
+    if watch:
+        from .reload import Reloader
+
+        def serve_reloaded(new_app, new_spec: Spec) -> None:
+            new_app.extensions["mockserve"].shutdown_callbacks.append(stop)
+            server.swap(new_app)
+            _warn(spec, new_spec.warnings)
+            click.echo(f"mockserve: reloaded {spec} ({_counts(new_spec)}); state starts over",
+                       err=True)
+
+        reloader = Reloader(spec, loaded, seed=seed, on_reload=serve_reloaded,
+                            report=lambda text: click.echo(text, err=True)).start()
+        notes.append("watching for changes")
     click.echo(f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
                f"on {server.url}  ({'; '.join(notes + ['Ctrl-C to stop'])})", err=True)
     server.serve()
+    if reloader is not None:
+        reloader.stop()
     violations = list(runtime.journal.violations)
     if strict:
         click.echo(_summary(violations, runtime.journal.requests_seen))

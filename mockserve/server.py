@@ -46,18 +46,6 @@ class _Channel(HTTPChannel):
     error_task_class = _JsonErrorTask
 
 
-def _dropping_disconnects(app):
-    """Turn mockserve's Disconnect into waitress's: close the socket, send nothing."""
-
-    def wsgi(environ: dict[str, Any], start_response):
-        try:
-            return app(environ, start_response)
-        except Disconnect:
-            raise ClientDisconnected from None
-
-    return wsgi
-
-
 class Server:
     """A waitress server bound to host:port that can be stopped from any thread."""
 
@@ -69,7 +57,7 @@ class Server:
         self._stopped = threading.Event()
         where = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
         self._server = create_server(
-            _dropping_disconnects(app),
+            self._wsgi,
             **where,
             threads=threads,
             connection_limit=max(1000, threads * 4),
@@ -80,6 +68,17 @@ class Server:
         self._server.channel_class = _Channel
         self.host = host
         self.port = self._server.effective_port
+
+    def _wsgi(self, environ: dict[str, Any], start_response):
+        # Reads self.app on every request, so swap() takes effect at the next one.
+        try:
+            return self.app(environ, start_response)
+        except Disconnect:  # close the socket, send nothing
+            raise ClientDisconnected from None
+
+    def swap(self, app) -> None:
+        """Serve `app` from the next request on (a reloaded spec); requests under way finish."""
+        self.app = app
 
     @property
     def url(self) -> str:

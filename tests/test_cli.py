@@ -207,3 +207,15 @@ def test_schema_prints_the_format_schema_editors_can_use():
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["required"] == ["mockserve"]
     assert "routes" in schema["properties"]
+
+
+def test_run_watch_reloads_an_edited_spec_and_says_so(running, spec_file):
+    server = running("--watch")
+    assert "watching for changes" in server.lines[-1]
+    assert requests.get(server.url + "/health", timeout=5).json() == {"status": "ok"}
+    spec_file.write_text(spec_file.read_text().replace("{status: ok}", "{status: edited}"))
+    assert "mockserve: reloaded" in server._read_until("reloaded")[-1]
+    assert requests.get(server.url + "/health", timeout=5).json() == {"status": "edited"}
+    # The reloaded app still stops over the admin API.
+    assert requests.post(server.url + "/__mockserve/shutdown", timeout=5).status_code == 204
+    assert server.process.wait(timeout=15) == 0

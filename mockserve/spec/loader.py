@@ -152,6 +152,7 @@ class Loader:
         self.seed = seed
         self.problems: list[SpecProblem] = []
         self.sources: list[SourceFile] = []
+        self.files: set[str] = set()  # every file the spec was built from (for --watch)
         # Set when the main file was made by a converter (OpenAPI) whose output has the
         # format's shape and valid JSON Schemas by construction: the format-schema and
         # metaschema passes cost seconds on a 13 MB document. Refs, templates and routes
@@ -177,6 +178,7 @@ class Loader:
         self.problems.extend(problems)
         if source is not None:
             source.location = path.resolve()
+            self.files.add(str(source.location))
             self.sources.append(source)
         return source
 
@@ -196,6 +198,7 @@ class Loader:
         if not target.is_file():
             self.problems.append(source.problem(at, f"file {name!r} not found"))
             return None
+        self.files.add(str(target))
         return target
 
     def _collect(self, source: SourceFile, collected: _Collected, stack: tuple[Path, ...]) -> None:
@@ -283,6 +286,7 @@ class Loader:
             routes=tuple(r for r in routes if r is not None),
             resources=tuple(r for r in resources if r is not None),
             errors=errors,
+            files=tuple(sorted(self.files)),
         )
 
     def _settings(self, source: SourceFile, raw: dict[str, Any]) -> Settings:

@@ -129,6 +129,7 @@ class Spec:
     resources: tuple[Resource, ...] = ()
     errors: dict[int, ResponseTemplate] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()  # the files it was loaded from: spec, includes, fixtures
 
     @property
     def stateful(self) -> bool:
