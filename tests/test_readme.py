@@ -1,0 +1,30 @@
+"""The README's examples are what the product really prints."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from mockserve.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_readme_shows_what_validate_prints_for_a_bad_spec(monkeypatch):
+    monkeypatch.chdir(ROOT / "tests" / "specs")
+    result = CliRunner().invoke(main, ["validate", "bad.yaml"])
+    assert result.exit_code == 2
+    readme = (ROOT / "README.md").read_text()
+    shown = re.search(r"\$ mockserve validate bad.yaml\n(.*?)\$ echo \$\?\n2\n", readme, re.S)
+    assert shown is not None
+    assert shown.group(1) == result.stderr
+
+
+def test_the_readme_starts_with_the_two_commands_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"```sh\n(.*?)\n```", readme, re.S)[:2]
+    assert commands[0].endswith("mockserve run specs/quickstart.yaml")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert commands[1] in ci
