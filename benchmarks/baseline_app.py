@@ -15,15 +15,17 @@ import time
 from flask import Flask, jsonify, request
 from jsonschema import Draft202012Validator
 
-ORDER = Draft202012Validator({
-    "type": "object",
-    "required": ["item", "qty"],
-    "properties": {
-        "item": {"type": "string", "minLength": 1},
-        "qty": {"type": "integer", "minimum": 1},
-    },
-    "additionalProperties": False,
-})
+ORDER = Draft202012Validator(
+    {
+        "type": "object",
+        "required": ["item", "qty"],
+        "properties": {
+            "item": {"type": "string", "minLength": 1},
+            "qty": {"type": "integer", "minimum": 1},
+        },
+        "additionalProperties": False,
+    }
+)
 
 
 def scenarios_app() -> Flask:
@@ -39,8 +41,7 @@ def scenarios_app() -> Flask:
         verbose = request.args.get("verbose")
         if verbose is not None and verbose not in ("0", "1"):
             return jsonify(error="invalid request"), 422
-        response = jsonify(id=user_id, verbose=verbose == "1",
-                           greeting=f"hello user {user_id}")
+        response = jsonify(id=user_id, verbose=verbose == "1", greeting=f"hello user {user_id}")
         response.headers["X-User-Id"] = str(user_id)
         return response
 
@@ -64,8 +65,10 @@ def many_routes_app(count: int) -> Flask:
     """S4: `count` static routes /r0000/items ... like benchmarks' generated spec."""
     app = Flask("baseline")
     for i in range(count):
+
         def view(i=i):
             return {"route": i, "status": "ok"}
+
         app.add_url_rule(f"/r{i:04d}/items", endpoint=f"r{i:04d}", view_func=view)
     return app
 

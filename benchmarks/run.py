@@ -67,6 +67,7 @@ SCENARIOS = {
 
 # -- processes ------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -76,21 +77,34 @@ def free_port() -> int:
 class Target:
     """A server under test in its own process, ready once `probe` answers."""
 
-    def __init__(self, name: str, argv: list[str], port: int, probe: str, log: Path,
-                 env: dict[str, str] | None = None):
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        port: int,
+        probe: str,
+        log: Path,
+        env: dict[str, str] | None = None,
+    ):
         self.name, self.port = name, port
         self.url = f"http://127.0.0.1:{port}"
         started = time.perf_counter()
         self.log = open(log, "wb")
-        self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                        env={**os.environ, **(env or {})}, cwd=ROOT)
+        self.process = subprocess.Popen(
+            argv,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=ROOT,
+        )
         self.first_response_s = self._wait(probe, started)
 
     def _wait(self, probe: str, started: float, limit: float = 90.0) -> float:
         while time.perf_counter() - started < limit:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; "
-                                   f"see {self.log.name}")
+                raise RuntimeError(
+                    f"{self.name} exited with {self.process.returncode}; see {self.log.name}"
+                )
             try:
                 with urllib.request.urlopen(self.url + probe, timeout=2) as answer:
                     answer.read()
@@ -120,9 +134,16 @@ class Target:
 def mockserve_target(spec: Path, work: Path, probe: str, extra: list[str] = ()) -> Target:
     port = free_port()
     argv = [sys.executable, "-m", "mockserve", "run", str(spec), "--port", str(port), "-q", *extra]
-    return Target("mockserve", argv, port, probe, work / f"mockserve-{port}.log",
-                  env={"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                                  os.environ.get("PYTHONPATH")]))})
+    return Target(
+        "mockserve",
+        argv,
+        port,
+        probe,
+        work / f"mockserve-{port}.log",
+        env={
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        },
+    )
 
 
 def baseline_target(work: Path, probe: str, routes: int = 0) -> Target:
@@ -130,12 +151,20 @@ def baseline_target(work: Path, probe: str, routes: int = 0) -> Target:
     argv = [sys.executable, str(HERE / "baseline_app.py"), "--port", str(port)]
     if routes:
         argv += ["--routes", str(routes)]
-    return Target("baseline", argv, port, probe, work / f"baseline-{port}.log",
-                  env={"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
-                                                                  os.environ.get("PYTHONPATH")]))})
+    return Target(
+        "baseline",
+        argv,
+        port,
+        probe,
+        work / f"baseline-{port}.log",
+        env={
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        },
+    )
 
 
 # -- load generation ------------------------------------------------------------------
+
 
 def ensure_wrk() -> str | None:
     """wrk's path; installed with apt-get where missing and allowed (root on Debian)."""
@@ -143,13 +172,25 @@ def ensure_wrk() -> str | None:
     if found or not shutil.which("apt-get") or os.geteuid() != 0:
         return found
     print("wrk not found: apt-get install -y wrk ...", file=sys.stderr)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, check=False)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "wrk"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
     if not shutil.which("wrk"):
-        subprocess.run(["apt-get", "update", "-qq"], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            ["apt-get", "update", "-qq"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
     return shutil.which("wrk")
 
 
@@ -181,10 +222,12 @@ class Driver:
             script.write_text(
                 f"wrk.method = {json.dumps(request.method)}\n"
                 f"wrk.body = {json.dumps(request.body or '')}\n"
-                'wrk.headers["Content-Type"] = "application/json"\n')
+                'wrk.headers["Content-Type"] = "application/json"\n'
+            )
             argv += ["-s", str(script)]
-        out = subprocess.run(argv + [url + request.path], capture_output=True, text=True,
-                             check=True).stdout
+        out = subprocess.run(
+            argv + [url + request.path], capture_output=True, text=True, check=True
+        ).stdout
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
         p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
@@ -229,8 +272,9 @@ class Driver:
         flat = sorted(x for slot in latencies for x in slot)
         if not flat:
             return Load(0.0, float("nan"), float("nan"), sum(errors))
-        return Load(len(flat) / took, flat[len(flat) // 2], flat[int(len(flat) * 0.99)],
-                    sum(errors))
+        return Load(
+            len(flat) / took, flat[len(flat) // 2], flat[int(len(flat) * 0.99)], sum(errors)
+        )
 
 
 def probe_while(url: str, path: str, busy: threading.Event, limit: int = 200) -> list[float]:
@@ -255,6 +299,7 @@ def probe_while(url: str, path: str, busy: threading.Event, limit: int = 200) ->
 
 # -- WireMock -------------------------------------------------------------------------
 
+
 def wiremock_jar() -> Path | None:
     """The jar from npm's `wiremock` package, installed into a cache folder once."""
     if not shutil.which("java"):
@@ -264,8 +309,12 @@ def wiremock_jar() -> Path | None:
     if not jars and shutil.which("npm"):
         folder.mkdir(parents=True, exist_ok=True)
         print("installing WireMock (npm install wiremock) ...", file=sys.stderr)
-        subprocess.run(["npm", "install", "--silent", "--prefix", str(folder), "wiremock"],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        subprocess.run(
+            ["npm", "install", "--silent", "--prefix", str(folder), "wiremock"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         jars = sorted(folder.glob("node_modules/wiremock/**/wiremock-standalone-*.jar"))
     return jars[-1] if jars else None
 
@@ -273,38 +322,73 @@ def wiremock_jar() -> Path | None:
 def wiremock_scenario_stubs() -> list[dict]:
     """The scenarios of benchmarks/scenarios.yaml as WireMock stub mappings."""
     return [
-        {"request": {"method": "GET", "url": "/static"},
-         "response": {"status": 200, "jsonBody": {"status": "ok", "service": "bench",
-                                                  "items": [1, 2, 3]}}},
-        {"request": {"method": "GET", "urlPathPattern": "/users/[0-9]+",
-                     "queryParameters": {"verbose": {"matches": "[01]"}}},
-         "response": {"status": 200, "transformers": ["response-template"],
-                      "headers": {"Content-Type": "application/json",
-                                  "X-User-Id": "{{request.path.[1]}}"},
-                      "body": '{"id":{{request.path.[1]}},"verbose":'
-                              "{{#eq request.query.verbose '1'}}true{{else}}false{{/eq}},"
-                              '"greeting":"hello user {{request.path.[1]}}"}'}},
-        {"request": {"method": "POST", "url": "/orders",
-                     "headers": {"Content-Type": {"contains": "application/json"}},
-                     "bodyPatterns": [{"matchesJsonSchema": {
-                         "type": "object", "required": ["item", "qty"],
-                         "properties": {"item": {"type": "string", "minLength": 1},
-                                        "qty": {"type": "integer", "minimum": 1}},
-                         "additionalProperties": False}}]},
-         "response": {"status": 201, "transformers": ["response-template"],
-                      "headers": {"Content-Type": "application/json"},
-                      "body": '{"item":"{{jsonPath request.body \'$.item\'}}",'
-                              '"qty":{{jsonPath request.body \'$.qty\'}},"status":"accepted"}'}},
-        {"request": {"method": "GET", "url": "/slow"},
-         "response": {"status": 200, "fixedDelayMilliseconds": 200,
-                      "jsonBody": {"slow": True}}},
+        {
+            "request": {"method": "GET", "url": "/static"},
+            "response": {
+                "status": 200,
+                "jsonBody": {"status": "ok", "service": "bench", "items": [1, 2, 3]},
+            },
+        },
+        {
+            "request": {
+                "method": "GET",
+                "urlPathPattern": "/users/[0-9]+",
+                "queryParameters": {"verbose": {"matches": "[01]"}},
+            },
+            "response": {
+                "status": 200,
+                "transformers": ["response-template"],
+                "headers": {
+                    "Content-Type": "application/json",
+                    "X-User-Id": "{{request.path.[1]}}",
+                },
+                "body": '{"id":{{request.path.[1]}},"verbose":'
+                "{{#eq request.query.verbose '1'}}true{{else}}false{{/eq}},"
+                '"greeting":"hello user {{request.path.[1]}}"}',
+            },
+        },
+        {
+            "request": {
+                "method": "POST",
+                "url": "/orders",
+                "headers": {"Content-Type": {"contains": "application/json"}},
+                "bodyPatterns": [
+                    {
+                        "matchesJsonSchema": {
+                            "type": "object",
+                            "required": ["item", "qty"],
+                            "properties": {
+                                "item": {"type": "string", "minLength": 1},
+                                "qty": {"type": "integer", "minimum": 1},
+                            },
+                            "additionalProperties": False,
+                        }
+                    }
+                ],
+            },
+            "response": {
+                "status": 201,
+                "transformers": ["response-template"],
+                "headers": {"Content-Type": "application/json"},
+                "body": '{"item":"{{jsonPath request.body \'$.item\'}}",'
+                '"qty":{{jsonPath request.body \'$.qty\'}},"status":"accepted"}',
+            },
+        },
+        {
+            "request": {"method": "GET", "url": "/slow"},
+            "response": {"status": 200, "fixedDelayMilliseconds": 200, "jsonBody": {"slow": True}},
+        },
     ]
 
 
 def wiremock_route_stubs(count: int) -> list[dict]:
-    return [{"request": {"method": "GET", "url": f"/r{i:04d}/items"},
-             "response": {"status": 200, "jsonBody": {"route": i, "status": "ok"}}}
-            for i in range(count)]
+    return [
+        {
+            "request": {"method": "GET", "url": f"/r{i:04d}/items"},
+            "response": {"status": 200, "jsonBody": {"route": i, "status": "ok"}},
+        }
+        for i in range(count)
+    ]
 
 
 def wiremock_target(jar: Path, stubs: list[dict], work: Path, probe: str) -> Target:
@@ -315,17 +399,40 @@ def wiremock_target(jar: Path, stubs: list[dict], work: Path, probe: str) -> Tar
         (root / "mappings" / f"{i:04d}.json").write_text(json.dumps(stub))
     port = free_port()
     # The journal is capped like mockserve's (1000 entries); delays served asynchronously.
-    argv = ["java", "-jar", str(jar), "--port", str(port), "--bind-address", "127.0.0.1",
-            "--root-dir", str(root), "--disable-banner", "--max-request-journal-entries",
-            "1000", "--async-response-enabled", "true", "--async-response-threads", "16",
-            "--container-threads", "200"]
+    argv = [
+        "java",
+        "-jar",
+        str(jar),
+        "--port",
+        str(port),
+        "--bind-address",
+        "127.0.0.1",
+        "--root-dir",
+        str(root),
+        "--disable-banner",
+        "--max-request-journal-entries",
+        "1000",
+        "--async-response-enabled",
+        "true",
+        "--async-response-threads",
+        "16",
+        "--container-threads",
+        "200",
+    ]
     return Target("wiremock", argv, port, probe, work / f"wiremock-{port}.log")
 
 
 # -- the runs -------------------------------------------------------------------------
 
-def measure(targets: dict[str, Target], driver: Driver, label: str, request: Request,
-            connections: int, figures: dict[str, dict]) -> None:
+
+def measure(
+    targets: dict[str, Target],
+    driver: Driver,
+    label: str,
+    request: Request,
+    connections: int,
+    figures: dict[str, dict],
+) -> None:
     """One scenario on each target in turn, so that all see the same machine load.
 
     Each target gets a short warm-up run first (WireMock's JIT needs one); the best of
@@ -346,8 +453,9 @@ def measure_delay(target: Target, driver: Driver) -> dict[str, Load]:
     busy = threading.Event()
     busy.set()
     probes: list[float] = []
-    prober = threading.Thread(target=lambda: probes.extend(probe_while(target.url, "/static",
-                                                                       busy)))
+    prober = threading.Thread(
+        target=lambda: probes.extend(probe_while(target.url, "/static", busy))
+    )
     prober.start()
     try:
         load = driver.run(target.url, Request("/slow"), 100)
@@ -355,25 +463,36 @@ def measure_delay(target: Target, driver: Driver) -> dict[str, Load]:
         busy.clear()
         prober.join()
     other = statistics.median(probes) if probes else float("nan")
-    print(f"  {target.name:9} S5 {load.rps:,.0f} req/s; /static meanwhile p50 {other:.1f} ms",
-          file=sys.stderr)
-    return {"S5 delay 200ms x100": load,
-            "S5 other route": Load(float("nan"), other, max(probes or [float("nan")]))}
+    print(
+        f"  {target.name:9} S5 {load.rps:,.0f} req/s; /static meanwhile p50 {other:.1f} ms",
+        file=sys.stderr,
+    )
+    return {
+        "S5 delay 200ms x100": load,
+        "S5 other route": Load(float("nan"), other, max(probes or [float("nan")])),
+    }
 
 
 def write_routes_spec(path: Path, count: int) -> None:
     lines = ["mockserve: 1", f"title: {count} routes", "routes:"]
     for i in range(count):
-        lines += [f"  - name: r{i:04d}", f"    path: /r{i:04d}/items", "    response:",
-                  f"      json: {{route: {i}, status: ok}}"]
+        lines += [
+            f"  - name: r{i:04d}",
+            f"    path: /r{i:04d}/items",
+            "    response:",
+            f"      json: {{route: {i}, status: ok}}",
+        ]
     path.write_text("\n".join(lines) + "\n")
 
 
 def run_all(args: argparse.Namespace, work: Path) -> dict[str, dict]:
     wrk = None if args.python_load else ensure_wrk()
     driver = Driver(wrk, args.duration, work)
-    print(f"load generator: {'wrk -t1' if wrk else 'python threads'}, {args.duration:g} s "
-          f"per run, {args.connections} connections", file=sys.stderr)
+    print(
+        f"load generator: {'wrk -t1' if wrk else 'python threads'}, {args.duration:g} s "
+        f"per run, {args.connections} connections",
+        file=sys.stderr,
+    )
     jar = None if args.no_wiremock else wiremock_jar()
     if not args.no_wiremock and jar is None:
         print("WireMock skipped: needs java (and npm to fetch the jar)", file=sys.stderr)
@@ -381,17 +500,27 @@ def run_all(args: argparse.Namespace, work: Path) -> dict[str, dict]:
     write_routes_spec(routes_spec, ROUTES)
     extra = ["--workers", str(args.workers)] if args.workers > 1 else []
     runs = [
-        ("mockserve", lambda: mockserve_target(HERE / "scenarios.yaml", work, "/static", extra),
-         lambda: mockserve_target(routes_spec, work, f"/r{ROUTES - 1:04d}/items", extra)),
-        ("baseline", lambda: baseline_target(work, "/static"),
-         lambda: baseline_target(work, f"/r{ROUTES - 1:04d}/items", ROUTES)),
+        (
+            "mockserve",
+            lambda: mockserve_target(HERE / "scenarios.yaml", work, "/static", extra),
+            lambda: mockserve_target(routes_spec, work, f"/r{ROUTES - 1:04d}/items", extra),
+        ),
+        (
+            "baseline",
+            lambda: baseline_target(work, "/static"),
+            lambda: baseline_target(work, f"/r{ROUTES - 1:04d}/items", ROUTES),
+        ),
     ]
     if jar is not None:
-        runs.append((
-            "wiremock",
-            lambda: wiremock_target(jar, wiremock_scenario_stubs(), work, "/static"),
-            lambda: wiremock_target(jar, wiremock_route_stubs(ROUTES), work,
-                                    f"/r{ROUTES - 1:04d}/items")))
+        runs.append(
+            (
+                "wiremock",
+                lambda: wiremock_target(jar, wiremock_scenario_stubs(), work, "/static"),
+                lambda: wiremock_target(
+                    jar, wiremock_route_stubs(ROUTES), work, f"/r{ROUTES - 1:04d}/items"
+                ),
+            )
+        )
     figures: dict[str, dict] = {name: {} for name, _, _ in runs}
     targets: dict[str, Target] = {}
     try:
@@ -412,10 +541,18 @@ def run_all(args: argparse.Namespace, work: Path) -> dict[str, dict]:
             figures[name]["TTFR (s)"] = targets[name].first_response_s
             figures[name]["RSS loaded (MB)"] = targets[name].rss_mb()
         for _ in range(args.rounds):
-            for label, index in (("S4 1000 routes, first", 0),
-                                 ("S4 1000 routes, last", ROUTES - 1)):
-                measure(targets, driver, label, Request(f"/r{index:04d}/items"),
-                        args.connections, figures)
+            for label, index in (
+                ("S4 1000 routes, first", 0),
+                ("S4 1000 routes, last", ROUTES - 1),
+            ):
+                measure(
+                    targets,
+                    driver,
+                    label,
+                    Request(f"/r{index:04d}/items"),
+                    args.connections,
+                    figures,
+                )
         for name, target in targets.items():
             figures[name]["RSS after load (MB)"] = target.rss_mb()
     finally:
@@ -432,8 +569,14 @@ def ratio(a: Load | None, b: Load | None) -> str:
 
 def report(figures: dict[str, dict], args: argparse.Namespace) -> list[str]:
     names = list(figures)
-    rows = ["S1 static GET", "S2 templated GET", "S3 POST + schema", "S4 1000 routes, first",
-            "S4 1000 routes, last", "S5 delay 200ms x100"]
+    rows = [
+        "S1 static GET",
+        "S2 templated GET",
+        "S3 POST + schema",
+        "S4 1000 routes, first",
+        "S4 1000 routes, last",
+        "S5 delay 200ms x100",
+    ]
     header = ["scenario"]
     for name in names:
         header += [f"{name} req/s", "p50 ms", "p99 ms"]
@@ -447,17 +590,23 @@ def report(figures: dict[str, dict], args: argparse.Namespace) -> list[str]:
         cells += [ratio(figures["mockserve"].get(row), figures[n].get(row)) for n in names[1:]]
         table.append(cells)
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
-    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in
-                       enumerate(zip(r, widths, strict=True))) for r in table]
+    lines = [
+        "  ".join(
+            c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in table
+    ]
     lines.insert(1, "-" * len(lines[0]))
     lines.append("")
     for name in names:
         f = figures[name]
         other = f.get("S5 other route")
-        lines.append(f"{name:9}  1000-route spec: first response {f['TTFR (s)']:.2f} s, "
-                     f"RSS {f['RSS loaded (MB)']:.0f} MB loaded / "
-                     f"{f['RSS after load (MB)']:.0f} MB after load;  "
-                     f"/static during S5: p50 {other.p50_ms:.1f} ms, max {other.p99_ms:.1f} ms")
+        lines.append(
+            f"{name:9}  1000-route spec: first response {f['TTFR (s)']:.2f} s, "
+            f"RSS {f['RSS loaded (MB)']:.0f} MB loaded / "
+            f"{f['RSS after load (MB)']:.0f} MB after load;  "
+            f"/static during S5: p50 {other.p50_ms:.1f} ms, max {other.p99_ms:.1f} ms"
+        )
     ms = figures["mockserve"]
     s1 = ms["S1 static GET"].rps
     ideal = 100 / 0.2
@@ -477,8 +626,10 @@ def report(figures: dict[str, dict], args: argparse.Namespace) -> list[str]:
     s5 = ms["S5 delay 200ms x100"].rps
     goal(f"S5: {s5:.0f} req/s = {s5 / ideal:.0%} of ideal {ideal:.0f} (>= 80%)", s5 >= 0.8 * ideal)
     goal(f"1000-route spec first response {ms['TTFR (s)']:.2f} s (< 1 s)", ms["TTFR (s)"] < 1)
-    goal(f"1000-route spec RSS {ms['RSS after load (MB)']:.0f} MB (< 100 MB)",
-         ms["RSS after load (MB)"] < 100)
+    goal(
+        f"1000-route spec RSS {ms['RSS after load (MB)']:.0f} MB (< 100 MB)",
+        ms["RSS after load (MB)"] < 100,
+    )
     return lines
 
 
@@ -486,14 +637,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 s per measurement")
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
-    parser.add_argument("--connections", "-c", type=int, default=16,
-                        help="concurrent connections for S1-S4 (default 16, as wrk -c16)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="measure each scenario this many times; the best counts")
+    parser.add_argument(
+        "--connections",
+        "-c",
+        type=int,
+        default=16,
+        help="concurrent connections for S1-S4 (default 16, as wrk -c16)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure each scenario this many times; the best counts",
+    )
     parser.add_argument("--workers", type=int, default=1, help="mockserve run --workers N")
     parser.add_argument("--no-wiremock", action="store_true", help="skip WireMock")
-    parser.add_argument("--python-load", action="store_true",
-                        help="use the Python load generator even where wrk exists")
+    parser.add_argument(
+        "--python-load",
+        action="store_true",
+        help="use the Python load generator even where wrk exists",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if args.quick:
@@ -502,9 +665,15 @@ def main() -> None:
         figures = run_all(args, Path(folder))
     print("\n".join(report(figures, args)))
     if args.json:
-        args.json.write_text(json.dumps(
-            {name: {k: (v.__dict__ if isinstance(v, Load) else v) for k, v in f.items()}
-             for name, f in figures.items()}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    name: {k: (v.__dict__ if isinstance(v, Load) else v) for k, v in f.items()}
+                    for name, f in figures.items()
+                },
+                indent=2,
+            )
+        )
 
 
 if __name__ == "__main__":

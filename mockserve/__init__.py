@@ -12,7 +12,15 @@ if TYPE_CHECKING:
     from .spec import Spec, load_spec
     from .testing import MockServer
 
-__all__ = ["MockServer", "MockserveError", "Spec", "SpecError", "SpecProblem", "create_app", "load_spec"]
+__all__ = [
+    "MockServer",
+    "MockserveError",
+    "Spec",
+    "SpecError",
+    "SpecProblem",
+    "create_app",
+    "load_spec",
+]
 __version__ = "0.1.0"
 
 # Flask, Jinja2 and jsonschema load on first use, so the pytest plugin that every

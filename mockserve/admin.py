@@ -66,8 +66,10 @@ class Admin:
         spec = self.runtime.spec
         listed = [{"name": r.name, "methods": list(r.methods), "path": r.path} for r in spec.routes]
         for resource in spec.resources:
-            listed += [{"name": r.name, "methods": [r.method], "path": r.path}
-                       for r in resource_routes(resource)]
+            listed += [
+                {"name": r.name, "methods": [r.method], "path": r.path}
+                for r in resource_routes(resource)
+            ]
         return json_response(listed)
 
     def health(self) -> Response:
@@ -81,10 +83,14 @@ class Admin:
             allowed = ", ".join(sorted(methods))
             message = f"{request.method} is not allowed on {request.path}; use {allowed}"
             return error_response(405, message, headers={"Allow": allowed})
-        known = ", ".join(f"{method} {self.prefix}{path}"
-                          for path, views in self.endpoints.items() for method in views)
-        return error_response(404, f"no admin endpoint {request.method} {request.path}; "
-                                   f"there are: {known}")
+        known = ", ".join(
+            f"{method} {self.prefix}{path}"
+            for path, views in self.endpoints.items()
+            for method in views
+        )
+        return error_response(
+            404, f"no admin endpoint {request.method} {request.path}; there are: {known}"
+        )
 
 
 def _journal_filter(args) -> Callable[[Entry], bool]:
@@ -120,8 +126,13 @@ def register_admin(app: Flask, runtime: Runtime) -> None:
     admin = Admin(runtime, prefix)
     for suffix, views in admin.endpoints.items():
         for method, view in views.items():
-            app.add_url_rule(prefix + suffix, endpoint=f"mockserve.admin:{method} {suffix}",
-                             view_func=view, methods=[method])
+            app.add_url_rule(
+                prefix + suffix,
+                endpoint=f"mockserve.admin:{method} {suffix}",
+                view_func=view,
+                methods=[method],
+            )
     for rule in (prefix, prefix + "/", prefix + "/<path:rest>"):
-        app.add_url_rule(rule, endpoint="mockserve.admin:unknown", view_func=admin.unknown,
-                         methods=ANY_METHOD)
+        app.add_url_rule(
+            rule, endpoint="mockserve.admin:unknown", view_func=admin.unknown, methods=ANY_METHOD
+        )

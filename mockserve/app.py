@@ -19,8 +19,15 @@ from .contract import check_body, parse_body
 from .errors import Disconnect, TemplateRenderError
 from .journal import Entry, Journal
 from .matching import RouteShape, near_misses
-from .responses import NoResponseMatched, choose, delay_seconds, draw_fault, fault_response, render
-from .responses import dump_json
+from .responses import (
+    NoResponseMatched,
+    choose,
+    delay_seconds,
+    draw_fault,
+    dump_json,
+    fault_response,
+    render,
+)
 from .server_errors import error_body, error_response
 from .spec import Route, Spec, load_spec
 from .state import Store
@@ -103,7 +110,9 @@ class Runtime:
         if failures:
             environ[FAILURES_KEY] = failures
             environ[VIOLATION_KEY] = "; ".join(_describe(f) for f in failures)
-            return self.error(422, "invalid request", route=route.name, errors=failures, context=context)
+            return self.error(
+                422, "invalid request", route=route.name, errors=failures, context=context
+            )
         rng = self.helpers.random
         fault = draw_fault(route.faults, rng)
         if fault is not None and fault.kind is not None:
@@ -111,20 +120,28 @@ class Runtime:
                 environ[DISCONNECT_KEY] = True
             return fault_response(fault)
         try:
-            template = fault.response if fault is not None else choose(
-                route, context, self.store, rng, log_when=self._log_when
+            template = (
+                fault.response
+                if fault is not None
+                else choose(route, context, self.store, rng, log_when=self._log_when)
             )
         except NoResponseMatched:
             environ[VIOLATION_KEY] = f"no 'when' of route {route.name!r} held"
-            return self.error(404, f"no response of route {route.name!r} matched: no 'when' held",
-                              route=route.name, errors=[], context=context)
+            return self.error(
+                404,
+                f"no response of route {route.name!r} matched: no 'when' held",
+                route=route.name,
+                errors=[],
+                context=context,
+            )
         try:
             rendered = render(template, context)
         except TemplateRenderError as exc:
             message = f"template failed in route {route.name!r} at {template.where}: {exc}"
             log.error("%s", message)
-            return self.error(500, message, route=route.name, errors=[{"message": str(exc)}],
-                              context=context)
+            return self.error(
+                500, message, route=route.name, errors=[{"message": str(exc)}], context=context
+            )
         if rendered.state:
             self.store.update_state(rendered.state)
         delay = template.delay if template.delay is not None else self.spec.settings.delay
@@ -141,8 +158,9 @@ class Runtime:
         took = (time.perf_counter() - started) * 1000 if started else 0.0
         if self.is_admin(request.path):
             # The admin API is how tests read the journal: it is never part of it.
-            access_log.debug("%s %s -> %d  (admin)", request.method, request.path,
-                             response.status_code)
+            access_log.debug(
+                "%s %s -> %d  (admin)", request.method, request.path, response.status_code
+            )
             return
         route = environ.get(ROUTE_KEY)
         violation = environ.get(VIOLATION_KEY)
@@ -162,16 +180,27 @@ class Runtime:
         for listener in self.request_listeners:
             listener(entry)
         if violation:
-            violation_log.warning("%s %s -> %d: %s", request.method, request.path,
-                                  response.status_code, violation)
+            violation_log.warning(
+                "%s %s -> %d: %s", request.method, request.path, response.status_code, violation
+            )
         if access_log.isEnabledFor(logging.INFO):
             target = request.full_path if request.query_string else request.path
             # Why a request missed goes on its own line when violations are logged
             # (--strict), else at the end of the request's line.
-            why = f"  ({violation})" if violation and not violation_log.isEnabledFor(
-                logging.WARNING) else ""
-            access_log.info("%s %s -> %d  %s  %.1f ms%s", request.method, target,
-                            response.status_code, route or "-", took, why)
+            why = (
+                f"  ({violation})"
+                if violation and not violation_log.isEnabledFor(logging.WARNING)
+                else ""
+            )
+            access_log.info(
+                "%s %s -> %d  %s  %.1f ms%s",
+                request.method,
+                target,
+                response.status_code,
+                route or "-",
+                took,
+                why,
+            )
 
     def is_admin(self, path: str) -> bool:
         """True for the admin API's own paths (settings.admin)."""
@@ -179,30 +208,56 @@ class Runtime:
         return bool(admin) and (path == admin or path.startswith(admin + "/"))
 
     def _log_when(self, route: Route, response, exc: Exception) -> None:
-        log.warning("route %r: 'when' at %s could not be evaluated (%s); taken as false",
-                    route.name, response.where, exc)
+        log.warning(
+            "route %r: 'when' at %s could not be evaluated (%s); taken as false",
+            route.name,
+            response.where,
+            exc,
+        )
 
     # -- the server's own answers ----------------------------------------------------
 
-    def error(self, status: int, message: str, *, route: str | None = None,
-              errors: list[Any] | None = None, context: dict[str, Any] | None = None,
-              headers: dict[str, str] | None = None) -> Response:
+    def error(
+        self,
+        status: int,
+        message: str,
+        *,
+        route: str | None = None,
+        errors: list[Any] | None = None,
+        context: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         override = self.spec.errors.get(status)
         if override is not None and context is None:
             context = self._error_context()
-        return error_response(status, message, route=route, errors=errors, override=override,
-                              context=context, headers=headers)
+        return error_response(
+            status,
+            message,
+            route=route,
+            errors=errors,
+            override=override,
+            context=context,
+            headers=headers,
+        )
 
     def _error_context(self) -> dict[str, Any]:
         body = parse_body(request.get_data(cache=True), request.content_type)
-        return build_context(request, path_values=dict(request.view_args or {}),
-                             query=query_dict(request), body=body, state=self.store.state,
-                             resources=self.store.resources, helpers=self.helper_names)
+        return build_context(
+            request,
+            path_values=dict(request.view_args or {}),
+            query=query_dict(request),
+            body=body,
+            state=self.store.state,
+            resources=self.store.resources,
+            helpers=self.helper_names,
+        )
 
     def not_found(self) -> Response:
         misses = near_misses(self.shapes, request.method, request.path)
         message = f"no route matches {request.method} {request.path}"
-        closest = f"; closest: {misses[0].method} {misses[0].path} ({misses[0].why})" if misses else ""
+        closest = (
+            f"; closest: {misses[0].method} {misses[0].path} ({misses[0].why})" if misses else ""
+        )
         request.environ[VIOLATION_KEY] = message + closest
         return self.error(404, message, errors=[m.as_json() for m in misses])
 
@@ -301,8 +356,13 @@ def create_app(spec: Spec | str | os.PathLike[str], *, seed: int | None = None) 
     declared_options = {r.rule for r in spec.routes if "OPTIONS" in r.methods}
     for route in spec.routes:
         automatic = None if route.rule not in declared_options else False
-        app.add_url_rule(route.rule, endpoint=route.name, view_func=_view(runtime, route),
-                         methods=list(route.methods), provide_automatic_options=automatic)
+        app.add_url_rule(
+            route.rule,
+            endpoint=route.name,
+            view_func=_view(runtime, route),
+            methods=list(route.methods),
+            provide_automatic_options=automatic,
+        )
     # Imported here: both build on Runtime, defined above.
     from .admin import register_admin
     from .resources import register_resources
@@ -344,9 +404,12 @@ def create_app(spec: Spec | str | os.PathLike[str], *, seed: int | None = None) 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.exception("unexpected error while answering %s %s", request.method, request.path)
-        return runtime.error(500, f"internal error: {type(exc).__name__}: {exc}",
-                             route=request.environ.get(ROUTE_KEY),
-                             errors=[{"message": str(exc)}])
+        return runtime.error(
+            500,
+            f"internal error: {type(exc).__name__}: {exc}",
+            route=request.environ.get(ROUTE_KEY),
+            errors=[{"message": str(exc)}],
+        )
 
     app.wsgi_app = _DisconnectMiddleware(app.wsgi_app)
     return app

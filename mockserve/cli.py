@@ -43,29 +43,68 @@ def main() -> None:
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to bind. Use 0.0.0.0 to accept other machines.")
-@click.option("--port", "-p", default=8000, show_default=True, type=click.IntRange(0, 65535),
-              help="Port to listen on (0 picks a free one).")
-@click.option("--seed", type=int, default=None,
-              help="Make fake data, random choices, delays and faults repeatable "
-                   "(overrides settings.seed).")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind. Use 0.0.0.0 to accept other machines.",
+)
+@click.option(
+    "--port",
+    "-p",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Make fake data, random choices, delays and faults repeatable (overrides settings.seed).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
-@click.option("--strict", is_flag=True,
-              help="For CI: log each request the spec does not cover or that breaks a "
-                   "contract, list them all when the server stops, and exit 1 if there "
-                   "was any.")
-@click.option("--exit-after", type=click.IntRange(min=1), metavar="N", default=None,
-              help="Stop after answering N requests (admin requests are not counted).")
-@click.option("--workers", "-w", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Processes serving the port (Unix; only specs without state, and "
-                   "not with --strict or --exit-after).")
-@click.option("--watch", is_flag=True,
-              help="Reload when the spec or a file it names changes; a spec with problems "
-                   "is reported and the previous version keeps serving. State starts over "
-                   "at each reload.")
-def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, strict: bool,
-        exit_after: int | None, workers: int, watch: bool) -> None:
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="For CI: log each request the spec does not cover or that breaks a "
+    "contract, list them all when the server stops, and exit 1 if there "
+    "was any.",
+)
+@click.option(
+    "--exit-after",
+    type=click.IntRange(min=1),
+    metavar="N",
+    default=None,
+    help="Stop after answering N requests (admin requests are not counted).",
+)
+@click.option(
+    "--workers",
+    "-w",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes serving the port (Unix; only specs without state, and "
+    "not with --strict or --exit-after).",
+)
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Reload when the spec or a file it names changes; a spec with problems "
+    "is reported and the previous version keeps serving. State starts over "
+    "at each reload.",
+)
+def run(
+    spec: str,
+    host: str,
+    port: int,
+    seed: int | None,
+    quiet: bool,
+    strict: bool,
+    exit_after: int | None,
+    workers: int,
+    watch: bool,
+) -> None:
     """Serve SPEC until stopped.
 
     It stops on Ctrl-C or SIGTERM, on POST /__mockserve/shutdown, or after the
@@ -76,16 +115,23 @@ def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, strict: 
     from .server import Server
 
     if watch and (strict or exit_after or workers > 1):
-        raise click.UsageError("--watch is for editing a spec while it serves; it does not "
-                               "combine with --strict, --exit-after or --workers")
+        raise click.UsageError(
+            "--watch is for editing a spec while it serves; it does not "
+            "combine with --strict, --exit-after or --workers"
+        )
     loaded = _load(spec, seed)
     if workers > 1:
-        journal_options = tuple(name for name, used in
-                                (("--strict", strict), ("--exit-after", exit_after)) if used)
+        journal_options = tuple(
+            name for name, used in (("--strict", strict), ("--exit-after", exit_after)) if used
+        )
         _run_workers(loaded, spec, host, port, quiet, workers, journal_options)
         return
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
     if strict:
         _log_violations_as_such()
     else:  # each request's log line says why it missed; no second line for it
@@ -117,14 +163,23 @@ def run(spec: str, host: str, port: int, seed: int | None, quiet: bool, strict: 
             new_app.extensions["mockserve"].shutdown_callbacks.append(stop)
             server.swap(new_app)
             _warn(spec, new_spec.warnings)
-            click.echo(f"mockserve: reloaded {spec} ({_counts(new_spec)}); state starts over",
-                       err=True)
+            click.echo(
+                f"mockserve: reloaded {spec} ({_counts(new_spec)}); state starts over", err=True
+            )
 
-        reloader = Reloader(spec, loaded, seed=seed, on_reload=serve_reloaded,
-                            report=lambda text: click.echo(text, err=True)).start()
+        reloader = Reloader(
+            spec,
+            loaded,
+            seed=seed,
+            on_reload=serve_reloaded,
+            report=lambda text: click.echo(text, err=True),
+        ).start()
         notes.append("watching for changes")
-    click.echo(f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
-               f"on {server.url}  ({'; '.join(notes + ['Ctrl-C to stop'])})", err=True)
+    click.echo(
+        f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
+        f"on {server.url}  ({'; '.join(notes + ['Ctrl-C to stop'])})",
+        err=True,
+    )
     server.serve()
     if reloader is not None:
         reloader.stop()
@@ -170,8 +225,10 @@ def _summary(violations: list, requests: int) -> str:
 
     if not violations:
         return f"mockserve: no violations in {plural(requests, 'request')}"
-    return (f"mockserve: {plural(len(violations), 'violation')} in "
-            f"{plural(requests, 'request')}:\n{violations_text(violations)}")
+    return (
+        f"mockserve: {plural(len(violations), 'violation')} in "
+        f"{plural(requests, 'request')}:\n{violations_text(violations)}"
+    )
 
 
 def _counts(spec: Spec) -> str:
@@ -181,8 +238,15 @@ def _counts(spec: Spec) -> str:
     return text + (f", {resources} resource{'s' * (resources != 1)}" if resources else "")
 
 
-def _run_workers(loaded: Spec, spec: str, host: str, port: int, quiet: bool,
-                 workers: int, journal_options: tuple[str, ...] = ()) -> None:
+def _run_workers(
+    loaded: Spec,
+    spec: str,
+    host: str,
+    port: int,
+    quiet: bool,
+    workers: int,
+    journal_options: tuple[str, ...] = (),
+) -> None:
     """`run --workers N`: refuse specs with state (exit 2), else fork N servers."""
     from . import workers as forking
     from .app import create_app
@@ -192,8 +256,12 @@ def _run_workers(loaded: Spec, spec: str, host: str, port: int, quiet: bool,
     if reason:
         click.echo(f"{spec}: {reason}.", err=True)
         sys.exit(2)
-    logging.basicConfig(level=logging.WARNING if quiet else logging.INFO,
-                        format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+    )
     app = create_app(loaded)
     try:
         sock = forking.listen(host, port)
@@ -209,8 +277,11 @@ def _run_workers(loaded: Spec, spec: str, host: str, port: int, quiet: bool,
         server.serve()
 
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
-               f"on http://{shown}:{bound} with {workers} workers  (Ctrl-C to stop)", err=True)
+    click.echo(
+        f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
+        f"on http://{shown}:{bound} with {workers} workers  (Ctrl-C to stop)",
+        err=True,
+    )
     failed = forking.serve_forked(sock, workers, serve_one)
     click.echo("mockserve: stopped", err=True)
     sys.exit(1 if failed else 0)
@@ -245,9 +316,13 @@ def routes(spec: str) -> None:
 
     rows = [(",".join(r.methods), r.path, r.name) for r in loaded.routes]
     rows += [(r.method, r.path, r.name) for res in loaded.resources for r in resource_routes(res)]
-    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(("METHOD", "PATH", "NAME"))]
+    widths = [
+        max([len(h)] + [len(row[i]) for row in rows])
+        for i, h in enumerate(("METHOD", "PATH", "NAME"))
+    ]
     for row in [("METHOD", "PATH", "NAME"), *rows]:
-        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        click.echo("  ".join(cells).rstrip())
 
 
 @main.command()
@@ -260,10 +335,16 @@ def schema() -> None:
 
 @main.command("import")
 @click.argument("document", type=click.Path(dir_okay=False))
-@click.option("--output", "-o", required=True, type=click.Path(dir_okay=False),
-              help="Where to write the spec (YAML).")
-@click.option("--seed", type=int, default=None,
-              help="Seed for the bodies generated from schemas (default 0).")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the spec (YAML).",
+)
+@click.option(
+    "--seed", type=int, default=None, help="Seed for the bodies generated from schemas (default 0)."
+)
 def import_(document: str, output: str, seed: int | None) -> None:
     """Write the mockserve spec that serves OpenAPI DOCUMENT, to edit and keep."""
     import yaml
@@ -291,5 +372,7 @@ def import_(document: str, output: str, seed: int | None) -> None:
         handle.write(header)
         yaml.dump(data, handle, Dumper=dumper, sort_keys=False, allow_unicode=True, width=120)
     routes = len(spec.routes)
-    click.echo(f"{output}: written ({routes} route{'s' * (routes != 1)}, "
-               f"{len(warnings)} warning{'s' * (len(warnings) != 1)})")
+    click.echo(
+        f"{output}: written ({routes} route{'s' * (routes != 1)}, "
+        f"{len(warnings)} warning{'s' * (len(warnings) != 1)})"
+    )

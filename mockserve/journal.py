@@ -56,23 +56,45 @@ class Journal:
         self.violations: list[Violation] = []
         self.requests_seen = 0
 
-    def record(self, *, method: str, path: str, query: dict[str, Any], headers: dict[str, str],
-               body: str | None, route: str | None, status: int | None,
-               failures: list[dict[str, str]], duration_ms: float,
-               violation: str | None = None) -> Entry:
+    def record(
+        self,
+        *,
+        method: str,
+        path: str,
+        query: dict[str, Any],
+        headers: dict[str, str],
+        body: str | None,
+        route: str | None,
+        status: int | None,
+        failures: list[dict[str, str]],
+        duration_ms: float,
+        violation: str | None = None,
+    ) -> Entry:
         """Add a request; the oldest entry drops out when the journal is full."""
         if body is not None and len(body) > BODY_LIMIT:
             body = body[:BODY_LIMIT] + f"... ({len(body) - BODY_LIMIT} more characters)"
         now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
         with self._lock:
-            entry = Entry(self._next_id, now.replace("+00:00", "Z"), method, path, query, headers,
-                          body, route, status, failures, round(duration_ms, 3))
+            entry = Entry(
+                self._next_id,
+                now.replace("+00:00", "Z"),
+                method,
+                path,
+                query,
+                headers,
+                body,
+                route,
+                status,
+                failures,
+                round(duration_ms, 3),
+            )
             self._next_id += 1
             self.requests_seen += 1
             self._entries.append(entry)
             if violation is not None and status is not None:
                 self.violations.append(
-                    Violation(method, path, status, violation, route, tuple(failures)))
+                    Violation(method, path, status, violation, route, tuple(failures))
+                )
         return entry
 
     def entries(self) -> list[Entry]:

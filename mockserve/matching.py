@@ -36,7 +36,9 @@ def _segments(path: str) -> list[Segment]:
         pattern, last, converter = "", 0, ""
         for match in _PARAM.finditer(text):
             converter = (match.group(2) or "").strip()
-            pattern += re.escape(text[last:match.start()]) + _CONVERTER_PATTERNS.get(converter, "[^/]+")
+            pattern += re.escape(text[last : match.start()]) + _CONVERTER_PATTERNS.get(
+                converter, "[^/]+"
+            )
             last = match.end()
         pattern += re.escape(text[last:])
         result.append(Segment(text, re.compile(pattern), converter))

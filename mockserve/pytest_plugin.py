@@ -16,19 +16,16 @@ typed in a shell; the ini option against the ini file's folder, as pytest's own 
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-
-from typing import TYPE_CHECKING
 
 from .errors import SpecError
 from .journal import Violation
 from .report import plural, violations_text
 
 if TYPE_CHECKING:  # imported when a test first asks for a server, not when pytest starts
-    from .spec import Spec
     from .testing import MockServer
 
 SPEC_MARKER = "mockserve_spec"
@@ -39,24 +36,32 @@ SpecLike = "Spec | str | os.PathLike[str]"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockserve", "mockserve (HTTP mocks from a YAML spec)")
     group.addoption(
-        "--mockserve-spec", metavar="SPEC", default=None,
+        "--mockserve-spec",
+        metavar="SPEC",
+        default=None,
         help="Spec the mockserve_server fixture serves when a test has no mockserve_spec "
-             "marker (relative to the current directory). Overrides the ini option.")
+        "marker (relative to the current directory). Overrides the ini option.",
+    )
     parser.addini(
-        "mockserve_spec", type="string", default="",
+        "mockserve_spec",
+        type="string",
+        default="",
         help="Spec the mockserve_server fixture serves when a test has no mockserve_spec "
-             "marker (relative to the ini file's folder).")
+        "marker (relative to the ini file's folder).",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{SPEC_MARKER}(spec, seed=None, port=0): the spec the mockserve_server fixture "
-        "serves for this test (relative to the rootdir).")
+        "serves for this test (relative to the rootdir).",
+    )
     config.addinivalue_line(
         "markers",
         f"{ALLOW_MARKER}: do not fail the test when its mock servers saw requests the spec "
-        "does not cover or that broke a contract (for tests of the client's error handling).")
+        "does not cover or that broke a contract (for tests of the client's error handling).",
+    )
 
 
 class ServerFactory:
@@ -67,8 +72,14 @@ class ServerFactory:
         self.servers: list[MockServer] = []
         self._reported: dict[int, int] = {}  # id(server) -> violations already reported
 
-    def __call__(self, spec: SpecLike | None = None, *, seed: int | None = None,
-                 port: int = 0, host: str = "127.0.0.1") -> MockServer:
+    def __call__(
+        self,
+        spec: SpecLike | None = None,
+        *,
+        seed: int | None = None,
+        port: int = 0,
+        host: str = "127.0.0.1",
+    ) -> MockServer:
         """Start a MockServer for `spec` (None: the test's default spec) and return it."""
         __tracebackhide__ = True
         if spec is None:
@@ -111,8 +122,11 @@ def default_spec(request: pytest.FixtureRequest) -> tuple[SpecLike, dict]:
     marker = request.node.get_closest_marker(SPEC_MARKER)
     if marker is not None:
         if len(marker.args) != 1:
-            pytest.fail(f"@pytest.mark.{SPEC_MARKER} takes one spec path, "
-                        f"e.g. @pytest.mark.{SPEC_MARKER}('specs/shop.yaml')", pytrace=False)
+            pytest.fail(
+                f"@pytest.mark.{SPEC_MARKER} takes one spec path, "
+                f"e.g. @pytest.mark.{SPEC_MARKER}('specs/shop.yaml')",
+                pytrace=False,
+            )
         return _resolve(config.rootpath, marker.args[0]), dict(marker.kwargs)
     option = config.getoption("mockserve_spec")
     if option:
@@ -121,9 +135,12 @@ def default_spec(request: pytest.FixtureRequest) -> tuple[SpecLike, dict]:
     if ini:
         base = config.inipath.parent if config.inipath else config.rootpath
         return _resolve(base, ini), {}
-    pytest.fail(f"mockserve: no spec for this test: mark it "
-                f"@pytest.mark.{SPEC_MARKER}('specs/shop.yaml'), or give --mockserve-spec "
-                f"or the mockserve_spec ini option", pytrace=False)
+    pytest.fail(
+        f"mockserve: no spec for this test: mark it "
+        f"@pytest.mark.{SPEC_MARKER}('specs/shop.yaml'), or give --mockserve-spec "
+        f"or the mockserve_spec ini option",
+        pytrace=False,
+    )
 
 
 _FACTORY = pytest.StashKey[ServerFactory]()
@@ -168,14 +185,19 @@ def _fail_on_violations(item: pytest.Item, factory: ServerFactory) -> None:
     __tracebackhide__ = True
     found = factory.unreported()
     if found and item.get_closest_marker(ALLOW_MARKER) is None:
-        pytest.fail(_message(found) + f"\n(mark the test @pytest.mark.{ALLOW_MARKER} "
-                    "if the client is meant to send them)", pytrace=False)
+        pytest.fail(
+            _message(found) + f"\n(mark the test @pytest.mark.{ALLOW_MARKER} "
+            "if the client is meant to send them)",
+            pytrace=False,
+        )
 
 
 def _message(found: list[tuple[MockServer, list[Violation]]]) -> str:
     count = sum(len(violations) for _, violations in found)
-    lines = [f"mockserve: {plural(count, 'violation')}: requests the spec does not cover "
-             "or that broke its contract"]
+    lines = [
+        f"mockserve: {plural(count, 'violation')}: requests the spec does not cover "
+        "or that broke its contract"
+    ]
     for server, violations in found:
         if len(found) > 1:
             lines.append(f"  on {server.runtime.spec.title!r}:")

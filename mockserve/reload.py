@@ -26,9 +26,16 @@ logging.getLogger("watchfiles").setLevel(logging.WARNING)
 class Reloader:
     """Watch a spec's files from a thread; hand each good reload to `on_reload`."""
 
-    def __init__(self, path: str | os.PathLike[str], spec: Spec, *, seed: int | None,
-                 on_reload: Callable[[Flask, Spec], None], report: Callable[[str], None],
-                 debounce_ms: int = 200):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        spec: Spec,
+        *,
+        seed: int | None,
+        on_reload: Callable[[Flask, Spec], None],
+        report: Callable[[str], None],
+        debounce_ms: int = 200,
+    ):
         self.path = path
         self.seed = seed
         self.files = set(spec.files)
@@ -55,10 +62,15 @@ class Reloader:
             files = frozenset(self.files)
             # Every second without events, compare modification times too: that catches
             # a change made before the watcher was ready, and file systems without events.
-            for changes in watch(*folders, stop_event=self._stop, debounce=self.debounce_ms,
-                                 watch_filter=lambda _change, path: path in files,
-                                 rust_timeout=1000, yield_on_timeout=True,
-                                 raise_interrupt=False):
+            for changes in watch(
+                *folders,
+                stop_event=self._stop,
+                debounce=self.debounce_ms,
+                watch_filter=lambda _change, path, files=files: path in files,
+                rust_timeout=1000,
+                yield_on_timeout=True,
+                raise_interrupt=False,
+            ):
                 if not changes and _stamps(files) == self.stamps:
                     continue
                 if self.reload():
@@ -74,8 +86,10 @@ class Reloader:
         except SpecError as exc:
             lines = [str(problem) for problem in exc.problems]
             count = len(lines)
-            lines.append(f"{self.path}: {count} problem{'s' * (count != 1)}; "
-                         "still serving the previous version")
+            lines.append(
+                f"{self.path}: {count} problem{'s' * (count != 1)}; "
+                "still serving the previous version"
+            )
             self.report("\n".join(lines))
             return False
         self.files = set(spec.files)

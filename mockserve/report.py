@@ -16,8 +16,9 @@ def failure_text(failure: dict[str, str]) -> str:
     return f"{where}: {failure.get('message', '')}" if where else str(failure.get("message", ""))
 
 
-def request_line(method: str, path: str, status: int | None, route: str | None,
-                 query: dict | None = None) -> str:
+def request_line(
+    method: str, path: str, status: int | None, route: str | None, query: dict | None = None
+) -> str:
     """`METHOD PATH -> STATUS (route)`, the one-line shape every report uses."""
     target = path + ("?" + urlencode(query, doseq=True) if query else "")
     answer = "no answer (disconnected)" if status is None else str(status)

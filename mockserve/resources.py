@@ -45,14 +45,18 @@ def resource_routes(resource: Resource) -> list[ResourceRoute]:
     item_path = f"{resource.path}/{{{resource.key}}}"
     variable = resource.key if _IDENTIFIER.match(resource.key) else "key"
     item_rule = f"{resource.path}/<{variable}>"
-    table = [("GET", resource.path, resource.path, "list"),
-             ("POST", resource.path, resource.path, "create"),
-             ("GET", item_path, item_rule, "read"),
-             ("PUT", item_path, item_rule, "replace"),
-             ("PATCH", item_path, item_rule, "update"),
-             ("DELETE", item_path, item_rule, "delete")]
-    return [ResourceRoute(f"{method} {path}", method, path, rule, action)
-            for method, path, rule, action in table]
+    table = [
+        ("GET", resource.path, resource.path, "list"),
+        ("POST", resource.path, resource.path, "create"),
+        ("GET", item_path, item_rule, "read"),
+        ("PUT", item_path, item_rule, "replace"),
+        ("PATCH", item_path, item_rule, "update"),
+        ("DELETE", item_path, item_rule, "delete"),
+    ]
+    return [
+        ResourceRoute(f"{method} {path}", method, path, rule, action)
+        for method, path, rule, action in table
+    ]
 
 
 def as_text(value: Any) -> str:
@@ -65,8 +69,14 @@ def as_text(value: Any) -> str:
 
 
 def _json_type(value: Any) -> str:
-    for kind, name in ((bool, "a boolean"), (dict, "an object"), (list, "an array"),
-                       (str, "a string"), (int, "an integer"), (float, "a number")):
+    for kind, name in (
+        (bool, "a boolean"),
+        (dict, "an object"),
+        (list, "an array"),
+        (str, "a string"),
+        (int, "an integer"),
+        (float, "a number"),
+    ):
         if isinstance(value, kind):
             return name
     return "null"
@@ -99,9 +109,14 @@ class Collection:
 
     def view(self, action: str) -> Callable[..., Response]:
         """The Flask view for one action; it records which route answered."""
-        handler = {"list": self.list_items, "create": self.create_item, "read": self.read_item,
-                   "replace": self.replace_item, "update": self.update_item,
-                   "delete": self.delete_item}[action]
+        handler = {
+            "list": self.list_items,
+            "create": self.create_item,
+            "read": self.read_item,
+            "replace": self.replace_item,
+            "update": self.update_item,
+            "delete": self.delete_item,
+        }[action]
         route_name = self.routes[action].name
 
         def view(**path_values: str) -> Response:
@@ -123,8 +138,13 @@ class Collection:
             if raw is None:
                 continue
             if not raw.isdigit():
-                failures.append({"in": "query", "path": f"/{name}",
-                                 "message": f"{name} must be a whole number, got {raw!r}"})
+                failures.append(
+                    {
+                        "in": "query",
+                        "path": f"/{name}",
+                        "message": f"{name} must be a whole number, got {raw!r}",
+                    }
+                )
             else:
                 paging[name] = int(raw)
         if failures:
@@ -158,8 +178,11 @@ class Collection:
             text = as_text(item[self.key])
             if text in taken:
                 return self.runtime.error(
-                    409, f"{self.name} already has an item with {self.key} {text}",
-                    route=self.routes["create"].name, errors=[])
+                    409,
+                    f"{self.name} already has an item with {self.key} {text}",
+                    route=self.routes["create"].name,
+                    errors=[],
+                )
             self.store.resources[self.name] = [*items, item]
         response = json_response(item, 201)
         response.headers["Location"] = f"{self.resource.path}/{quote(text, safe='')}"
@@ -187,15 +210,19 @@ class Collection:
             found = self._find(items, segment)
             if found is not None:
                 index = found[0]
-                self.store.resources[self.name] = items[:index] + items[index + 1:]
+                self.store.resources[self.name] = items[:index] + items[index + 1 :]
         if found is None:
             return self._missing("delete", segment)
         return no_content()
 
     # -- the pieces ----------------------------------------------------------------
 
-    def _change(self, action: str, segment: str,
-                merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]) -> Response:
+    def _change(
+        self,
+        action: str,
+        segment: str,
+        merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
+    ) -> Response:
         body, failures = self._body()
         with self.store.lock:
             items = self.store.resources[self.name]
@@ -210,7 +237,7 @@ class Collection:
             failures = self._schema_failures(item)
             if failures:
                 return self._invalid(action, failures)
-            self.store.resources[self.name] = [*items[:index], item, *items[index + 1:]]
+            self.store.resources[self.name] = [*items[:index], item, *items[index + 1 :]]
         return json_response(item)
 
     def _find(self, items: list[dict[str, Any]], segment: str) -> tuple[int, dict[str, Any]] | None:
@@ -280,13 +307,19 @@ class Collection:
         environ = request.environ
         environ[FAILURES_KEY] = failures
         environ[VIOLATION_KEY] = "; ".join(
-            f"{f['in']}{f['path']}: {f['message']}" for f in failures)
-        return self.runtime.error(422, "invalid request", route=self.routes[action].name,
-                                  errors=failures)
+            f"{f['in']}{f['path']}: {f['message']}" for f in failures
+        )
+        return self.runtime.error(
+            422, "invalid request", route=self.routes[action].name, errors=failures
+        )
 
     def _missing(self, action: str, segment: str) -> Response:
-        return self.runtime.error(404, f"{self.name} has no item with {self.key} {segment}",
-                                  route=self.routes[action].name, errors=[])
+        return self.runtime.error(
+            404,
+            f"{self.name} has no item with {self.key} {segment}",
+            route=self.routes[action].name,
+            errors=[],
+        )
 
     def _expose(self, response: Response) -> None:
         """Let a browser's script read X-Total-Count and Location, credentials or not."""
@@ -308,6 +341,10 @@ def register_resources(app: Flask, runtime: Runtime) -> None:
     for resource in runtime.spec.resources:
         collection = Collection(runtime, resource)
         for route in collection.routes.values():
-            app.add_url_rule(route.rule, endpoint=f"mockserve.resource:{route.name}",
-                             view_func=collection.view(route.action), methods=[route.method])
+            app.add_url_rule(
+                route.rule,
+                endpoint=f"mockserve.resource:{route.name}",
+                view_func=collection.view(route.action),
+                methods=[route.method],
+            )
             runtime.shapes.append(RouteShape.of(route.name, (route.method,), route.path))

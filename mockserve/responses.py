@@ -37,8 +37,9 @@ class NoResponseMatched(Exception):
     """No `when` held: the server's 404 names the route."""
 
 
-def choose(route: Route, context: dict[str, Any], store: Store, rng: random.Random,
-           log_when=None) -> ResponseTemplate:
+def choose(
+    route: Route, context: dict[str, Any], store: Store, rng: random.Random, log_when=None
+) -> ResponseTemplate:
     """The response this request gets, by the route's `order`."""
     responses = route.responses
     order = route.order
@@ -98,7 +99,9 @@ def render(template: ResponseTemplate, context: dict[str, Any]) -> Rendered:
         except (TypeError, ValueError):
             status = 0
         if not 100 <= status <= 599:
-            raise TemplateRenderError(template.where + ".status", f"{rendered!r} is not an HTTP status")
+            raise TemplateRenderError(
+                template.where + ".status", f"{rendered!r} is not an HTTP status"
+            )
     response = Response(payload, status=status, content_type=body.content_type)
     if body.kind == "none":
         response.headers.pop("Content-Type", None)

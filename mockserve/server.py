@@ -30,11 +30,13 @@ class _JsonErrorTask(ErrorTask):
 
     def execute(self) -> None:
         error = self.request.error
-        body = json.dumps({
-            "error": f"{error.reason.lower()}: {error.body}",
-            "route": None,
-            "errors": [],
-        }).encode("utf-8")
+        body = json.dumps(
+            {
+                "error": f"{error.reason.lower()}: {error.body}",
+                "route": None,
+                "errors": [],
+            }
+        ).encode("utf-8")
         self.status = f"{error.code} {error.reason}"
         self.response_headers.append(("Content-Type", "application/json"))
         self.set_close_on_finish()
@@ -49,8 +51,14 @@ class _Channel(HTTPChannel):
 class Server:
     """A waitress server bound to host:port that can be stopped from any thread."""
 
-    def __init__(self, app, host: str = "127.0.0.1", port: int = 8000,
-                 threads: int = DEFAULT_THREADS, sock: socket.socket | None = None):
+    def __init__(
+        self,
+        app,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        threads: int = DEFAULT_THREADS,
+        sock: socket.socket | None = None,
+    ):
         """Bind host:port, or serve `sock`, a listening socket (shared by `--workers`)."""
         self.app = app
         self._stopping = threading.Event()
@@ -90,8 +98,9 @@ class Server:
         server = self._server
         try:
             while not self._stopping.is_set():
-                server.asyncore.loop(timeout=0.5, map=server._map, count=1,
-                                     use_poll=server.adj.asyncore_use_poll)
+                server.asyncore.loop(
+                    timeout=0.5, map=server._map, count=1, use_poll=server.adj.asyncore_use_poll
+                )
         finally:
             server.accepting = False
             server.task_dispatcher.shutdown(timeout=2)
@@ -105,10 +114,12 @@ class Server:
         server = self._server
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and any(
-                isinstance(channel, HTTPChannel) and channel.total_outbufs_len
-                for channel in list(server._map.values())):
-            server.asyncore.loop(timeout=0.05, map=server._map, count=1,
-                                 use_poll=server.adj.asyncore_use_poll)
+            isinstance(channel, HTTPChannel) and channel.total_outbufs_len
+            for channel in list(server._map.values())
+        ):
+            server.asyncore.loop(
+                timeout=0.05, map=server._map, count=1, use_poll=server.adj.asyncore_use_poll
+            )
 
     def stop(self, wait: bool = True) -> None:
         """Stop accepting and serving; safe to call more than once and from any thread."""
@@ -122,6 +133,7 @@ class Server:
 
     def start_in_thread(self) -> None:
         """Serve from a daemon thread; returns at once."""
-        self._thread = threading.Thread(target=self.serve, name=f"mockserve:{self.port}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self.serve, name=f"mockserve:{self.port}", daemon=True
+        )
         self._thread.start()

@@ -42,4 +42,3 @@ def error_response(
     for name, value in (headers or {}).items():
         response.headers.setdefault(name, value)
     return response
-

@@ -31,7 +31,8 @@ class Store:
             self.state = {}
             self.positions = {}
             self.resources = {
-                resource.name: copy.deepcopy(list(resource.data)) for resource in self._spec.resources
+                resource.name: copy.deepcopy(list(resource.data))
+                for resource in self._spec.resources
             }
 
     def update_state(self, values: dict[str, Any]) -> None:

@@ -125,13 +125,15 @@ def _interpolation(source: str) -> tuple[str | tuple[str, ...], ...] | None:
         if names is None:
             return None
         if match.start() > position:
-            pieces.append(source[position:match.start()])
+            pieces.append(source[position : match.start()])
         pieces.append(names)
         position = match.end()
     if position < len(source):
         pieces.append(source[position:])
-    if any(isinstance(piece, str) and any(m in piece for m in ("{{", "}}", "{%", "{#"))
-           for piece in pieces):
+    if any(
+        isinstance(piece, str) and any(m in piece for m in ("{{", "}}", "{%", "{#"))
+        for piece in pieces
+    ):
         return None
     return tuple(pieces)
 
@@ -182,7 +184,8 @@ class Text:
 
     def render(self, context: dict[str, Any]) -> str:
         if self.pieces is not None and all(
-                isinstance(piece, str) or piece[0] in context for piece in self.pieces):
+            isinstance(piece, str) or piece[0] in context for piece in self.pieces
+        ):
             try:
                 getattr_ = self.compiled.environment.getattr
                 parts = []
@@ -264,8 +267,11 @@ def compile_text(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Value:
 def _compile_template(source: str, env: SandboxedEnvironment) -> Value:
     _check_safe(source, env)
     try:
-        return Text(source, env.from_string(source),
-                    pieces=_interpolation(source) if not env.autoescape else None)
+        return Text(
+            source,
+            env.from_string(source),
+            pieces=_interpolation(source) if not env.autoescape else None,
+        )
     except TemplateError as exc:
         raise TemplateSyntaxProblem(f"template syntax error: {exc}") from exc
 
@@ -315,11 +321,24 @@ def plain(value: Any) -> Any:
 
 # Faker's own controls: a template may ask for fake values, never reseed or rewire the
 # generator every other request shares.
-_FAKER_CONTROLS = frozenset({
-    "seed", "seed_instance", "seed_locale", "random", "add_provider", "set_arguments",
-    "del_arguments", "set_formatter", "generator", "factories", "providers", "get_providers",
-    "provider", "weights",
-})
+_FAKER_CONTROLS = frozenset(
+    {
+        "seed",
+        "seed_instance",
+        "seed_locale",
+        "random",
+        "add_provider",
+        "set_arguments",
+        "del_arguments",
+        "set_formatter",
+        "generator",
+        "factories",
+        "providers",
+        "get_providers",
+        "provider",
+        "weights",
+    }
+)
 
 
 class _LazyFaker:

@@ -36,8 +36,13 @@ SHOWN = 10  # requests listed in a failing assertion's message
 class MockServer:
     """A spec served on host:port (0 picks a free port) until `stop()` or the `with` ends."""
 
-    def __init__(self, spec: Spec | str | os.PathLike[str], port: int = 0,
-                 seed: int | None = None, host: str = "127.0.0.1"):
+    def __init__(
+        self,
+        spec: Spec | str | os.PathLike[str],
+        port: int = 0,
+        seed: int | None = None,
+        host: str = "127.0.0.1",
+    ):
         # Load now, so a bad spec raises SpecError here, where the test names it.
         self.app: Flask = create_app(spec, seed=seed)
         self.runtime: Runtime = self.app.extensions["mockserve"]
@@ -111,8 +116,9 @@ class MockServer:
 
     # -- assertions ----------------------------------------------------------------------
 
-    def assert_called(self, method: str, path_or_route: str, times: int | None = None, *,
-                      json: Any = _UNSET) -> None:
+    def assert_called(
+        self, method: str, path_or_route: str, times: int | None = None, *, json: Any = _UNSET
+    ) -> None:
         """Assert the request arrived: at least once, or exactly `times` times.
 
         `path_or_route` is a request path without its query (`/users/1`) or a route's name
@@ -123,18 +129,21 @@ class MockServer:
         if (count >= 1) if times is None else (count == times):
             return
         wanted = "at least once" if times is None else _times(times)
-        head = (f"expected {_what(method, path_or_route, json)} to be called {wanted}, "
-                f"but it was called {_times(count)}")
+        head = (
+            f"expected {_what(method, path_or_route, json)} to be called {wanted}, "
+            f"but it was called {_times(count)}"
+        )
         raise AssertionError(head + "\n" + self._arrived(method, path_or_route, json))
 
-    def assert_not_called(self, method: str, path_or_route: str, *,
-                          json: Any = _UNSET) -> None:
+    def assert_not_called(self, method: str, path_or_route: str, *, json: Any = _UNSET) -> None:
         """Assert no such request arrived (same matching as `assert_called`)."""
         __tracebackhide__ = True
         count = len(self.calls(method, path_or_route, json=json))
         if count:
-            head = (f"expected {_what(method, path_or_route, json)} not to be called, "
-                    f"but it was called {_times(count)}")
+            head = (
+                f"expected {_what(method, path_or_route, json)} not to be called, "
+                f"but it was called {_times(count)}"
+            )
             raise AssertionError(head + "\n" + self._arrived(method, path_or_route, json))
 
     def assert_no_violations(self) -> None:
@@ -142,9 +151,11 @@ class MockServer:
         __tracebackhide__ = True
         violations = self.violations
         if violations:
-            raise AssertionError(f"expected no violations, but there "
-                                 f"{'was' if len(violations) == 1 else 'were'} "
-                                 f"{len(violations)}:\n{violations_text(violations)}")
+            raise AssertionError(
+                f"expected no violations, but there "
+                f"{'was' if len(violations) == 1 else 'were'} "
+                f"{len(violations)}:\n{violations_text(violations)}"
+            )
 
     def _arrived(self, method: str, target: str, json: Any) -> str:
         entries = self.journal
@@ -152,8 +163,9 @@ class MockServer:
             if self.runtime.spec.settings.journal <= 0:
                 return "The journal keeps no requests (settings.journal is 0)."
             return "No requests arrived."
-        ranked = sorted(entries, key=lambda e: _closeness(e, method.upper(), target, json),
-                        reverse=True)
+        ranked = sorted(
+            entries, key=lambda e: _closeness(e, method.upper(), target, json), reverse=True
+        )
         lines = [f"Requests that did arrive ({len(entries)}), closest first:"]
         for entry in ranked[:SHOWN]:
             lines += ["  " + line for line in entry_lines(entry)]
@@ -185,11 +197,17 @@ def _parsed(entry: Entry) -> tuple[bool, Any]:
 
 
 def _closeness(entry: Entry, method: str, target: str, json: Any) -> tuple:
-    similar = max(difflib.SequenceMatcher(None, target, text).ratio()
-                  for text in (entry.path, entry.route or ""))
-    return (_hits(entry, method, target, json), _route_hit(entry, method, target),
-            target in (entry.path, entry.route), similar + 0.5 * (entry.method == method),
-            -entry.id)
+    similar = max(
+        difflib.SequenceMatcher(None, target, text).ratio()
+        for text in (entry.path, entry.route or "")
+    )
+    return (
+        _hits(entry, method, target, json),
+        _route_hit(entry, method, target),
+        target in (entry.path, entry.route),
+        similar + 0.5 * (entry.method == method),
+        -entry.id,
+    )
 
 
 def _body_diff(expected: Any, entry: Entry) -> list[str]:
@@ -206,8 +224,11 @@ def _body_diff(expected: Any, entry: Entry) -> list[str]:
 
 
 def _what(method: str, target: str, json: Any) -> str:
-    what = f"{method.upper()} {target}" if target.startswith("/") else \
-        f"{method.upper()} (route {target!r})"
+    what = (
+        f"{method.upper()} {target}"
+        if target.startswith("/")
+        else f"{method.upper()} (route {target!r})"
+    )
     if json is not _UNSET:
         what += " with JSON body " + _json.dumps(json, sort_keys=True)
     return what

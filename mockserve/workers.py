@@ -32,12 +32,16 @@ def why_not(spec: Spec, *, journal_options: tuple[str, ...] = ()) -> str | None:
         uses.append("state")
     if spec.stateful or uses:
         uses = uses or ["state"]
-        return (f"--workers needs a spec without state, and this one uses {', '.join(uses)}: "
-                "each worker would keep its own copy and answer differently. "
-                "Serve it with one process (the default)")
+        return (
+            f"--workers needs a spec without state, and this one uses {', '.join(uses)}: "
+            "each worker would keep its own copy and answer differently. "
+            "Serve it with one process (the default)"
+        )
     if journal_options:
-        return (f"--workers cannot be combined with {', '.join(journal_options)}: "
-                "each worker sees only its own requests")
+        return (
+            f"--workers cannot be combined with {', '.join(journal_options)}: "
+            "each worker sees only its own requests"
+        )
     return None
 
 

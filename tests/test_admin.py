@@ -71,9 +71,17 @@ def test_routes_lists_every_route_resources_included(shop):
     routes = shop.get(f"{ADMIN}/routes").json()
     assert routes[0] == {"name": "get-user", "methods": ["GET"], "path": "/users/{id:int}"}
     assert [r["name"] for r in routes] == [
-        "get-user", "POST /orders", "GET /orders/last", "GET /jobs/1",
-        "GET /pets", "POST /pets", "GET /pets/{id}", "PUT /pets/{id}", "PATCH /pets/{id}",
-        "DELETE /pets/{id}"]
+        "get-user",
+        "POST /orders",
+        "GET /orders/last",
+        "GET /jobs/1",
+        "GET /pets",
+        "POST /pets",
+        "GET /pets/{id}",
+        "PUT /pets/{id}",
+        "PATCH /pets/{id}",
+        "DELETE /pets/{id}",
+    ]
     assert routes[-1] == {"name": "DELETE /pets/{id}", "methods": ["DELETE"], "path": "/pets/{id}"}
 
 
@@ -90,8 +98,19 @@ def test_the_journal_lists_requests_oldest_first_and_not_its_own(shop):
         (2, "POST", "/orders", "POST /orders", 201),
     ]
     first = entries[0]
-    assert set(first) == {"id", "time", "method", "path", "query", "headers", "body", "route",
-                          "status", "failures", "duration_ms"}
+    assert set(first) == {
+        "id",
+        "time",
+        "method",
+        "path",
+        "query",
+        "headers",
+        "body",
+        "route",
+        "status",
+        "failures",
+        "duration_ms",
+    }
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)$", first["time"])
     assert first["query"] == {"verbose": "1"}
     assert first["headers"]["X-Trace"] == "abc"
@@ -107,22 +126,26 @@ def test_a_contract_failure_is_journaled_with_its_failures(shop):
     [entry] = journal(shop)
     assert entry["status"] == 422
     assert entry["failures"] == [
-        {"in": "body", "path": "", "message": "'qty' is a required property"}]
+        {"in": "body", "path": "", "message": "'qty' is a required property"}
+    ]
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("", [1, 2, 3, 4, 5]),
-    ("?method=POST", [2, 3]),
-    ("?method=post", [2, 3]),
-    ("?path=/users/7", [1, 5]),
-    ("?route=POST /pets", [3]),
-    ("?route=get-user", [1]),
-    ("?unmatched=true", [4, 5]),
-    ("?unmatched=false", [1, 2, 3]),
-    ("?since=3", [4, 5]),
-    ("?method=GET&unmatched=true", [4]),
-    ("?since=99", []),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("", [1, 2, 3, 4, 5]),
+        ("?method=POST", [2, 3]),
+        ("?method=post", [2, 3]),
+        ("?path=/users/7", [1, 5]),
+        ("?route=POST /pets", [3]),
+        ("?route=get-user", [1]),
+        ("?unmatched=true", [4, 5]),
+        ("?unmatched=false", [1, 2, 3]),
+        ("?since=3", [4, 5]),
+        ("?method=GET&unmatched=true", [4]),
+        ("?since=99", []),
+    ],
+)
 def test_the_journal_filters(shop, query, expected):
     shop.get("/users/7")
     shop.post("/orders", json={"qty": 1})
@@ -132,10 +155,13 @@ def test_the_journal_filters(shop, query, expected):
     assert [e["id"] for e in journal(shop, query)] == expected
 
 
-@pytest.mark.parametrize("query, message", [
-    ("?since=abc", "since must be a request id"),
-    ("?unmatched=yes", "unmatched must be true or false"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("?since=abc", "since must be a request id"),
+        ("?unmatched=yes", "unmatched must be true or false"),
+    ],
+)
 def test_a_bad_journal_filter_is_a_json_400(shop, query, message):
     response = shop.get(f"{ADMIN}/requests{query}")
     assert response.status_code == 400
@@ -200,9 +226,15 @@ def test_reset_repeats_seeded_randomness_from_the_start(serve):
 # -- unknown paths, methods, and the admin path itself ---------------------------------
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", ADMIN), ("GET", f"{ADMIN}/"), ("GET", f"{ADMIN}/nope"), ("POST", f"{ADMIN}/a/b"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", ADMIN),
+        ("GET", f"{ADMIN}/"),
+        ("GET", f"{ADMIN}/nope"),
+        ("POST", f"{ADMIN}/a/b"),
+    ],
+)
 def test_an_unknown_admin_path_is_a_json_404_listing_the_endpoints(shop, method, path):
     response = shop.request(method, path)
     assert response.status_code == 404
@@ -263,11 +295,14 @@ def journal_at(live, prefix: str) -> list[dict]:
     return live.get(f"{prefix}/requests").json()
 
 
-@pytest.mark.parametrize("settings, path, admin", [
-    ("", "/__mockserve/stats", "/__mockserve"),
-    ("", "/__mockserve", "/__mockserve"),
-    ("settings: {admin: /_admin}", "/_admin/{rest:path}", "/_admin"),
-])
+@pytest.mark.parametrize(
+    "settings, path, admin",
+    [
+        ("", "/__mockserve/stats", "/__mockserve"),
+        ("", "/__mockserve", "/__mockserve"),
+        ("settings: {admin: /_admin}", "/_admin/{rest:path}", "/_admin"),
+    ],
+)
 def test_a_spec_route_under_the_admin_path_is_a_spec_error(write_spec, settings, path, admin):
     spec = write_spec(f"""
         mockserve: 1
@@ -280,8 +315,9 @@ def test_a_spec_route_under_the_admin_path_is_a_spec_error(write_spec, settings,
         load_spec(spec)
     [problem] = caught.value.problems
     assert problem.where == "routes[1].path"
-    assert problem.message == (f"{path!r} is under the admin path {admin!r} "
-                               "(change settings.admin)")
+    assert problem.message == (
+        f"{path!r} is under the admin path {admin!r} (change settings.admin)"
+    )
     result = CliRunner().invoke(main, ["validate", str(spec)])
     assert result.exit_code == 2
     assert f"routes[1].path: {path!r} is under the admin path" in result.output
@@ -329,7 +365,10 @@ def test_shutdown_stops_the_command_line_server(write_spec):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserve", "run", str(spec), "--port", "0", "--quiet"],
-        stderr=subprocess.PIPE, text=True, env=env)
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         banner = process.stderr.readline()
         url = re.search(r"http://127\.0\.0\.1:\d+", banner).group(0)

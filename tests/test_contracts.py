@@ -164,10 +164,12 @@ def test_missing_headers_are_each_listed(live):
 
 
 def test_a_typed_header_is_converted(live):
-    failures = _failures(live.get("/secret", headers={"Authorization": "x",
-                                                      "X-Api-Version": "two"}))
-    assert failures == [{"in": "headers", "path": "/X-Api-Version",
-                         "message": "'two' is not of type 'integer'"}]
+    failures = _failures(
+        live.get("/secret", headers={"Authorization": "x", "X-Api-Version": "two"})
+    )
+    assert failures == [
+        {"in": "headers", "path": "/X-Api-Version", "message": "'two' is not of type 'integer'"}
+    ]
 
 
 # -- bodies ----------------------------------------------------------------------------
@@ -182,24 +184,39 @@ def test_a_valid_json_body_passes_and_renders(live):
 
 
 def test_content_type_parameters_are_ignored(live):
-    response = live.post("/orders", data=b'{"item": "pen", "qty": 2}',
-                         headers={**AUTH, "Content-Type": "application/json; charset=utf-8"})
+    response = live.post(
+        "/orders",
+        data=b'{"item": "pen", "qty": 2}',
+        headers={**AUTH, "Content-Type": "application/json; charset=utf-8"},
+    )
     assert response.status_code == 201
 
 
 @pytest.mark.parametrize(
     ("body", "failures"),
     [
-        ({"item": "pen", "qty": 0},
-         [{"in": "body", "path": "/qty", "message": "0 is less than the minimum of 1"}]),
-        ({"qty": 1},
-         [{"in": "body", "path": "", "message": "'item' is a required property"}]),
-        ({"item": "", "qty": "2"},
-         [{"in": "body", "path": "/item", "message": "'' should be non-empty"},
-          {"in": "body", "path": "/qty", "message": "'2' is not of type 'integer'"}]),
-        ({"item": "pen", "qty": 1, "colour": "red"},
-         [{"in": "body", "path": "",
-           "message": "Additional properties are not allowed ('colour' was unexpected)"}]),
+        (
+            {"item": "pen", "qty": 0},
+            [{"in": "body", "path": "/qty", "message": "0 is less than the minimum of 1"}],
+        ),
+        ({"qty": 1}, [{"in": "body", "path": "", "message": "'item' is a required property"}]),
+        (
+            {"item": "", "qty": "2"},
+            [
+                {"in": "body", "path": "/item", "message": "'' should be non-empty"},
+                {"in": "body", "path": "/qty", "message": "'2' is not of type 'integer'"},
+            ],
+        ),
+        (
+            {"item": "pen", "qty": 1, "colour": "red"},
+            [
+                {
+                    "in": "body",
+                    "path": "",
+                    "message": "Additional properties are not allowed ('colour' was unexpected)",
+                }
+            ],
+        ),
     ],
 )
 def test_a_body_that_breaks_the_schema_lists_every_failure(live, body, failures):
@@ -212,21 +229,38 @@ def test_every_part_is_checked_and_every_failure_listed(live):
     assert response.status_code == 422
     assert body["route"] == "create-order"
     assert sorted((f["in"], f["path"]) for f in body["errors"]) == [
-        ("body", "/qty"), ("headers", ""), ("query", "/dry"),
+        ("body", "/qty"),
+        ("headers", ""),
+        ("query", "/dry"),
     ]
 
 
 @pytest.mark.parametrize(
     ("data", "content_type", "failure"),
     [
-        (b'{"item": "pen", "qty": 2}', "text/plain",
-         {"in": "headers", "path": "/content-type",
-          "message": "Content-Type must be application/json, got text/plain"}),
-        (b'{"item": "pen", "qty": 2}', None,
-         {"in": "headers", "path": "/content-type",
-          "message": "Content-Type must be application/json, got none"}),
-        (b"", "application/json",
-         {"in": "body", "path": "", "message": "a request body is required"}),
+        (
+            b'{"item": "pen", "qty": 2}',
+            "text/plain",
+            {
+                "in": "headers",
+                "path": "/content-type",
+                "message": "Content-Type must be application/json, got text/plain",
+            },
+        ),
+        (
+            b'{"item": "pen", "qty": 2}',
+            None,
+            {
+                "in": "headers",
+                "path": "/content-type",
+                "message": "Content-Type must be application/json, got none",
+            },
+        ),
+        (
+            b"",
+            "application/json",
+            {"in": "body", "path": "", "message": "a request body is required"},
+        ),
         (b'{"item": "pen", ', "application/json", None),  # malformed JSON
         (b'{"item": "p\xe9n", "qty": 2}', "application/json", None),  # not UTF-8
     ],
@@ -245,11 +279,17 @@ def test_a_body_that_cannot_be_read_is_422(live, data, content_type, failure):
 
 
 def test_the_messages_for_unreadable_bodies_say_why(live):
-    malformed = _failures(live.post("/orders", data=b"{", headers={
-        **AUTH, "Content-Type": "application/json"}))
+    malformed = _failures(
+        live.post("/orders", data=b"{", headers={**AUTH, "Content-Type": "application/json"})
+    )
     assert malformed[0]["message"].startswith("body is not valid JSON")
-    latin1 = _failures(live.post("/orders", data='{"item": "pén"}'.encode("latin-1"),
-                                 headers={**AUTH, "Content-Type": "application/json"}))
+    latin1 = _failures(
+        live.post(
+            "/orders",
+            data='{"item": "pén"}'.encode("latin-1"),
+            headers={**AUTH, "Content-Type": "application/json"},
+        )
+    )
     assert latin1[0]["message"].startswith("body is not valid UTF-8")
 
 
@@ -318,8 +358,9 @@ def test_the_spec_errors_422_override_replaces_the_body(serve):
     ],
 )
 def test_json_that_python_would_stretch_to_read_is_refused_as_422(live, data, reason):
-    failures = _failures(live.post("/orders", data=data, headers={
-        **AUTH, "Content-Type": "application/json"}))
+    failures = _failures(
+        live.post("/orders", data=data, headers={**AUTH, "Content-Type": "application/json"})
+    )
     assert failures == [{"in": "body", "path": "", "message": f"body is not valid JSON: {reason}"}]
 
 
@@ -344,4 +385,5 @@ def test_a_named_schema_keeps_its_own_local_refs(client):
     refused = app.post("/notes", json={"tags": ["NO"]})
     assert refused.status_code == 422
     assert refused.get_json()["errors"] == [
-        {"in": "body", "path": "/tags/0", "message": "'NO' does not match '^[a-z]+$'"}]
+        {"in": "body", "path": "/tags/0", "message": "'NO' does not match '^[a-z]+$'"}
+    ]

@@ -51,8 +51,7 @@ def any_origin(serve):
     ],
 )
 def test_cors_true_marks_every_response_errors_included(any_origin, method, path, kwargs, status):
-    response = any_origin.request(method, path, headers={"Origin": "https://app.example"},
-                                  **kwargs)
+    response = any_origin.request(method, path, headers={"Origin": "https://app.example"}, **kwargs)
     assert response.status_code == status
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
@@ -62,11 +61,15 @@ def test_cors_true_answers_even_without_an_origin_header(any_origin):
 
 
 def test_a_preflight_is_answered_without_contract_checks(any_origin):
-    response = any_origin.request("OPTIONS", "/orders", headers={
-        "Origin": "https://app.example",
-        "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Authorization, Content-Type",
-    })
+    response = any_origin.request(
+        "OPTIONS",
+        "/orders",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization, Content-Type",
+        },
+    )
     assert response.status_code in (200, 204)
     assert response.content == b""
     assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -84,8 +87,11 @@ def test_a_plain_options_request_answers_allow_with_cors_headers(any_origin):
 
 
 def test_a_preflight_for_an_unknown_path_is_the_json_404_with_cors(any_origin):
-    response = any_origin.request("OPTIONS", "/nowhere", headers={
-        "Origin": "https://app.example", "Access-Control-Request-Method": "GET"})
+    response = any_origin.request(
+        "OPTIONS",
+        "/nowhere",
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "GET"},
+    )
     assert response.status_code == 404
     assert response.json()["errors"]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -116,10 +122,13 @@ def test_an_origins_list_echoes_only_those_origins(serve, origin, allowed):
 def test_an_origins_list_applies_to_errors_and_preflights(serve):
     live = serve(spec("{origins: [https://app.example]}"))
     headers = {"Origin": "https://app.example"}
-    assert live.get("/nowhere", headers=headers).headers[
-        "Access-Control-Allow-Origin"] == "https://app.example"
-    preflight = live.request("OPTIONS", "/users/1", headers={
-        **headers, "Access-Control-Request-Method": "GET"})
+    assert (
+        live.get("/nowhere", headers=headers).headers["Access-Control-Allow-Origin"]
+        == "https://app.example"
+    )
+    preflight = live.request(
+        "OPTIONS", "/users/1", headers={**headers, "Access-Control-Request-Method": "GET"}
+    )
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://app.example"
     assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
 
@@ -138,7 +147,10 @@ def test_without_cors_no_cors_headers_and_preflights_are_plain_options(serve):
     live = serve(spec("false"))
     response = live.get("/users/1", headers={"Origin": "https://app.example"})
     assert "Access-Control-Allow-Origin" not in response.headers
-    preflight = live.request("OPTIONS", "/orders", headers={
-        "Origin": "https://app.example", "Access-Control-Request-Method": "POST"})
+    preflight = live.request(
+        "OPTIONS",
+        "/orders",
+        headers={"Origin": "https://app.example", "Access-Control-Request-Method": "POST"},
+    )
     assert "Access-Control-Allow-Origin" not in preflight.headers
     assert "Access-Control-Allow-Methods" not in preflight.headers

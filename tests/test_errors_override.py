@@ -92,8 +92,9 @@ def test_the_422_override_sees_every_failure_and_the_request(live):
     assert body["error"] == "invalid request"
     assert body["sent"] == {"qty": "2"}
     assert body["count"] == 1
-    assert body["details"] == [{"in": "body", "path": "",
-                                "message": "'item' is a required property"}]
+    assert body["details"] == [
+        {"in": "body", "path": "", "message": "'item' is a required property"}
+    ]
 
 
 def test_the_500_override_sees_the_error(live):

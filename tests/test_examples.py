@@ -61,9 +61,15 @@ def test_shop_health_and_cors(shop):
     response = shop.get("/health", headers={"Origin": "https://app.example"})
     assert response.json() == {"status": "ok"}
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    preflight = shop.request("OPTIONS", "/orders", headers={
-        "Origin": "https://app.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "Authorization"})
+    preflight = shop.request(
+        "OPTIONS",
+        "/orders",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization",
+        },
+    )
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert preflight.headers["Access-Control-Allow-Headers"] == "Authorization"
 
@@ -76,14 +82,16 @@ def test_shop_orders_with_contract_when_and_state(shop):
     assert uuid.UUID(order["id"]) and order["item"] == "pen" and order["qty"] == 2
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT.*Z", order["created"])
     assert created.headers["Location"] == "/orders/1"  # rendered before count was stored
-    second = shop.post("/orders", json={"item": "cup", "qty": 1},
-                       headers={"authorization": "Bearer t"})
+    second = shop.post(
+        "/orders", json={"item": "cup", "qty": 1}, headers={"authorization": "Bearer t"}
+    )
     assert second.headers["Location"] == "/orders/1"
     third = shop.post("/orders", json={"item": "mug", "qty": 1}, headers=AUTH)
     assert third.headers["Location"] == "/orders/2"
     assert shop.get("/orders/last").json() == {"item": "mug", "qty": 1}
     assert shop.post("/orders", json={"item": "pen", "qty": 500}, headers=AUTH).json() == {
-        "error": "too many"}
+        "error": "too many"
+    }
 
 
 def test_shop_order_failures_use_the_422_override(shop):
@@ -92,7 +100,10 @@ def test_shop_order_failures_use_the_422_override(shop):
     body = response.json()
     assert body["error"] == "invalid request"
     assert {(d["in"], d["path"]) for d in body["details"]} == {
-        ("headers", ""), ("body", "/item"), ("body", "/qty")}
+        ("headers", ""),
+        ("body", "/item"),
+        ("body", "/qty"),
+    }
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH"])
@@ -189,7 +200,11 @@ def test_shop_converters(shop):
 
 def test_shop_search_query_conversion(shop):
     assert shop.get("/search?q=pens&page=2&tags=a&tags=b").json() == {
-        "q": "pens", "page": 2, "tags": ["a", "b"], "results": []}
+        "q": "pens",
+        "page": 2,
+        "tags": ["a", "b"],
+        "results": [],
+    }
     assert shop.get("/search?q=pens").json()["page"] == 1
     failures = shop.get("/search?q=p&page=lots").json()["details"]
     assert {f["path"] for f in failures} == {"/q", "/page"}
@@ -219,6 +234,9 @@ def test_shop_users_from_the_included_file(shop):
 def test_shop_errors_overrides(shop):
     missing = shop.get("/userz/3")
     assert missing.status_code == 404
-    assert missing.json() == {"error": "not found", "path": "/userz/3",
-                              "closest": "/users/{id:int}"}
+    assert missing.json() == {
+        "error": "not found",
+        "path": "/userz/3",
+        "closest": "/users/{id:int}",
+    }
     assert shop.request("DELETE", "/health").status_code == 405

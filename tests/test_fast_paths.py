@@ -32,12 +32,16 @@ SCHEMAS = """
 
 
 def test_a_body_schema_given_by_ref_reports_every_failure_with_its_path(client):
-    answer = client(SCHEMAS).post("/orders", json={"item": "", "qty": 0, "tags": ["long"],
-                                                   "extra": 1})
+    answer = client(SCHEMAS).post(
+        "/orders", json={"item": "", "qty": 0, "tags": ["long"], "extra": 1}
+    )
     assert answer.status_code == 422
     assert answer.get_json()["errors"] == [
-        {"in": "body", "path": "", "message": "Additional properties are not allowed "
-                                              "('extra' was unexpected)"},
+        {
+            "in": "body",
+            "path": "",
+            "message": "Additional properties are not allowed ('extra' was unexpected)",
+        },
         {"in": "body", "path": "/item", "message": "'' should be non-empty"},
         {"in": "body", "path": "/qty", "message": "0 is less than the minimum of 1"},
         {"in": "body", "path": "/tags/0", "message": "'long' is too long"},
@@ -50,7 +54,8 @@ def test_a_recursive_schema_checks_every_level(client):
     answer = app.post("/lists", json={"value": 1, "next": {"value": 2, "next": {"value": "x"}}})
     assert answer.status_code == 422
     assert answer.get_json()["errors"] == [
-        {"in": "body", "path": "/next/next/value", "message": "'x' is not of type 'integer'"}]
+        {"in": "body", "path": "/next/next/value", "message": "'x' is not of type 'integer'"}
+    ]
     assert app.post("/lists", json={"value": 1, "next": {"value": 2}}).status_code == 200
 
 
@@ -85,8 +90,12 @@ def test_templates_see_jinja_globals_and_the_full_url(client):
                 url: "{{ request.url }}"
                 cookie: "{{ cookies.flavour | default('none') }}"
     """).get("/t?x=1")
-    assert answer.get_json() == {"squares": [0, 1, 2, 3], "total": "6",
-                                 "url": "http://localhost/t?x=1", "cookie": "none"}
+    assert answer.get_json() == {
+        "squares": [0, 1, 2, 3],
+        "total": "6",
+        "url": "http://localhost/t?x=1",
+        "cookie": "none",
+    }
 
 
 def test_the_journal_keeps_query_headers_and_body_of_a_static_route(serve):
@@ -101,8 +110,11 @@ def test_the_journal_keeps_query_headers_and_body_of_a_static_route(serve):
     live.post("/static", data=b"raw text", headers={"Content-Type": "text/plain"})
     live.get("/static")
     first, second, third = live.runtime.journal.entries()
-    assert (first.query, first.headers["X-Trace"], first.body) == ({"a": ["1", "2"], "b": "x"},
-                                                                   "t1", None)
+    assert (first.query, first.headers["X-Trace"], first.body) == (
+        {"a": ["1", "2"], "b": "x"},
+        "t1",
+        None,
+    )
     assert (second.method, second.body, second.query) == ("POST", "raw text", {})
     assert (third.query, third.body, third.status) == ({}, None, 200)
 
@@ -123,11 +135,23 @@ def test_a_lone_dotted_name_keeps_its_type_and_missing_parts_are_null(client):
                 flag: "{{ true }}"
     """)
     answer = app.post("/echo/5", json={"qty": 3, "order": {"lines": [1, 2]}})
-    assert answer.get_json() == {"id": 5, "qty": 3, "deep": [1, 2], "missing": None,
-                                 "method": "POST", "flag": True}
+    assert answer.get_json() == {
+        "id": 5,
+        "qty": 3,
+        "deep": [1, 2],
+        "missing": None,
+        "method": "POST",
+        "flag": True,
+    }
     answer = app.post("/echo/6")  # no body: every part of it is null
-    assert answer.get_json() == {"id": 6, "qty": None, "deep": None, "missing": None,
-                                 "method": "POST", "flag": True}
+    assert answer.get_json() == {
+        "id": 6,
+        "qty": None,
+        "deep": None,
+        "missing": None,
+        "method": "POST",
+        "flag": True,
+    }
 
 
 def test_names_in_text_render_as_jinja_would(client):

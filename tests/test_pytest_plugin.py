@@ -22,8 +22,10 @@ def plugin_args() -> list[str]:
     Naming the module with -p while the entry point also loads it would register it twice,
     which pytest refuses; `-p mockserve` names the entry point and is always safe.
     """
-    installed = any(ep.name == "mockserve" and ep.value == "mockserve.pytest_plugin"
-                    for ep in entry_points(group="pytest11"))
+    installed = any(
+        ep.name == "mockserve" and ep.value == "mockserve.pytest_plugin"
+        for ep in entry_points(group="pytest11")
+    )
     if not installed:
         return ["-p", "mockserve.pytest_plugin"]
     return ["-p", "mockserve"] if os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD") else []
@@ -69,15 +71,17 @@ def test_a_client_that_sends_a_bad_body_fails_the_test_listing_each_failure(suit
     """)
     result = run(suite)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "*mockserve: 2 violations: requests the spec does not cover or that broke its contract",
-        "  POST /orders -> 422 (create-order)",
-        "      body/qty: 0 is less than the minimum of 1",
-        "  GET /userz/3 -> 404 (no route)",
-        "      no route matches GET /userz/3; closest: GET /users/{id:int}*",
-        "(mark the test @pytest.mark.mockserve_allow_violations if the client is meant to "
-        "send them)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*mockserve: 2 violations: requests the spec does not cover or that broke its contract",
+            "  POST /orders -> 422 (create-order)",
+            "      body/qty: 0 is less than the minimum of 1",
+            "  GET /userz/3 -> 404 (no route)",
+            "      no route matches GET /userz/3; closest: GET /users/{id:int}*",
+            "(mark the test @pytest.mark.mockserve_allow_violations if the client is meant to "
+            "send them)",
+        ]
+    )
     # The failure is the test's own, not an error in a fixture's teardown.
     assert "ERROR at teardown" not in result.stdout.str()
 
@@ -93,13 +97,15 @@ def test_an_expected_call_that_never_came_fails_listing_the_requests_that_did(su
     """)
     result = run(suite)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        ">*server.assert_called(\"GET\", \"/users/1\")",
-        "E*AssertionError: expected GET /users/1 to be called at least once, "
-        "but it was called 0 times",
-        "E*Requests that did arrive (1), closest first:",
-        "E*  GET /users/2 -> 200 (get-user)",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            '>*server.assert_called("GET", "/users/1")',
+            "E*AssertionError: expected GET /users/1 to be called at least once, "
+            "but it was called 0 times",
+            "E*Requests that did arrive (1), closest first:",
+            "E*  GET /users/2 -> 200 (get-user)",
+        ]
+    )
     # The assertion points at the test's line, not into mockserve's code.
     assert "mockserve/testing.py" not in result.stdout.str()
 
@@ -130,13 +136,15 @@ def test_a_test_that_fails_anyway_shows_the_violations_beside_its_own_failure(su
     """)
     result = run(suite)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "E*assert 422 == 201*",
-        "*- Captured mockserve violations call -*",
-        "  POST /orders -> 422 (create-order)",
-        "      body: 'item' is a required property",
-        "      body/qty: 0 is less than the minimum of 1",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "E*assert 422 == 201*",
+            "*- Captured mockserve violations call -*",
+            "  POST /orders -> 422 (create-order)",
+            "      body: 'item' is a required property",
+            "      body/qty: 0 is less than the minimum of 1",
+        ]
+    )
 
 
 def test_the_spec_marker_and_the_server_fixture_serve_a_test_its_spec(suite):
@@ -156,7 +164,8 @@ def test_the_spec_marker_and_the_server_fixture_serve_a_test_its_spec(suite):
 def test_the_ini_option_names_a_default_spec_and_the_command_line_overrides_it(suite):
     suite.makeini("[pytest]\nmockserve_spec = specs/shop.yaml\n")
     (suite.path / "other.yaml").write_text(
-        "mockserve: 1\ntitle: Other\nroutes:\n  - path: /other\n    response: {json: 1}\n")
+        "mockserve: 1\ntitle: Other\nroutes:\n  - path: /other\n    response: {json: 1}\n"
+    )
     suite.makepyfile("""
         def test_title(mockserve_server, pytestconfig):
             assert mockserve_server.runtime.spec.title == pytestconfig.getoption("title")
@@ -173,7 +182,8 @@ def test_relative_spec_paths_resolve_against_the_rootdir_not_the_test_folder(sui
     suite.mkpydir("deep")
     (suite.path / "deep" / "test_deep.py").write_text(
         "def test_it(mockserve):\n"
-        "    assert mockserve('specs/shop.yaml').runtime.spec.title == 'Shop'\n")
+        "    assert mockserve('specs/shop.yaml').runtime.spec.title == 'Shop'\n"
+    )
     run(suite).assert_outcomes(passed=1)
 
 
@@ -184,25 +194,31 @@ def test_a_test_without_a_spec_is_told_how_to_name_one(suite):
     """)
     result = run(suite)
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines([
-        "*mockserve: no spec for this test: mark it @pytest.mark.mockserve_spec('specs/shop.yaml'),"
-        " or give --mockserve-spec or the mockserve_spec ini option",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*mockserve: no spec for this test: mark it "
+            "@pytest.mark.mockserve_spec('specs/shop.yaml'), "
+            "or give --mockserve-spec or the mockserve_spec ini option",
+        ]
+    )
 
 
 def test_a_bad_spec_fails_the_test_with_every_located_problem(suite):
     (suite.path / "specs" / "bad.yaml").write_text(
-        "mockserve: 1\nroutes:\n  - path: /a\n    response: {status: two}\n")
+        "mockserve: 1\nroutes:\n  - path: /a\n    response: {status: two}\n"
+    )
     suite.makepyfile("""
         def test_it(mockserve):
             mockserve("specs/bad.yaml")
     """)
     result = run(suite)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        "mockserve: cannot serve */specs/bad.yaml:",
-        "*specs/bad.yaml:4:*: routes[[]0[]].response.status: 'two' is not an integer status*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "mockserve: cannot serve */specs/bad.yaml:",
+            "*specs/bad.yaml:4:*: routes[[]0[]].response.status: 'two' is not an integer status*",
+        ]
+    )
     assert "During handling" not in result.stdout.str()
 
 
@@ -227,15 +243,19 @@ def test_every_server_a_test_started_is_stopped_when_it_ends(suite):
 
 
 def test_options_and_markers_are_registered_with_help(suite):
-    run(suite, "--help").stdout.fnmatch_lines([
-        "mockserve (HTTP mocks from a YAML spec):",
-        "  --mockserve-spec=SPEC*",
-        "*mockserve_spec (string):*",
-    ])
-    run(suite, "--markers").stdout.fnmatch_lines([
-        "@pytest.mark.mockserve_spec(spec, seed=None, port=0): the spec the mockserve_server*",
-        "@pytest.mark.mockserve_allow_violations: do not fail the test*",
-    ])
+    run(suite, "--help").stdout.fnmatch_lines(
+        [
+            "mockserve (HTTP mocks from a YAML spec):",
+            "  --mockserve-spec=SPEC*",
+            "*mockserve_spec (string):*",
+        ]
+    )
+    run(suite, "--markers").stdout.fnmatch_lines(
+        [
+            "@pytest.mark.mockserve_spec(spec, seed=None, port=0): the spec the mockserve_server*",
+            "@pytest.mark.mockserve_allow_violations: do not fail the test*",
+        ]
+    )
     # --strict-markers accepts them: they are registered, not guessed.
     suite.makepyfile("""
         import pytest

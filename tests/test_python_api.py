@@ -11,13 +11,16 @@ import requests
 
 from mockserve import MockServer, SpecError, create_app
 
-SHOP = (Path(__file__).parent / "specs" / "orders.yaml").read_text() + """\
+SHOP = (
+    (Path(__file__).parent / "specs" / "orders.yaml").read_text()
+    + """\
   - path: /jobs/1
     order: sequence
     responses:
       - json: {state: queued}
       - json: {state: done}
 """
+)
 
 
 @pytest.fixture
@@ -107,10 +110,18 @@ def test_the_journal_lists_each_request_oldest_first(server):
     get(server, "/users/1?verbose=1")
     post(server, "/orders", {"item": "tea", "qty": 0})
     first, second = server.journal
-    assert (first.method, first.path, first.query, first.route, first.status) == \
-        ("GET", "/users/1", {"verbose": "1"}, "get-user", 200)
-    assert (second.route, second.status, second.failures) == ("create-order", 422, [
-        {"in": "body", "path": "/qty", "message": "0 is less than the minimum of 1"}])
+    assert (first.method, first.path, first.query, first.route, first.status) == (
+        "GET",
+        "/users/1",
+        {"verbose": "1"},
+        "get-user",
+        200,
+    )
+    assert (second.route, second.status, second.failures) == (
+        "create-order",
+        422,
+        [{"in": "body", "path": "/qty", "message": "0 is less than the minimum of 1"}],
+    )
     assert second.body == '{"item": "tea", "qty": 0}'
 
 
@@ -120,8 +131,7 @@ def test_reset_empties_the_journal_and_restarts_sequences_but_keeps_violations(s
     server.reset()
     assert server.journal == []
     assert get(server, "/jobs/1").json() == {"state": "queued"}
-    assert [(v.method, v.path, v.status) for v in server.violations] == \
-        [("GET", "/nowhere", 404)]
+    assert [(v.method, v.path, v.status) for v in server.violations] == [("GET", "/nowhere", 404)]
 
 
 # -- assert_called -----------------------------------------------------------------------
@@ -149,20 +159,24 @@ def test_a_call_that_never_came_lists_the_requests_that_did_closest_first(server
     get(server, "/users/2")
     with pytest.raises(AssertionError) as failure:
         server.assert_called("GET", "/users/1")
-    assert str(failure.value) == "\n".join([
-        "expected GET /users/1 to be called at least once, but it was called 0 times",
-        "Requests that did arrive (3), closest first:",
-        "  GET /users/2 -> 200 (get-user)",
-        "  GET /health -> 404 (no route)",
-        "  POST /orders -> 422 (create-order)",
-        "      body/qty: 0 is less than the minimum of 1",
-    ])
+    assert str(failure.value) == "\n".join(
+        [
+            "expected GET /users/1 to be called at least once, but it was called 0 times",
+            "Requests that did arrive (3), closest first:",
+            "  GET /users/2 -> 200 (get-user)",
+            "  GET /health -> 404 (no route)",
+            "  POST /orders -> 422 (create-order)",
+            "      body/qty: 0 is less than the minimum of 1",
+        ]
+    )
 
 
 def test_a_wrong_count_says_how_many_came(server):
     get(server, "/users/1")
-    with pytest.raises(AssertionError, match="^expected GET \\(route 'get-user'\\) to be "
-                       "called twice, but it was called once\n"):
+    with pytest.raises(
+        AssertionError,
+        match="^expected GET \\(route 'get-user'\\) to be called twice, but it was called once\n",
+    ):
         server.assert_called("GET", "get-user", times=2)
 
 
@@ -170,15 +184,17 @@ def test_a_body_that_differs_is_shown_as_a_diff(server):
     post(server, "/orders", {"item": "tea", "qty": 2})
     with pytest.raises(AssertionError) as failure:
         server.assert_called("POST", "/orders", json={"item": "tea", "qty": 3})
-    assert str(failure.value) == "\n".join([
-        'expected POST /orders with JSON body {"item": "tea", "qty": 3} to be called at '
-        "least once, but it was called 0 times",
-        "Requests that did arrive (1), closest first:",
-        "  POST /orders -> 201 (create-order)",
-        "      body differs (- expected, + sent):",
-        '        -   "qty": 3',
-        '        +   "qty": 2',
-    ])
+    assert str(failure.value) == "\n".join(
+        [
+            'expected POST /orders with JSON body {"item": "tea", "qty": 3} to be called at '
+            "least once, but it was called 0 times",
+            "Requests that did arrive (1), closest first:",
+            "  POST /orders -> 201 (create-order)",
+            "      body differs (- expected, + sent):",
+            '        -   "qty": 3',
+            '        +   "qty": 2',
+        ]
+    )
 
 
 def test_nothing_arrived_says_so(server):
@@ -212,11 +228,13 @@ def test_assert_no_violations_lists_each_uncovered_or_invalid_request(server):
     requests.delete(server.url + "/orders", timeout=10)
     with pytest.raises(AssertionError) as failure:
         server.assert_no_violations()
-    assert str(failure.value) == "\n".join([
-        "expected no violations, but there were 2:",
-        "  POST /orders -> 422 (create-order)",
-        "      body: 'item' is a required property",
-        "      body/qty: 0 is less than the minimum of 1",
-        "  DELETE /orders -> 405 (no route)",
-        "      DELETE is not allowed on /orders; use OPTIONS, POST",
-    ])
+    assert str(failure.value) == "\n".join(
+        [
+            "expected no violations, but there were 2:",
+            "  POST /orders -> 422 (create-order)",
+            "      body: 'item' is a required property",
+            "      body/qty: 0 is less than the minimum of 1",
+            "  DELETE /orders -> 405 (no route)",
+            "      DELETE is not allowed on /orders; use OPTIONS, POST",
+        ]
+    )

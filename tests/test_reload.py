@@ -42,8 +42,14 @@ def watched(tmp_path):
     server = Server(create_app(loaded), port=0)
     server.start_in_thread()
     reports: list[str] = []
-    reloader = Reloader(spec, loaded, seed=None, report=reports.append, debounce_ms=50,
-                        on_reload=lambda app, _spec: server.swap(app)).start()
+    reloader = Reloader(
+        spec,
+        loaded,
+        seed=None,
+        report=reports.append,
+        debounce_ms=50,
+        on_reload=lambda app, _spec: server.swap(app),
+    ).start()
     time.sleep(0.3)  # let the watcher start before the test edits files
     yield tmp_path, server, reports
     reloader.stop()
@@ -80,8 +86,9 @@ def test_included_files_and_fixtures_are_watched_too(watched):
 
 def test_a_broken_edit_is_reported_and_the_previous_version_keeps_serving(watched):
     folder, server, reports = watched
-    (folder / "spec.yaml").write_text(VERSION.format(version=2).replace("{version: 2}",
-                                                                        "{version: 2}, status: two"))
+    (folder / "spec.yaml").write_text(
+        VERSION.format(version=2).replace("{version: 2}", "{version: 2}, status: two")
+    )
     assert eventually(lambda: len(reports), 1) == 1
     assert reports[0].splitlines() == [
         f"{folder / 'spec.yaml'}:5:44: routes[0].response.status: 'two' is not an integer "

@@ -58,38 +58,49 @@ def test_the_list_is_every_item_in_insertion_order(pets):
     assert ids(response) == [1, 2, 3]
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("species=cat", [2, 3]),
-    ("id=2", [2]),                       # numbers compare as text
-    ("species=cat&name=Kit", [3]),       # every filter must hold
-    ("species=cat&species=dog", [1, 2, 3]),  # a repeated parameter: any of its values
-    ("tags=good", [1, 3]),               # a list field: holds the value
-    ("species=fish", []),
-    ("colour=red", []),                  # no such field: nothing matches
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("species=cat", [2, 3]),
+        ("id=2", [2]),  # numbers compare as text
+        ("species=cat&name=Kit", [3]),  # every filter must hold
+        ("species=cat&species=dog", [1, 2, 3]),  # a repeated parameter: any of its values
+        ("tags=good", [1, 3]),  # a list field: holds the value
+        ("species=fish", []),
+        ("colour=red", []),  # no such field: nothing matches
+    ],
+)
 def test_any_query_parameter_but_limit_and_offset_filters(pets, query, expected):
     response = pets.get("/pets?" + query)
     assert ids(response) == expected
     assert response.headers["X-Total-Count"] == str(len(expected))
 
 
-@pytest.mark.parametrize("query, expected, total", [
-    ("limit=2", [1, 2], 3),
-    ("offset=1", [2, 3], 3),
-    ("limit=1&offset=1", [2], 3),
-    ("species=cat&limit=1&offset=1", [3], 2),  # the total counts after filtering
-    ("offset=10", [], 3),
-    ("limit=0", [], 3),
-])
+@pytest.mark.parametrize(
+    "query, expected, total",
+    [
+        ("limit=2", [1, 2], 3),
+        ("offset=1", [2, 3], 3),
+        ("limit=1&offset=1", [2], 3),
+        ("species=cat&limit=1&offset=1", [3], 2),  # the total counts after filtering
+        ("offset=10", [], 3),
+        ("limit=0", [], 3),
+    ],
+)
 def test_limit_and_offset_page_and_the_total_counts_before_paging(pets, query, expected, total):
     response = pets.get("/pets?" + query)
     assert ids(response) == expected
     assert response.headers["X-Total-Count"] == str(total)
 
 
-@pytest.mark.parametrize("query, pointer", [
-    ("limit=-1", "/limit"), ("limit=two", "/limit"), ("offset=1.5", "/offset"),
-])
+@pytest.mark.parametrize(
+    "query, pointer",
+    [
+        ("limit=-1", "/limit"),
+        ("limit=two", "/limit"),
+        ("offset=1.5", "/offset"),
+    ],
+)
 def test_a_limit_or_offset_that_is_not_a_whole_number_is_422(pets, query, pointer):
     response = pets.get("/pets?" + query)
     assert response.status_code == 422
@@ -132,16 +143,22 @@ def test_a_key_sent_by_the_client_is_kept_and_the_next_generated_one_follows_it(
 def test_an_existing_key_is_409_and_nothing_changes(pets):
     response = pets.post("/pets", json={"id": 2, "name": "Impostor"})
     assert response.status_code == 409
-    assert response.json() == {"error": "pets already has an item with id 2",
-                               "route": "POST /pets", "errors": []}
+    assert response.json() == {
+        "error": "pets already has an item with id 2",
+        "route": "POST /pets",
+        "errors": [],
+    }
     assert pets.get("/pets/2").json()["name"] == "Tom"
     assert pets.get("/pets").headers["X-Total-Count"] == "3"
 
 
-@pytest.mark.parametrize("resource, first_key", [
-    ("{path: /things}", 1),  # empty, no schema: integers from 1
-    ("{path: /things, data: [{id: 7}, {id: 3}]}", 8),  # the largest integer key plus 1
-])
+@pytest.mark.parametrize(
+    "resource, first_key",
+    [
+        ("{path: /things}", 1),  # empty, no schema: integers from 1
+        ("{path: /things, data: [{id: 7}, {id: 3}]}", 8),  # the largest integer key plus 1
+    ],
+)
 def test_generated_integer_keys(serve, resource, first_key):
     live = serve(f"""
         mockserve: 1
@@ -185,12 +202,15 @@ def test_an_empty_collection_whose_schema_wants_text_keys_gets_a_uuid(serve):
     assert UUID.match(created.json()["id"])
 
 
-@pytest.mark.parametrize("key, message", [
-    ([1], "must be a string or a number, got an array"),
-    (None, "must be a string or a number, got null"),
-    ("a/b", "must be non-empty text without '/'"),
-    ("", "must be non-empty text without '/'"),
-])
+@pytest.mark.parametrize(
+    "key, message",
+    [
+        ([1], "must be a string or a number, got an array"),
+        (None, "must be a string or a number, got null"),
+        ("a/b", "must be non-empty text without '/'"),
+        ("", "must be non-empty text without '/'"),
+    ],
+)
 def test_a_key_that_cannot_be_a_url_segment_is_422(serve, key, message):
     live = serve("""
         mockserve: 1
@@ -217,8 +237,11 @@ def test_a_missing_key_is_404_with_no_near_misses(pets):
     for method in ("GET", "PUT", "PATCH", "DELETE"):
         response = pets.request(method, "/pets/99", json={"name": "X"})
         assert response.status_code == 404
-        assert response.json() == {"error": "pets has no item with id 99",
-                                   "route": f"{method} /pets/{{id}}", "errors": []}
+        assert response.json() == {
+            "error": "pets has no item with id 99",
+            "route": f"{method} /pets/{{id}}",
+            "errors": [],
+        }
 
 
 def test_a_key_matches_by_its_text(serve):
@@ -251,8 +274,12 @@ def test_patch_merges_top_level_fields_and_keeps_the_urls_key(pets):
 
 
 def test_patch_accepts_merge_patch_json(pets):
-    response = pets.request("PATCH", "/pets/2", data='{"name": "Tim"}',
-                            headers={"Content-Type": "application/merge-patch+json"})
+    response = pets.request(
+        "PATCH",
+        "/pets/2",
+        data='{"name": "Tim"}',
+        headers={"Content-Type": "application/merge-patch+json"},
+    )
     assert response.status_code == 200
     assert response.json()["name"] == "Tim"
 
@@ -272,32 +299,70 @@ def test_delete_answers_204_and_the_item_is_gone(pets):
 BAD_BODIES = [
     # method, path, raw body, content type, expected failures (in, path, message part)
     ("POST", "/pets", "{not json", "application/json", [("body", "", "not valid JSON")]),
-    ("POST", "/pets", '[{"name": "Bo"}]', "application/json",
-     [("body", "", "must be a JSON object, got an array")]),
+    (
+        "POST",
+        "/pets",
+        '[{"name": "Bo"}]',
+        "application/json",
+        [("body", "", "must be a JSON object, got an array")],
+    ),
     ("POST", "/pets", '"Bo"', "application/json", [("body", "", "got a string")]),
     ("POST", "/pets", "", "application/json", [("body", "", "a request body is required")]),
-    ("POST", "/pets", "name=Bo", "application/x-www-form-urlencoded",
-     [("headers", "/content-type", "must be application/json")]),
+    (
+        "POST",
+        "/pets",
+        "name=Bo",
+        "application/x-www-form-urlencoded",
+        [("headers", "/content-type", "must be application/json")],
+    ),
     ("POST", "/pets", b"\xff\xfe", "application/json", [("body", "", "not valid UTF-8")]),
-    ("POST", "/pets", '{"name": 5, "species": "fish"}', "application/json",
-     [("body", "/name", "5 is not of type 'string'"),
-      ("body", "/species", "'fish' is not one of")]),
-    ("POST", "/pets", '{"name": ""}', "application/json",
-     [("body", "/name", "should be non-empty")]),
-    ("PUT", "/pets/1", '{"species": "cat"}', "application/json",
-     [("body", "", "'name' is a required property")]),
+    (
+        "POST",
+        "/pets",
+        '{"name": 5, "species": "fish"}',
+        "application/json",
+        [
+            ("body", "/name", "5 is not of type 'string'"),
+            ("body", "/species", "'fish' is not one of"),
+        ],
+    ),
+    (
+        "POST",
+        "/pets",
+        '{"name": ""}',
+        "application/json",
+        [("body", "/name", "should be non-empty")],
+    ),
+    (
+        "PUT",
+        "/pets/1",
+        '{"species": "cat"}',
+        "application/json",
+        [("body", "", "'name' is a required property")],
+    ),
     ("PUT", "/pets/1", "[]", "application/json", [("body", "", "got an array")]),
-    ("PATCH", "/pets/1", '{"species": "fish"}', "application/json",
-     [("body", "/species", "'fish' is not one of")]),
-    ("PATCH", "/pets/1", '{"tags": "good"}', "application/json",
-     [("body", "/tags", "'good' is not of type 'array'")]),
+    (
+        "PATCH",
+        "/pets/1",
+        '{"species": "fish"}',
+        "application/json",
+        [("body", "/species", "'fish' is not one of")],
+    ),
+    (
+        "PATCH",
+        "/pets/1",
+        '{"tags": "good"}',
+        "application/json",
+        [("body", "/tags", "'good' is not of type 'array'")],
+    ),
     ("PATCH", "/pets/1", "not json", "text/plain", [("headers", "/content-type", "text/plain")]),
 ]
 
 
 @pytest.mark.parametrize("method, path, body, content_type, expected", BAD_BODIES)
 def test_an_item_that_would_break_the_resource_is_422_and_nothing_changes(
-        pets, method, path, body, content_type, expected):
+    pets, method, path, body, content_type, expected
+):
     before = pets.get("/pets").json()
     response = pets.request(method, path, data=body, headers={"Content-Type": content_type})
     assert response.status_code == 422
@@ -306,8 +371,9 @@ def test_an_item_that_would_break_the_resource_is_422_and_nothing_changes(
     assert answer["route"] == f"{method} {'/pets' if method == 'POST' else '/pets/{id}'}"
     got = [(f["in"], f["path"], f["message"]) for f in answer["errors"]]
     assert len(got) == len(expected), got
-    for (where, pointer, message), (g_where, g_pointer, g_message) in zip(expected, got,
-                                                                          strict=True):
+    for (where, pointer, message), (g_where, g_pointer, g_message) in zip(
+        expected, got, strict=True
+    ):
         assert (g_where, g_pointer) == (where, pointer)
         assert message in g_message
     assert pets.get("/pets").json() == before
@@ -322,7 +388,8 @@ def test_a_resource_422_is_a_violation_and_its_404_is_not(pets):
     entry = pets.runtime.journal.entries()[-1]
     assert entry.route == "POST /pets"
     assert entry.failures == [
-        {"in": "body", "path": "/name", "message": "5 is not of type 'string'"}]
+        {"in": "body", "path": "/name", "message": "5 is not of type 'string'"}
+    ]
 
 
 def test_the_specs_error_overrides_apply_to_resources(serve):
@@ -401,8 +468,9 @@ def test_resource_answers_carry_cors_headers_and_expose_the_total(serve):
     missing = live.get("/pets/1", headers=origin)
     assert missing.status_code == 404
     assert missing.headers["Access-Control-Allow-Origin"] == "http://app.test"
-    preflight = live.request("OPTIONS", "/pets/1", headers={
-        **origin, "Access-Control-Request-Method": "PATCH"})
+    preflight = live.request(
+        "OPTIONS", "/pets/1", headers={**origin, "Access-Control-Request-Method": "PATCH"}
+    )
     assert "PATCH" in preflight.headers["Access-Control-Allow-Methods"]
 
 
@@ -438,8 +506,9 @@ def test_concurrent_posts_never_lose_an_item(serve):
         with requests.Session() as session:
             statuses = []
             for n in range(per_thread):
-                response = session.post(live.url + "/events", json={"name": f"{worker}-{n}"},
-                                        timeout=30)
+                response = session.post(
+                    live.url + "/events", json={"name": f"{worker}-{n}"}, timeout=30
+                )
                 statuses.append(response.status_code)
             return statuses
 
@@ -450,7 +519,8 @@ def test_concurrent_posts_never_lose_an_item(serve):
     items = listing.json()
     assert listing.headers["X-Total-Count"] == str(threads * per_thread)
     assert sorted(item["name"] for item in items) == sorted(
-        f"{w}-{n}" for w in range(threads) for n in range(per_thread))
+        f"{w}-{n}" for w in range(threads) for n in range(per_thread)
+    )
     assert sorted(item["id"] for item in items) == list(range(1, threads * per_thread + 1))
 
 
@@ -460,15 +530,24 @@ def test_concurrent_posts_never_lose_an_item(serve):
 def test_the_todo_example_is_a_working_backend(serve):
     live = serve(SPECS / "todo.yaml")
     assert live.get("/todos?done=false").headers["X-Total-Count"] == "2"
-    created = live.post("/todos", json={"title": "Write tests", "tags": ["work"]},
-                        headers={"Origin": "http://localhost:5173"})
+    created = live.post(
+        "/todos",
+        json={"title": "Write tests", "tags": ["work"]},
+        headers={"Origin": "http://localhost:5173"},
+    )
     assert created.status_code == 201
     assert created.headers["Location"] == "/todos/4"
     assert created.headers["Access-Control-Allow-Origin"] == "*"
     assert live.request("PATCH", "/todos/4", json={"done": True}).json() == {
-        "id": 4, "title": "Write tests", "tags": ["work"], "done": True}
+        "id": 4,
+        "title": "Write tests",
+        "tags": ["work"],
+        "done": True,
+    }
     assert live.request("PATCH", "/todos/4", json={"title": ""}).status_code == 422
     assert live.request("DELETE", "/todos/1").status_code == 204
     assert live.get("/todos/stats").json() == {"total": 3, "done": 2, "open": 1}
     assert [t["title"] for t in live.get("/todos?limit=2").json()] == [
-        "Book the dentist", "Water the plants"]
+        "Book the dentist",
+        "Water the plants",
+    ]

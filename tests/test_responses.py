@@ -180,8 +180,10 @@ def test_a_when_that_cannot_be_evaluated_is_false_and_logged(serve, caplog):
     with caplog.at_level(logging.WARNING, logger="mockserve"):
         response = live.post("/orders?force=1")  # no body: body.qty > 100 cannot be evaluated
     assert response.json() == {"forced": True}
-    assert any("big-order" in r.getMessage() and "could not be evaluated" in r.getMessage()
-               for r in caplog.records)
+    assert any(
+        "big-order" in r.getMessage() and "could not be evaluated" in r.getMessage()
+        for r in caplog.records
+    )
 
 
 def test_a_when_that_holds_with_a_body(serve):
@@ -250,8 +252,9 @@ def test_random_follows_the_weights(serve):
 def test_random_is_repeatable_under_a_seed(serve):
     first = serve(ORDERS, seed=42)
     second = serve(ORDERS, seed=42)
-    assert [first.get("/coin").text for _ in range(20)] == [second.get("/coin").text
-                                                            for _ in range(20)]
+    assert [first.get("/coin").text for _ in range(20)] == [
+        second.get("/coin").text for _ in range(20)
+    ]
 
 
 def test_concurrent_requests_each_take_their_own_turn(serve):
@@ -499,11 +502,14 @@ def test_faults_come_after_the_contract_checks(faults):
     ],
 )
 def test_a_file_gets_its_type_from_its_extension(client, name, content_type):
-    answer = client(f"""
+    answer = client(
+        f"""
         mockserve: 1
         routes:
           - path: /file
             response: {{file: "files/{name}"}}
-    """, **{f"files__{name}": "content\n"}).get("/file")
+    """,
+        **{f"files__{name}": "content\n"},
+    ).get("/file")
     assert answer.headers["Content-Type"] == content_type
     assert answer.data == b"content\n"

@@ -28,11 +28,19 @@ class Run:
     """`python -m mockserve run SPEC --port 0 ...` as a child process, URL read from stderr."""
 
     def __init__(self, spec: Path, *args: str):
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+            ),
+        }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mockserve", "run", str(spec), "--port", "0", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         self.stderr_lines: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
@@ -172,7 +180,9 @@ def test_without_strict_violations_are_logged_but_do_not_fail_the_run(start):
     assert (status, stdout) == (0, "")
     # One line for the request, saying why it missed.
     line = next(line for line in stderr.splitlines() if "POST /orders -> 422" in line)
-    assert line.endswith("(body: 'item' is a required property; body: 'qty' is a required property)")
+    assert line.endswith(
+        "(body: 'item' is a required property; body: 'qty' is a required property)"
+    )
 
 
 def test_shutdown_over_the_admin_api_ends_the_run_with_its_verdict(start):
@@ -185,10 +195,13 @@ def test_shutdown_over_the_admin_api_ends_the_run_with_its_verdict(start):
     assert (status, stdout) == (0, "mockserve: no violations in 1 request\n")
 
 
-@pytest.mark.parametrize("option, words", [
-    ("--strict", "exit 1 if there was any"),
-    ("--exit-after N", "admin requests are not counted"),
-])
+@pytest.mark.parametrize(
+    "option, words",
+    [
+        ("--strict", "exit 1 if there was any"),
+        ("--exit-after N", "admin requests are not counted"),
+    ],
+)
 def test_run_help_explains_the_ci_options(option, words):
     result = CliRunner().invoke(main, ["run", "--help"], terminal_width=200)
     line = next(line for line in result.output.splitlines() if line.strip().startswith(option))

@@ -89,8 +89,10 @@ def test_json_values_are_serialized_never_pasted(client):
             response:
               json: {said: "{{ body.text }}", whole: "{{ body }}"}
     """).post("/echo", json={"text": 'she said "hi", then }'})
-    assert answer.get_json() == {"said": 'she said "hi", then }',
-                                 "whole": {"text": 'she said "hi", then }'}}
+    assert answer.get_json() == {
+        "said": 'she said "hi", then }',
+        "whole": {"text": 'she said "hi", then }'},
+    }
 
 
 @pytest.mark.parametrize(
@@ -205,8 +207,13 @@ REQUEST = """
 
 def test_templates_see_the_request(serve):
     live = serve(REQUEST)
-    response = live.request("PUT", "/echo/3/ann?q=x&q=y", json={"a": 1},
-                            headers={"X-Agent": "probe"}, cookies={"session": "s1"})
+    response = live.request(
+        "PUT",
+        "/echo/3/ann?q=x&q=y",
+        json={"a": 1},
+        headers={"X-Agent": "probe"},
+        cookies={"session": "s1"},
+    )
     assert response.json() == {
         "method": "PUT",
         "path": "/echo/3/ann",
@@ -266,8 +273,9 @@ def test_request_data_is_never_compiled(serve, payload):
               json: {before: "{{ state.v }}"}
               state: {v: "{{ body.v }}"}
     """)
-    answer = live.post("/echo", params={"v": payload}, json={"v": payload},
-                       headers={"v": payload}).json()
+    answer = live.post(
+        "/echo", params={"v": payload}, json={"v": payload}, headers={"v": payload}
+    ).json()
     assert answer == {"body": payload, "query": payload, "header": payload}
     page = live.post("/page", params={"v": payload}, json={"v": payload}).text
     assert page == f"body={payload} query={payload}"
@@ -332,8 +340,9 @@ def test_an_unsafe_access_reached_at_runtime_is_a_500_naming_the_route(serve):
         ("{{ randint(5, 1) }}", "/fail/3"),
     ],
 )
-def test_a_template_failing_at_runtime_is_a_500_json_naming_the_route(serve, caplog, template,
-                                                                      path):
+def test_a_template_failing_at_runtime_is_a_500_json_naming_the_route(
+    serve, caplog, template, path
+):
     live = serve(f"""
         mockserve: 1
         routes:
@@ -393,8 +402,10 @@ def test_a_reset_starts_the_seeded_values_again(serve):
     assert [live.get("/random").json() for _ in range(2)] == before
 
 
-@pytest.mark.parametrize("template", ["{{ fake.seed_instance(5) }}", "{{ fake.random.seed(5) }}",
-                                      "{{ fake.add_provider(fake) }}"])
+@pytest.mark.parametrize(
+    "template",
+    ["{{ fake.seed_instance(5) }}", "{{ fake.random.seed(5) }}", "{{ fake.add_provider(fake) }}"],
+)
 def test_templates_cannot_reseed_or_rewire_fake(serve, template):
     spec = f"""
         mockserve: 1

@@ -30,29 +30,41 @@ STATELESS = """
 """
 
 
-@pytest.mark.parametrize(("route", "named"), [
-    ("""
+@pytest.mark.parametrize(
+    ("route", "named"),
+    [
+        (
+            """
       - method: POST
         path: /orders
         response:
           json: {ok: true}
           state: {last: "{{ body }}"}
-    """, "state"),
-    ("""
+    """,
+            "state",
+        ),
+        (
+            """
       - path: /jobs
         order: sequence
         responses:
           - json: {state: queued}
           - json: {state: done}
-    """, "sequence/cycle order"),
-    ("""
+    """,
+            "sequence/cycle order",
+        ),
+        (
+            """
       - path: /ping
         order: cycle
         responses:
           - json: {n: 1}
           - json: {n: 2}
-    """, "sequence/cycle order"),
-])
+    """,
+            "sequence/cycle order",
+        ),
+    ],
+)
 def test_a_spec_with_state_is_refused_with_workers(write_spec, route, named):
     path = write_spec("mockserve: 1\nroutes:" + route)
     result = CliRunner().invoke(main, ["run", str(path), "--workers", "2"])
@@ -99,17 +111,32 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not hasattr(os, "fork") or not Path("/proc").is_dir(),
-                    reason="--workers forks; counting workers reads /proc")
+@pytest.mark.skipif(
+    not hasattr(os, "fork") or not Path("/proc").is_dir(),
+    reason="--workers forks; counting workers reads /proc",
+)
 def test_two_workers_serve_one_port_and_stop_on_sigterm(write_spec):
     path = write_spec(STATELESS)
     port = _free_port()
     paths = [str(ROOT), os.environ.get("PYTHONPATH", "")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserve", "run", str(path), "--port", str(port), "-q",
-         "--workers", "2"],
-        stderr=subprocess.PIPE, text=True, env=env)
+        [
+            sys.executable,
+            "-m",
+            "mockserve",
+            "run",
+            str(path),
+            "--port",
+            str(port),
+            "-q",
+            "--workers",
+            "2",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(100):  # up to 10 s for the workers to start

@@ -26,8 +26,17 @@ _STRUCTURED = ("application/x-www-form-urlencoded", "multipart/form-data")
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 _MARKERS = ("{{", "{%", "{#")
 # Set by the server from the body it really sends; a declared value would break the answer.
-_FRAMING_HEADERS = {"content-type", "content-length", "transfer-encoding", "connection",
-                    "keep-alive", "content-encoding", "upgrade", "te", "trailer"}
+_FRAMING_HEADERS = {
+    "content-type",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "keep-alive",
+    "content-encoding",
+    "upgrade",
+    "te",
+    "trailer",
+}
 
 
 def literal(text: str) -> str:
@@ -113,10 +122,18 @@ class Converter:
             "mutualTLS": "mutualTLS security is not checked ({n})",
             "deepObject": "deepObject query parameters are not checked ({n})",
         }
-        nouns = {"callbacks": "operation", "links": "response", "mutualTLS": "operation",
-                 "cookie": "parameter", "deepObject": "parameter"}
-        counted = [summary[k].format(n=f"{n} {nouns[k]}{'s' * (n != 1)}")
-                   for k, n in self._counts.items() if k in summary]
+        nouns = {
+            "callbacks": "operation",
+            "links": "response",
+            "mutualTLS": "operation",
+            "cookie": "parameter",
+            "deepObject": "parameter",
+        }
+        counted = [
+            summary[k].format(n=f"{n} {nouns[k]}{'s' * (n != 1)}")
+            for k, n in self._counts.items()
+            if k in summary
+        ]
         return counted + list(self._warnings)
 
     def pointer(self, ref: str) -> Any:

@@ -157,8 +157,16 @@ class Dialect:
             elif key == "$recursiveRef":  # draft 2019-09: "#" is the enclosing component schema
                 if value == "#" and self.component is not None and "$ref" not in schema:
                     out["$ref"] = schema_name_ref(self.component)
-            elif key in ("$schema", "$id", "$anchor", "$dynamicAnchor", "$dynamicRef", "$comment",
-                         "$recursiveAnchor", "$vocabulary"):
+            elif key in (
+                "$schema",
+                "$id",
+                "$anchor",
+                "$dynamicAnchor",
+                "$dynamicRef",
+                "$comment",
+                "$recursiveAnchor",
+                "$vocabulary",
+            ):
                 continue
             else:
                 out[key] = value

@@ -22,8 +22,25 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from ..contract import BodyContract, ParameterContract
 from ..errors import SpecError, SpecProblem
-from ..templating import HTML_ENV, TemplateSyntaxProblem, compile_expression, compile_text, compile_value
-from .model import Body, Contract, Cors, Delay, Fault, Resource, ResponseTemplate, Route, Settings, Spec
+from ..templating import (
+    HTML_ENV,
+    TemplateSyntaxProblem,
+    compile_expression,
+    compile_text,
+    compile_value,
+)
+from .model import (
+    Body,
+    Contract,
+    Cors,
+    Delay,
+    Fault,
+    Resource,
+    ResponseTemplate,
+    Route,
+    Settings,
+    Spec,
+)
 from .schemas import SchemaCompiler, SchemaProblem
 from .source import SourceFile, format_path, parse_openapi_fast, parse_source
 
@@ -80,12 +97,18 @@ def _format_validator(part: str | None) -> Draft202012Validator:
 
 def _problems_from(error: ValidationError, source: SourceFile) -> list[SpecProblem]:
     """Turn one format-schema error into a located, readable problem."""
-    if error.validator in ("anyOf", "oneOf") and "x-message" in error.schema \
-            and isinstance(error.instance, str):
+    if (
+        error.validator in ("anyOf", "oneOf")
+        and "x-message" in error.schema
+        and isinstance(error.instance, str)
+    ):
         # Text that fits no alternative reads badly as each branch's failure; the schema
         # says what it accepts in words. (A number out of range keeps its precise message.)
-        return [source.problem(tuple(error.absolute_path),
-                               f"{error.instance!r} {error.schema['x-message']}")]
+        return [
+            source.problem(
+                tuple(error.absolute_path), f"{error.instance!r} {error.schema['x-message']}"
+            )
+        ]
     if error.context:
         deepest = best_match(error.context, key=lambda e: -len(e.path))
         if deepest is not None and len(deepest.absolute_path) > len(error.absolute_path):
@@ -110,8 +133,13 @@ def _problems_from(error: ValidationError, source: SourceFile) -> list[SpecProbl
             problems.append(source.problem(path + (key,), message, key=True))
         return problems
     if error.validator == "propertyNames":
-        return [source.problem(path + (error.instance,), f"{error.instance!r} is not allowed here: "
-                               + error.message.split(" is ", 1)[-1], key=True)]
+        return [
+            source.problem(
+                path + (error.instance,),
+                f"{error.instance!r} is not allowed here: " + error.message.split(" is ", 1)[-1],
+                key=True,
+            )
+        ]
     message = error.message
     if error.validator == "type":
         expected = error.validator_value
@@ -121,8 +149,10 @@ def _problems_from(error: ValidationError, source: SourceFile) -> list[SpecProbl
     elif error.validator == "required":
         message = error.message.replace("is a required property", "is required")
         if not path and "'mockserve'" in error.message:
-            message = ("'mockserve: 1' is missing: every spec starts with it (a file listed in "
-                       "another spec's `include` is checked through that spec)")
+            message = (
+                "'mockserve: 1' is missing: every spec starts with it (a file listed in "
+                "another spec's `include` is checked through that spec)"
+            )
     return [source.problem(path, message)]
 
 
@@ -205,13 +235,19 @@ class Loader:
         data = source.data if isinstance(source.data, dict) else {}
         for name, schema in _mapping(data.get("schemas")).items():
             if name in collected.schemas:
-                self.problems.append(source.problem(("schemas", name), f"schema {name!r} is defined twice", key=True))
+                self.problems.append(
+                    source.problem(("schemas", name), f"schema {name!r} is defined twice", key=True)
+                )
             collected.schemas[name] = _Item(source, ("schemas", name), schema)
         for index, route in enumerate(_sequence(data.get("routes"))):
             collected.routes.append(_Item(source, ("routes", index), route))
         for name, resource in _mapping(data.get("resources")).items():
             if name in collected.resources:
-                self.problems.append(source.problem(("resources", name), f"resource {name!r} is defined twice", key=True))
+                self.problems.append(
+                    source.problem(
+                        ("resources", name), f"resource {name!r} is defined twice", key=True
+                    )
+                )
             collected.resources[name] = _Item(source, ("resources", name), resource)
         for index, name in enumerate(_sequence(data.get("include"))):
             if not isinstance(name, str):
@@ -224,12 +260,22 @@ class Loader:
                 chain = " -> ".join(p.name for p in stack + (target,))
                 self.problems.append(source.problem(at, f"include cycle: {chain}"))
                 continue
-            display = os.path.relpath(target, Path.cwd()) if not Path(self.display).is_absolute() else str(target)
+            display = (
+                os.path.relpath(target, Path.cwd())
+                if not Path(self.display).is_absolute()
+                else str(target)
+            )
             included = self._read(target, display, (source, at))
             if included is None:
                 continue
             if isinstance(included.data, dict) and "mockserve" in included.data:
-                self.problems.append(included.problem(("mockserve",), "an included file must not have a 'mockserve:' key", key=True))
+                self.problems.append(
+                    included.problem(
+                        ("mockserve",),
+                        "an included file must not have a 'mockserve:' key",
+                        key=True,
+                    )
+                )
                 included.data = {k: v for k, v in included.data.items() if k != "mockserve"}
             if included.data is None:
                 continue
@@ -248,7 +294,11 @@ class Loader:
         source = self.read_main()
         if source is None:
             raise SpecError(self.problems)
-        if isinstance(source.data, dict) and "openapi" in source.data and "mockserve" not in source.data:
+        if (
+            isinstance(source.data, dict)
+            and "openapi" in source.data
+            and "mockserve" not in source.data
+        ):
             from ..openapi import spec_from_openapi  # noqa: PLC0415 - only for OpenAPI documents
 
             return spec_from_openapi(source, self)
@@ -319,18 +369,22 @@ class Loader:
             low, high = raw.get("min"), raw.get("max")
             if isinstance(low, (int, float)) and isinstance(high, (int, float)):
                 if low > high:
-                    self.problems.append(source.problem(at, f"min ({low}) is greater than max ({high})"))
+                    self.problems.append(
+                        source.problem(at, f"min ({low}) is greater than max ({high})")
+                    )
                     return None
                 return Delay(float(low), float(high))
         return None
 
     def _schema_compiler(self, collected: _Collected) -> SchemaCompiler:
         compiler = SchemaCompiler({name: item.data for name, item in collected.schemas.items()})
-        for name, item in collected.schemas.items():
+        for item in collected.schemas.values():
             self.check_schema(compiler, item.source, item.path, item.data)
         return compiler
 
-    def check_schema(self, compiler: SchemaCompiler, source: SourceFile, at: tuple, schema: Any) -> bool:
+    def check_schema(
+        self, compiler: SchemaCompiler, source: SourceFile, at: tuple, schema: Any
+    ) -> bool:
         try:
             compiler.check(schema, meta=not self.generated)
         except SchemaProblem as exc:
@@ -376,7 +430,9 @@ def _declared_types(schema: Any) -> list[str]:
     return [declared] if isinstance(declared, str) else list(declared or [])
 
 
-def _field_types(schema: Any, resolve=lambda s: s) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
+def _field_types(
+    schema: Any, resolve=lambda s: s
+) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
     """Which top-level properties arrive as text but are typed: scalars to convert, arrays.
 
     `resolve` follows a property's `$ref` into `schemas` (`{$ref: "#/schemas/Id"}`).
@@ -411,7 +467,9 @@ class _RouteBuilder:
         self.seen: dict[tuple[str, str], str] = {}
         self.names: set[str] = set()
 
-    def problem(self, item_source: SourceFile, at: tuple, message: str, *, key: bool = False) -> None:
+    def problem(
+        self, item_source: SourceFile, at: tuple, message: str, *, key: bool = False
+    ) -> None:
         self.loader.problems.append(item_source.problem(at, message, key=key))
 
     # -- routes --------------------------------------------------------------------
@@ -423,7 +481,11 @@ class _RouteBuilder:
         count = len(self.loader.problems)
         path = raw["path"]
         methods_raw = raw.get("method", "GET")
-        methods = tuple(m.upper() for m in (methods_raw if isinstance(methods_raw, list) else [methods_raw]) if isinstance(m, str))
+        methods = tuple(
+            m.upper()
+            for m in (methods_raw if isinstance(methods_raw, list) else [methods_raw])
+            if isinstance(m, str)
+        )
         name = raw.get("name") or f"{','.join(methods)} {path}"
         rule, param_names, path_problems = _rule_for(path)
         for message in path_problems:
@@ -431,7 +493,12 @@ class _RouteBuilder:
         self.claim(source, at, name, methods, path, explicit="name" in raw)
         contract = self.contract(source, at, raw, param_names)
         if "response" in raw and "responses" in raw:
-            self.problem(source, at + ("responses",), "a route has 'response' or 'responses', not both", key=True)
+            self.problem(
+                source,
+                at + ("responses",),
+                "a route has 'response' or 'responses', not both",
+                key=True,
+            )
         single = [raw["response"]] if "response" in raw else []
         raw_responses = _sequence(raw.get("responses")) or single
         order = raw.get("order", "first-match")
@@ -442,14 +509,32 @@ class _RouteBuilder:
             if compiled is not None:
                 responses.append(compiled)
             last = index == len(raw_responses) - 1
-            if order == "first-match" and isinstance(response, dict) and "when" not in response and not last:
-                self.problem(source, where, "only the last response may omit 'when' (later ones could never answer)")
+            if (
+                order == "first-match"
+                and isinstance(response, dict)
+                and "when" not in response
+                and not last
+            ):
+                self.problem(
+                    source,
+                    where,
+                    "only the last response may omit 'when' (later ones could never answer)",
+                )
         if not raw_responses:
-            responses.append(ResponseTemplate(status=204 if "DELETE" in methods else 200, body=Body("none", None, static=b"")))
+            responses.append(
+                ResponseTemplate(
+                    status=204 if "DELETE" in methods else 200, body=Body("none", None, static=b"")
+                )
+            )
         if order != "random":
             for index, response in enumerate(raw_responses):
                 if isinstance(response, dict) and "weight" in response:
-                    self.problem(source, at + ("responses", index, "weight"), "'weight' is used only with order: random", key=True)
+                    self.problem(
+                        source,
+                        at + ("responses", index, "weight"),
+                        "'weight' is used only with order: random",
+                        key=True,
+                    )
         faults = self.faults(source, at, _sequence(raw.get("faults")))
         if len(self.loader.problems) != count:
             return None
@@ -465,31 +550,62 @@ class _RouteBuilder:
             where=format_path(at),
         )
 
-    def claim(self, source: SourceFile, at: tuple, name: str, methods: tuple[str, ...], path: str, *, explicit: bool) -> None:
+    def claim(
+        self,
+        source: SourceFile,
+        at: tuple,
+        name: str,
+        methods: tuple[str, ...],
+        path: str,
+        *,
+        explicit: bool,
+    ) -> None:
         """Record a route's name and method+path; the second of two is the error."""
         admin = self.settings.admin
         if admin and (path == admin or path.startswith(admin + "/")):
-            self.problem(source, at + ("path",), f"{path!r} is under the admin path {admin!r} (change settings.admin)")
+            self.problem(
+                source,
+                at + ("path",),
+                f"{path!r} is under the admin path {admin!r} (change settings.admin)",
+            )
         signature = route_signature(path)
         duplicate = False
         for method in methods:
             key = (method, signature)
             if key in self.seen:
                 duplicate = True
-                self.problem(source, at + ("path",), f"duplicate route: {method} {path} is already defined by {self.seen[key]!r}")
+                self.problem(
+                    source,
+                    at + ("path",),
+                    f"duplicate route: {method} {path} is already defined by {self.seen[key]!r}",
+                )
             else:
                 self.seen[key] = name
         if name in self.names and not duplicate:
-            self.problem(source, at + (("name",) if explicit else ("path",)), f"route name {name!r} is used twice")
+            self.problem(
+                source,
+                at + (("name",) if explicit else ("path",)),
+                f"route name {name!r} is used twice",
+            )
         self.names.add(name)
 
-    def contract(self, source: SourceFile, at: tuple, raw: dict, param_names: list[str]) -> Contract:
+    def contract(
+        self, source: SourceFile, at: tuple, raw: dict, param_names: list[str]
+    ) -> Contract:
         query = self.parameters(source, at + ("query",), raw.get("query"), "query")
-        headers = self.parameters(source, at + ("headers",), raw.get("headers"), "headers", case_insensitive=True)
+        headers = self.parameters(
+            source, at + ("headers",), raw.get("headers"), "headers", case_insensitive=True
+        )
         path_params = self.parameters(source, at + ("path_params",), raw.get("path_params"), "path")
         raw_body = raw.get("body")
         # `body` is one {content_type, schema}, or a list of them (one per accepted media type)
-        options = raw_body if isinstance(raw_body, list) else [raw_body] if isinstance(raw_body, dict) else []
+        options = (
+            raw_body
+            if isinstance(raw_body, list)
+            else [raw_body]
+            if isinstance(raw_body, dict)
+            else []
+        )
         bodies = []
         for index, option in enumerate(options):
             if not isinstance(option, dict):
@@ -498,18 +614,35 @@ class _RouteBuilder:
             validator = None
             types: dict[str, tuple[str, ...]] = {}
             arrays: frozenset[str] = frozenset()
-            if "schema" in option and self.loader.check_schema(self.compiler, source, where + ("schema",), option["schema"]):
+            if "schema" in option and self.loader.check_schema(
+                self.compiler, source, where + ("schema",), option["schema"]
+            ):
                 validator = self.compiler.compile(option["schema"])
-                types, arrays = _field_types(self.compiler.resolve_top(option["schema"]),
-                                             self.compiler.resolve_top)
-            content_type = str(option.get("content_type", "application/json")).split(";")[0].strip().lower()
-            bodies.append(BodyContract(content_type, validator, types, arrays, bool(option.get("required", True))))
+                types, arrays = _field_types(
+                    self.compiler.resolve_top(option["schema"]), self.compiler.resolve_top
+                )
+            content_type = (
+                str(option.get("content_type", "application/json")).split(";")[0].strip().lower()
+            )
+            bodies.append(
+                BodyContract(
+                    content_type, validator, types, arrays, bool(option.get("required", True))
+                )
+            )
         body = None
         if bodies:
             body = dataclasses.replace(bodies[0], alternatives=tuple(bodies[1:]))
         return Contract(query=query, headers=headers, path=path_params, body=body)
 
-    def parameters(self, source: SourceFile, at: tuple, schema: Any, location: str, *, case_insensitive: bool = False) -> ParameterContract | None:
+    def parameters(
+        self,
+        source: SourceFile,
+        at: tuple,
+        schema: Any,
+        location: str,
+        *,
+        case_insensitive: bool = False,
+    ) -> ParameterContract | None:
         if schema is None:
             return None
         if not self.loader.check_schema(self.compiler, source, at, schema):
@@ -550,16 +683,29 @@ class _RouteBuilder:
             self._value(source, at, value)  # walk again only to locate each bad leaf
             return None
 
-    def response(self, source: SourceFile, at: tuple, raw: Any, *, allow_when: bool) -> ResponseTemplate | None:
+    def response(
+        self, source: SourceFile, at: tuple, raw: Any, *, allow_when: bool
+    ) -> ResponseTemplate | None:
         if not isinstance(raw, dict):
             return None
         kinds = [kind for kind in BODY_KINDS if kind in raw]
         if len(kinds) > 1:
-            self.problem(source, at + (kinds[1],), f"a response has one body; found {', '.join(kinds)}", key=True)
+            self.problem(
+                source,
+                at + (kinds[1],),
+                f"a response has one body; found {', '.join(kinds)}",
+                key=True,
+            )
         kind = kinds[0] if kinds else None
         headers = []
         for name, value in _mapping(raw.get("headers")).items():
-            text = value if isinstance(value, str) else json.dumps(value) if isinstance(value, bool) else str(value)
+            text = (
+                value
+                if isinstance(value, str)
+                else json.dumps(value)
+                if isinstance(value, bool)
+                else str(value)
+            )
             compiled = self.compile_template(source, at + ("headers", name), compile_text, text)
             if compiled is not None:
                 headers.append((str(name), compiled))
@@ -572,12 +718,19 @@ class _RouteBuilder:
             status_value = self.compile_template(source, at + ("status",), compile_value, status)
             status = None
         if kind == "redirect" and isinstance(raw["redirect"], str):
-            redirect = self.compile_template(source, at + ("redirect",), compile_text, raw["redirect"])
+            redirect = self.compile_template(
+                source, at + ("redirect",), compile_text, raw["redirect"]
+            )
             status = status or 302
         when = None
         if isinstance(raw.get("when"), str):
             if not allow_when:
-                self.problem(source, at + ("when",), "'when' is allowed only with order: first-match", key=True)
+                self.problem(
+                    source,
+                    at + ("when",),
+                    "'when' is allowed only with order: first-match",
+                    key=True,
+                )
             else:
                 condition = raw["when"].strip()
                 if condition.startswith("{{") and condition.endswith("}}"):
@@ -585,7 +738,9 @@ class _RouteBuilder:
                     message = f"'when' is an expression without braces: write {bare!r}"
                     self.problem(source, at + ("when",), message)
                 else:
-                    when = self.compile_template(source, at + ("when",), compile_expression, raw["when"])
+                    when = self.compile_template(
+                        source, at + ("when",), compile_expression, raw["when"]
+                    )
         state = []
         for name, value in _mapping(raw.get("state")).items():
             compiled = self.value(source, at + ("state", name), value)
@@ -606,7 +761,9 @@ class _RouteBuilder:
             where=format_path(at),
         )
 
-    def body(self, source: SourceFile, at: tuple, kind: str | None, raw: dict, header_names: set[str]) -> Body | None:
+    def body(
+        self, source: SourceFile, at: tuple, kind: str | None, raw: dict, header_names: set[str]
+    ) -> Body | None:
         if kind is None or kind == "redirect":
             return Body("none", None, static=b"")
         content_type = _CONTENT_TYPES.get(kind)
@@ -631,7 +788,9 @@ class _RouteBuilder:
         if not isinstance(text, str):
             return None
         env = HTML_ENV if kind == "html" else None
-        template = self.compile_template(source, at + (kind,), compile_text, text, *([env] if env else []))
+        template = self.compile_template(
+            source, at + (kind,), compile_text, text, *([env] if env else [])
+        )
         if template is None:
             return None
         if template.constant:
@@ -649,7 +808,12 @@ class _RouteBuilder:
             kind = item.get("kind")
             has_body = any(k in item for k in BODY_KINDS) or "status" in item
             if kind and has_body:
-                self.problem(source, where + ("kind",), f"a '{kind}' fault sends no response of its own; remove status and body", key=True)
+                self.problem(
+                    source,
+                    where + ("kind",),
+                    f"a '{kind}' fault sends no response of its own; remove status and body",
+                    key=True,
+                )
             response = None
             if not kind:
                 fields = {k: v for k, v in item.items() if k not in ("rate", "kind")}
@@ -669,11 +833,18 @@ class _RouteBuilder:
         path = raw["path"]
         key = raw.get("key", "id")
         validator = None
-        if "schema" in raw and self.loader.check_schema(self.compiler, source, at + ("schema",), raw["schema"]):
+        if "schema" in raw and self.loader.check_schema(
+            self.compiler, source, at + ("schema",), raw["schema"]
+        ):
             validator = self.compiler.compile(raw["schema"])
-        for method, route_path in (("GET", path), ("POST", path), ("GET", path + "/{" + key + "}"),
-                                   ("PUT", path + "/{" + key + "}"), ("PATCH", path + "/{" + key + "}"),
-                                   ("DELETE", path + "/{" + key + "}")):
+        for method, route_path in (
+            ("GET", path),
+            ("POST", path),
+            ("GET", path + "/{" + key + "}"),
+            ("PUT", path + "/{" + key + "}"),
+            ("PATCH", path + "/{" + key + "}"),
+            ("DELETE", path + "/{" + key + "}"),
+        ):
             self.claim(source, at, f"{method} {route_path}", (method,), route_path, explicit=False)
         data = raw.get("data") or []
         data_at = at + ("data",)
@@ -696,7 +867,11 @@ class _RouteBuilder:
                 seen_keys.add(str(entry[key]))
             if validator is not None:
                 for error in validator.iter_errors(entry):
-                    self.problem(source, data_at + (index,) + tuple(error.absolute_path), f"item breaks the resource schema: {error.message}")
+                    self.problem(
+                        source,
+                        data_at + (index,) + tuple(error.absolute_path),
+                        f"item breaks the resource schema: {error.message}",
+                    )
             items.append(entry)
         return Resource(name=name, path=path, key=key, validator=validator, data=tuple(items))
 

@@ -86,8 +86,10 @@ class SchemaCompiler:
 
     def _rewrite_node(self, node: Any, root: Any, path: tuple[Any, ...], home: str) -> Any:
         if isinstance(node, list):
-            return [self._rewrite_node(v, root, path + (i,), home)
-                    if isinstance(v, (dict, list)) else v for i, v in enumerate(node)]
+            return [
+                self._rewrite_node(v, root, path + (i,), home) if isinstance(v, (dict, list)) else v
+                for i, v in enumerate(node)
+            ]
         out = {}
         for key, value in node.items():
             if isinstance(value, (dict, list)) and key not in _LITERAL_KEYWORDS:
@@ -100,7 +102,7 @@ class SchemaCompiler:
 
     def _rewrite_ref(self, ref: str, root: Any, path: tuple[Any, ...], home: str = "") -> str:
         if ref.startswith(_SCHEMAS_PREFIX):
-            name = ref[len(_SCHEMAS_PREFIX):].split("/", 1)[0]
+            name = ref[len(_SCHEMAS_PREFIX) :].split("/", 1)[0]
             if name not in self.names:
                 known = ", ".join(sorted(self.names)) or "none"
                 raise SchemaProblem(f"unknown $ref {ref!r} (schemas: {known})", path + ("$ref",))
@@ -151,13 +153,15 @@ class SchemaCompiler:
             return schema
         ref = schema.get("$ref")
         if len(schema) == 1 and isinstance(ref, str) and ref.startswith(_SPEC_SCHEMAS):
-            name = ref[len(_SPEC_SCHEMAS):]
+            name = ref[len(_SPEC_SCHEMAS) :]
             target = self._root["schemas"].get(name)
             if name not in seen and target is not None and _movable(target):
                 return self._inline(target, seen | {name})
             return schema
-        return {key: value if key in _LITERAL_KEYWORDS else self._inline(value, seen)
-                for key, value in schema.items()}
+        return {
+            key: value if key in _LITERAL_KEYWORDS else self._inline(value, seen)
+            for key, value in schema.items()
+        }
 
     def check(self, schema: Any, *, meta: bool = True) -> None:
         """Raise SchemaProblem when `schema` is not a valid JSON Schema or has a bad ref."""

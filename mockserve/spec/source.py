@@ -65,11 +65,15 @@ class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
 
     def construct_mapping(self, node, deep=False):
         mapping = super().construct_mapping(node, deep=deep)
-        return {(k if isinstance(k, str) else str(k).lower() if isinstance(k, bool) else str(k)): v
-                for k, v in mapping.items()}
+        return {
+            (k if isinstance(k, str) else str(k).lower() if isinstance(k, bool) else str(k)): v
+            for k, v in mapping.items()
+        }
 
 
-_FastLoader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+_FastLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node)
+)
 _OPENAPI_KEY = re.compile(r"^[\"']?openapi[\"']?\s*:", re.MULTILINE)
 _MOCKSERVE_KEY = re.compile(r"^[\"']?mockserve[\"']?\s*:", re.MULTILINE)
 
@@ -134,8 +138,13 @@ def _build(node, path: Path, source: SourceFile, constructor, problems) -> Any:
             if key in result:
                 line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
                 problems.append(
-                    SpecProblem(source.name, line, column, format_path(path + (key,)),
-                                f"duplicate key {key!r}")
+                    SpecProblem(
+                        source.name,
+                        line,
+                        column,
+                        format_path(path + (key,)),
+                        f"duplicate key {key!r}",
+                    )
                 )
             source.key_marks[path + (key,)] = (
                 key_node.start_mark.line + 1,
