@@ -14,8 +14,8 @@ import json
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import unquote
 
+from ..pointer import resolve_pointer
 from .dialect import Dialect
 from .generate import CannotGenerate, Generator
 
@@ -138,18 +138,12 @@ class Converter:
 
     def pointer(self, ref: str) -> Any:
         """What a local `#/...` ref names, or None."""
-        node: Any = self.document
-        for raw in ref[2:].split("/") if ref.startswith("#/") else [None]:
-            if raw is None:
-                return None
-            part = unquote(raw).replace("~1", "/").replace("~0", "~")
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-                node = node[int(part)]
-            else:
-                return None
-        return node
+        if not ref.startswith("#/"):
+            return None
+        try:
+            return resolve_pointer(self.document, ref)
+        except LookupError:
+            return None
 
     def deref(self, node: Any, where: str = "") -> Any:
         """Follow `$ref`s of parameters, responses, bodies, examples and path items."""

@@ -17,6 +17,8 @@ from typing import Any
 import rstr
 from jsonschema import Draft202012Validator
 
+from ..pointer import resolve_pointer
+
 _MAX_DEPTH = 12
 _OPTIONAL_DEPTH = 4  # optional properties are filled in down to this depth
 
@@ -56,16 +58,10 @@ _FORMATS: dict[str, Any] = {
 
 
 def _resolve(root: dict[str, Any], ref: str) -> Any:
-    node: Any = root
-    for raw in ref[2:].split("/"):
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            raise CannotGenerate(f"unknown $ref {ref!r}")
-    return node
+    try:
+        return resolve_pointer(root, ref)
+    except LookupError:
+        raise CannotGenerate(f"unknown $ref {ref!r}") from None
 
 
 class Generator:

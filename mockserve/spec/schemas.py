@@ -10,6 +10,8 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from ..pointer import resolve_pointer
+
 SPEC_URI = "urn:mockserve:spec"
 _SCHEMAS_PREFIX = "#/schemas/"
 _LITERAL_KEYWORDS = frozenset(("const", "enum", "default", "examples", "example"))
@@ -26,15 +28,10 @@ class SchemaProblem(ValueError):
 
 
 def _resolves(root: Any, pointer: str) -> bool:
-    node = root
-    for raw in pointer.lstrip("/").split("/") if pointer not in ("", "/") else []:
-        part = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return False
+    try:
+        resolve_pointer(root, pointer)
+    except LookupError:
+        return False
     return True
 
 
