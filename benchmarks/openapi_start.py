@@ -33,7 +33,7 @@ def memory(pid: int) -> tuple[int, int]:
 
 def measure(document: Path) -> tuple[float, int, int]:
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(Path.cwd())}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "mockserve", "run", str(document), "--port", str(port), "-q"],
@@ -60,8 +60,19 @@ def measure(document: Path) -> tuple[float, int, int]:
         process.wait(10)
 
 
+def find_corpus() -> Path | None:
+    """shared/corpus/openapi beside the repository (or beside a folder above it)."""
+    for folder in Path(__file__).resolve().parents:
+        candidate = folder / "shared" / "corpus" / "openapi"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
 def main() -> None:
-    corpus = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/corpus/openapi")
+    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else find_corpus()
+    if corpus is None:
+        sys.exit("shared/corpus/openapi not found; give its path")
     print(f"{'document':36s} {'MB':>5s} {'first answer':>12s} {'RSS MB':>7s} {'peak MB':>7s}")
     for document in sorted(corpus.glob("*.*")):
         if document.suffix not in (".json", ".yaml"):

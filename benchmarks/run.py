@@ -633,6 +633,24 @@ def report(figures: dict[str, dict], args: argparse.Namespace) -> list[str]:
     return lines
 
 
+def largest_openapi_document() -> str:
+    """Time to first answer and RSS of `mockserve run` on the corpus's largest document."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from openapi_start import find_corpus, measure
+
+    corpus = find_corpus()
+    if corpus is None:
+        return "OpenAPI: corpus not found (shared/corpus/openapi beside the repository)"
+    documents = [d for d in corpus.iterdir() if d.suffix in (".json", ".yaml")]
+    largest = max(documents, key=lambda d: d.stat().st_size)
+    took, rss, peak = measure(largest)
+    size = largest.stat().st_size / 1e6
+    return (
+        f"OpenAPI: {largest.name} ({size:.0f} MB): first response {took:.2f} s after "
+        f"start, RSS {rss} MB (peak {peak} MB)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 s per measurement")
@@ -664,6 +682,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mockserve-bench-") as folder:
         figures = run_all(args, Path(folder))
     print("\n".join(report(figures, args)))
+    print(largest_openapi_document())
     if args.json:
         args.json.write_text(
             json.dumps(
