@@ -103,6 +103,19 @@ def test_yaml_dates_stay_the_text_written(client):
     assert answer.get_json() == {"day": "2024-01-01", "at": "2024-01-01T10:00:00Z", "ok": True}
 
 
+def test_yaml_keys_stay_the_names_written(client):
+    # YAML 1.1 reads `on`, `yes` and `null` as true, true and None; as keys they are names.
+    answer = client("""
+        mockserve: 1
+        routes:
+          - path: /keys
+            query: {properties: {on: {type: boolean}}}
+            response:
+              json: {on: "{{ query.on }}", yes: 1, null: 2, 0x1F: 3}
+    """).get("/keys?on=true")
+    assert answer.get_json() == {"on": True, "yes": 1, "null": 2, "0x1F": 3}
+
+
 def test_response_headers_are_sent(bodies):
     assert bodies.get("/text").headers["X-Kind"] == "text"
 

@@ -134,7 +134,9 @@ def _build(node, path: Path, source: SourceFile, constructor, problems) -> Any:
         for key_node, value_node in node.value:
             key = constructor.construct_object(key_node, deep=True)
             if not isinstance(key, str):
-                key = str(key).lower() if isinstance(key, bool) else str(key)
+                # A key is a name: `on`, `yes`, `null` or `0x1F` stay the text written.
+                plain = isinstance(key_node, yaml.ScalarNode)
+                key = key_node.value if plain else str(key)
             if key in result:
                 line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
                 problems.append(
