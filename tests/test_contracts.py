@@ -172,6 +172,23 @@ def test_a_typed_header_is_converted(live):
     ]
 
 
+def test_header_names_match_whatever_the_spelling_in_required_and_properties(client):
+    app = client("""
+        mockserve: 1
+        routes:
+          - path: /count
+            headers:
+              required: [x-count]
+              properties:
+                X-Count: {type: integer, maximum: 5}
+            response: {json: ok}
+    """)
+    assert app.get("/count", headers={"X-Count": "3"}).status_code == 200
+    assert app.get("/count", headers={"x-count": "9"}).get_json()["errors"] == [
+        {"in": "headers", "path": "/X-Count", "message": "9 is greater than the maximum of 5"}
+    ]
+
+
 # -- bodies ----------------------------------------------------------------------------
 
 AUTH = {"Authorization": "Bearer t"}

@@ -651,9 +651,13 @@ class _RouteBuilder:
         types, arrays = _field_types(schema, self.compiler.resolve_top)
         spelling = {}
         if case_insensitive and isinstance(schema, dict):
-            names = list(properties) + list(schema.get("required", []) or [])
+            required = schema.get("required", []) or []
+            # The properties' spelling wins, so `required: [x-count]` still checks `X-Count`.
+            names = list(required) + list(properties)
             spelling = {str(n).lower(): str(n) for n in names}
             schema = dict(schema)
+            if isinstance(required, list):
+                schema["required"] = [spelling.get(str(n).lower(), n) for n in required]
         return ParameterContract(location, self.compiler.compile(schema), types, spelling, arrays)
 
     # -- responses -------------------------------------------------------------
