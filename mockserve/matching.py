@@ -91,7 +91,11 @@ def _compare(shape: RouteShape, method: str, parts: list[str]) -> tuple[float, s
             word = _CONVERTER_WORDS.get(segment.converter, "a value")
             reasons.append(f"{value!r} is not {word} for {segment.text}")
     if len(parts) != len(segments) and not (tail and len(parts) > len(segments)):
-        reasons.append(f"the request path has {len(parts)} segments, the route has {len(segments)}")
+        if parts[len(segments) :] == [""]:
+            reasons.append("the request path ends with '/', the route's does not")
+        else:
+            count = f"{len(parts)} segment" + ("s" if len(parts) != 1 else "")
+            reasons.append(f"the request path has {count}, the route has {len(segments)}")
     longest = max(len(parts), len(segments), 1)
     score = score / longest
     if method not in shape.methods and not (method == "HEAD" and "GET" in shape.methods):

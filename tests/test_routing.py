@@ -118,6 +118,19 @@ def test_trailing_slashes_behave_as_in_flask(live, path, status):
         assert response.json()["error"].startswith("redirecting to")
 
 
+@pytest.mark.parametrize(
+    ("path", "route", "why"),
+    [
+        ("/health/", "GET /health", "the request path ends with '/', the route's does not"),
+        ("/tags", "GET /tags/{tag}", "the request path has 1 segment, the route has 2"),
+    ],
+)
+def test_a_404_says_how_the_path_length_differs(live, path, route, why):
+    misses = live.get(path).json()
+    closest = next(m for m in misses["errors"] if m["route"] == route)
+    assert why in closest["why"]
+
+
 def test_head_follows_get_without_a_body(live):
     response = live.request("HEAD", "/users/7")
     assert response.status_code == 200
