@@ -28,3 +28,12 @@ def test_the_readme_starts_with_the_two_commands_ci_runs():
     assert commands[0].endswith("mockserve run specs/quickstart.yaml")
     ci = (ROOT / ".ci" / "run").read_text()
     assert commands[1] in ci
+
+
+def test_the_python_examples_of_the_readme_and_ci_guide_run_as_written(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    for doc in ("README.md", "docs/ci.md"):
+        example = re.search(r"```python\n(.*?)```", (ROOT / doc).read_text(), re.S)
+        assert example is not None
+        code = example.group(1)
+        exec(compile("import requests\n" + code, doc, "exec"), {})  # noqa: S102
