@@ -193,10 +193,10 @@ class Runtime:
                 else ""
             )
             access_log.info(
-                "%s %s -> %d  %s  %.1f ms%s",
+                "%s %s -> %s  %s  %.1f ms%s",
                 request.method,
                 target,
-                response.status_code,
+                "disconnected" if environ.get(DISCONNECT_KEY) else response.status_code,
                 route or "-",
                 took,
                 why,

@@ -467,6 +467,13 @@ def test_a_disconnect_fault_closes_the_connection_without_an_answer(faults):
     assert faults.get("/never").status_code == 200  # the server keeps serving
 
 
+def test_a_disconnect_is_logged_and_journaled_as_no_answer(faults, caplog):
+    with caplog.at_level(logging.INFO, logger="mockserve"), pytest.raises(requests.ConnectionError):
+        requests.get(faults.url + "/drop", timeout=5)
+    assert any("GET /drop -> disconnected" in r.getMessage() for r in caplog.records)
+    assert faults.runtime.journal.entries()[-1].status is None
+
+
 def test_an_empty_fault_is_200_with_no_body(faults):
     response = faults.get("/empty")
     assert "Content-Type" not in response.headers
