@@ -142,7 +142,7 @@ class Collection:
                     {
                         "in": "query",
                         "path": f"/{name}",
-                        "message": f"{name} must be a whole number, got {raw!r}",
+                        "message": f"{name} must be a whole number (0 or more), got {raw!r}",
                     }
                 )
             else:

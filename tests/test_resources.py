@@ -106,6 +106,10 @@ def test_a_limit_or_offset_that_is_not_a_whole_number_is_422(pets, query, pointe
     assert response.status_code == 422
     assert response.json()["errors"][0]["in"] == "query"
     assert response.json()["errors"][0]["path"] == pointer
+    name, raw = query.split("=")
+    assert response.json()["errors"][0]["message"] == (
+        f"{name} must be a whole number (0 or more), got '{raw}'"
+    )
 
 
 def test_filtering_compares_string_keys_and_booleans_as_text(serve):
