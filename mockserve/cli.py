@@ -140,8 +140,9 @@ def run(
     runtime = app.extensions["mockserve"]
     try:
         server = Server(app, host=host, port=port)
-    except OSError as exc:
-        click.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+    except (OSError, ValueError) as exc:  # waitress: ValueError for a host it cannot resolve
+        reason = getattr(exc, "strerror", None) or exc
+        click.echo(f"cannot listen on {host}:{port}: {reason}", err=True)
         sys.exit(1)
 
     def stop(signum=None, frame=None):

@@ -193,6 +193,13 @@ def test_run_says_when_the_port_is_taken(running, spec_file):
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
 
 
+def test_run_says_when_the_host_is_not_an_address(spec_file):
+    result = CliRunner().invoke(main, ["run", str(spec_file), "--host", "999.1.1.1", "--port", "0"])
+    assert result.exit_code == 1
+    assert "cannot listen on 999.1.1.1:0" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_run_seed_makes_answers_repeatable_across_runs(running):
     answers = []
     for _ in range(2):
