@@ -52,6 +52,11 @@ def _coerce(value: str, types: tuple[str, ...]) -> Any:
     return value
 
 
+def header_key(name: str) -> str:
+    """How WSGI tells headers apart: case aside, and `_` the same as `-` (`api_key`, `Api-Key`)."""
+    return name.lower().replace("_", "-")
+
+
 def convert_fields(
     values: Any,
     types: dict[str, tuple[str, ...]],
@@ -62,7 +67,7 @@ def convert_fields(
     result: dict[str, Any] = {}
     getlist = getattr(values, "getlist", None)
     for raw_name in values.keys():
-        name = spelling.get(raw_name.lower(), raw_name) if spelling else raw_name
+        name = spelling.get(header_key(raw_name), raw_name) if spelling else raw_name
         items = getlist(raw_name) if getlist else values[raw_name]
         items = items if isinstance(items, list) else [items]
         wanted = types.get(name)

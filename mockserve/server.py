@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
 import time
 from typing import Any
 
 from waitress.channel import ClientDisconnected, HTTPChannel
+from waitress.parser import HTTPRequestParser
 from waitress.server import create_server
 from waitress.task import ErrorTask
 
@@ -44,8 +46,29 @@ class _JsonErrorTask(ErrorTask):
         self.write(body)
 
 
+_UNDERSCORED_NAME = re.compile(rb"^([!#$%&'*+.^`|~0-9A-Za-z-]*_[!#$%&'*+.^_`|~0-9A-Za-z-]*):", re.M)
+
+
+class _Parser(HTTPRequestParser):
+    """Header names with underscores (`api_key`, as in OpenAPI's Petstore) reach the app.
+
+    Waitress drops them, lest a proxy confuse `X_A` with `X-A`; a mock must see every
+    header its contract names, and WSGI spells both `HTTP_X_A` anyway.
+    """
+
+    def parse_header(self, header_plus: bytes) -> None:
+        start = header_plus.find(b"\r\n")
+        if start >= 0 and b"_" in header_plus[start:]:
+            names = _UNDERSCORED_NAME.sub(
+                lambda m: m.group(1).replace(b"_", b"-") + b":", header_plus[start:]
+            )
+            header_plus = header_plus[:start] + names
+        return super().parse_header(header_plus)
+
+
 class _Channel(HTTPChannel):
     error_task_class = _JsonErrorTask
+    parser_class = _Parser
 
 
 class Server:

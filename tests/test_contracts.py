@@ -189,6 +189,18 @@ def test_header_names_match_whatever_the_spelling_in_required_and_properties(cli
     ]
 
 
+def test_a_header_named_with_an_underscore_reaches_the_contract(serve):
+    live = serve("""
+        mockserve: 1
+        routes:
+          - path: /keyed
+            headers: {required: [api_key]}
+            response: {json: "{{ headers['api_key'] }}"}
+    """)
+    assert live.get("/keyed", headers={"api_key": "k1"}).json() == "k1"
+    assert live.get("/keyed").status_code == 422
+
+
 # -- bodies ----------------------------------------------------------------------------
 
 AUTH = {"Authorization": "Bearer t"}

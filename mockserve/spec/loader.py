@@ -20,7 +20,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from ..contract import BodyContract, ParameterContract
+from ..contract import BodyContract, ParameterContract, header_key
 from ..errors import SpecError, SpecProblem
 from ..templating import (
     HTML_ENV,
@@ -654,10 +654,10 @@ class _RouteBuilder:
             required = schema.get("required", []) or []
             # The properties' spelling wins, so `required: [x-count]` still checks `X-Count`.
             names = list(required) + list(properties)
-            spelling = {str(n).lower(): str(n) for n in names}
+            spelling = {header_key(str(n)): str(n) for n in names}
             schema = dict(schema)
             if isinstance(required, list):
-                schema["required"] = [spelling.get(str(n).lower(), n) for n in required]
+                schema["required"] = [spelling.get(header_key(str(n)), n) for n in required]
         return ParameterContract(location, self.compiler.compile(schema), types, spelling, arrays)
 
     # -- responses -------------------------------------------------------------
