@@ -131,7 +131,7 @@ class Runtime:
                 404,
                 f"no response of route {route.name!r} matched: no 'when' held",
                 route=route.name,
-                errors=[],
+                errors=[_no_when_held(route, request.method)],
                 context=context,
             )
         try:
@@ -323,6 +323,13 @@ def _view(runtime: Runtime, route: Route):
 
     view.__name__ = route.name
     return view
+
+
+def _no_when_held(route: Route, method: str) -> dict[str, str]:
+    """The route itself as the closest miss, with the conditions that were false."""
+    whens = [t.when.source for t in route.responses if t.when is not None]
+    why = "no 'when' held: " + "; ".join(f"{w} is false" for w in whens)
+    return {"route": route.name, "method": method, "path": route.path, "why": why}
 
 
 class _DisconnectMiddleware:

@@ -210,6 +210,14 @@ def test_when_no_when_holds_the_answer_is_a_404_naming_the_route(serve):
     body = response.json()
     assert body["route"] == "big-order"
     assert "big-order" in body["error"]
+    assert body["errors"] == [
+        {
+            "route": "big-order",
+            "method": "POST",
+            "path": "/orders",
+            "why": "no 'when' held: body.qty > 100 is false; query.force == '1' is false",
+        }
+    ]
 
 
 # -- order ------------------------------------------------------------------------------
