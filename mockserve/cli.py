@@ -369,9 +369,13 @@ def import_(document: str, output: str, seed: int | None) -> None:
     _warn(document, warnings)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     header = f"# mockserve spec imported from {document} by `mockserve import`\n"
-    with open(output, "w", encoding="utf-8") as handle:
-        handle.write(header)
-        yaml.dump(data, handle, Dumper=dumper, sort_keys=False, allow_unicode=True, width=120)
+    try:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(header)
+            yaml.dump(data, handle, Dumper=dumper, sort_keys=False, allow_unicode=True, width=120)
+    except OSError as exc:
+        click.echo(f"{output}: cannot write: {exc.strerror or exc}", err=True)
+        sys.exit(1)
     routes = len(spec.routes)
     click.echo(
         f"{output}: written ({routes} route{'s' * (routes != 1)}, "

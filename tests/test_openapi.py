@@ -445,6 +445,14 @@ def test_import_refuses_a_file_that_is_not_openapi(write_spec, tmp_path):
     assert "not an OpenAPI document" in result.output
 
 
+def test_import_says_when_it_cannot_write_the_spec(write_spec, tmp_path):
+    path = write_spec(json.dumps({"openapi": "3.0.0", "paths": {}}), name="empty.json")
+    out = tmp_path / "no-such-folder" / "out.yaml"
+    result = CliRunner().invoke(main, ["import", str(path), "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr == f"{out}: cannot write: No such file or directory\n"
+
+
 NOPE = {"$ref": "#/nope"}
 
 
