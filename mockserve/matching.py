@@ -98,7 +98,9 @@ def _compare(shape: RouteShape, method: str, parts: list[str]) -> tuple[float, s
             reasons.append(f"the request path has {count}, the route has {len(segments)}")
     longest = max(len(parts), len(segments), 1)
     score = score / longest
-    if method not in shape.methods and not (method == "HEAD" and "GET" in shape.methods):
+    # HEAD follows GET, and OPTIONS is answered on every path a route has.
+    implied = method == "OPTIONS" or (method == "HEAD" and "GET" in shape.methods)
+    if method not in shape.methods and not implied:
         reasons.append(f"the route takes {', '.join(shape.methods)}, not {method}")
         score -= 0.1
     return score, "; ".join(reasons) or "matches"

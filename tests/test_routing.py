@@ -131,6 +131,12 @@ def test_a_404_says_how_the_path_length_differs(live, path, route, why):
     assert why in closest["why"]
 
 
+def test_an_options_miss_is_not_blamed_on_the_method(live):
+    misses = live.request("OPTIONS", "/healthz").json()["errors"]
+    closest = next(m for m in misses if m["route"] == "GET /health")
+    assert "not OPTIONS" not in closest["why"]
+
+
 def test_head_follows_get_without_a_body(live):
     response = live.request("HEAD", "/users/7")
     assert response.status_code == 200
