@@ -108,9 +108,26 @@ def render(template: ResponseTemplate, context: dict[str, Any]) -> Rendered:
     if template.redirect is not None:
         response.headers["Location"] = template.redirect.render(context)
     for name, value in template.headers:
-        response.headers[name] = value.render(context)
+        response.headers[name] = _header_value(template.where, name, value.render(context))
     state = {name: value.render(context) for name, value in template.state}
     return Rendered(response, state)
+
+
+def _header_value(where: str, name: str, text: str) -> str:
+    """A rendered header value HTTP can carry; request data may hold a line break or a '€'."""
+    problem = None
+    if "\n" in text or "\r" in text:
+        problem = "a line break"
+    elif not text.isascii():
+        try:
+            text.encode("latin-1")
+        except UnicodeEncodeError:
+            problem = "characters outside Latin-1"
+    if problem:
+        raise TemplateRenderError(
+            f"{where}.headers.{name}", f"{text!r} cannot be sent as a header: it has {problem}"
+        )
+    return text
 
 
 def fault_response(fault: Fault) -> Response:

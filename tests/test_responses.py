@@ -116,6 +116,25 @@ def test_yaml_keys_stay_the_names_written(client):
     assert answer.get_json() == {"on": True, "yes": 1, "null": 2, "0x1F": 3}
 
 
+@pytest.mark.parametrize(
+    ("sent", "problem"),
+    [("a\r\nX-Evil: 1", "a line break"), ("5 €", "characters outside Latin-1")],
+)
+def test_a_header_value_http_cannot_carry_is_a_500_naming_the_route(serve, sent, problem):
+    live = serve("""
+        mockserve: 1
+        routes:
+          - path: /echo
+            response: {json: ok, headers: {X-Echo: "{{ query.v }}"}}
+    """)
+    response = live.get("/echo", params={"v": sent})
+    assert response.status_code == 500
+    assert "X-Evil" not in response.headers
+    body = response.json()
+    assert body["route"] == "GET /echo"
+    assert f"cannot be sent as a header: it has {problem}" in body["error"]
+
+
 def test_response_headers_are_sent(bodies):
     assert bodies.get("/text").headers["X-Kind"] == "text"
 
