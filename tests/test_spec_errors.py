@@ -360,6 +360,16 @@ CHECKS = [
         "JSON serializable",
     ),
     (
+        "a header value HTTP cannot carry",
+        """
+     routes:
+       - path: /a
+         response: {json: 1, headers: {X-Price: "5 €"}}
+     """,
+        "spec.yaml:4:44: routes[0].response.headers.X-Price: '5 €' cannot be sent as a header "
+        "(use Latin-1 text on one line)",
+    ),
+    (
         "a YAML syntax error",
         """
      routes:

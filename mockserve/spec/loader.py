@@ -710,6 +710,13 @@ class _RouteBuilder:
                 if isinstance(value, bool)
                 else str(value)
             )
+            if "{{" not in text and "{%" not in text and not _sendable_header(text):
+                self.problem(
+                    source,
+                    at + ("headers", name),
+                    f"{text!r} cannot be sent as a header (use Latin-1 text on one line)",
+                )
+                continue
             compiled = self.compile_template(source, at + ("headers", name), compile_text, text)
             if compiled is not None:
                 headers.append((str(name), compiled))
@@ -919,3 +926,14 @@ def _dump_json(value: Any) -> bytes:
 def load_spec(path: str | os.PathLike[str], *, seed: int | None = None) -> Spec:
     """Load, check and compile a spec file; raise SpecError listing every problem."""
     return Loader(path, seed=seed).load()
+
+
+def _sendable_header(text: str) -> bool:
+    """HTTP carries header values as Latin-1 on one line; anything else fails at send time."""
+    if "\n" in text or "\r" in text:
+        return False
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
