@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -37,3 +38,14 @@ def test_the_python_examples_of_the_readme_and_ci_guide_run_as_written(monkeypat
         assert example is not None
         code = example.group(1)
         exec(compile("import requests\n" + code, doc, "exec"), {})  # noqa: S102
+
+
+def test_the_readme_example_spec_is_a_valid_spec(tmp_path):
+    """Saved beside the example specs (it names their fixtures), it validates."""
+    readme = (ROOT / "README.md").read_text()
+    example = re.search(r"```yaml\n(.*?)```", readme, re.S).group(1)
+    folder = tmp_path / "specs"
+    shutil.copytree(ROOT / "specs", folder)
+    (folder / "readme.yaml").write_text(example)
+    result = CliRunner().invoke(main, ["validate", str(folder / "readme.yaml")])
+    assert result.exit_code == 0, result.output
