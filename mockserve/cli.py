@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from logging.handlers import QueueHandler, QueueListener
 
 import click
 
@@ -126,16 +129,6 @@ def run(
         )
         _run_workers(loaded, spec, host, port, quiet, workers, journal_options)
         return
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(message)s",
-        datefmt="%H:%M:%S",
-        stream=sys.stderr,
-    )
-    if strict:
-        _log_violations_as_such()
-    else:  # each request's log line says why it missed; no second line for it
-        logging.getLogger("mockserve.violations").setLevel(logging.ERROR)
     app = create_app(loaded)
     runtime = app.extensions["mockserve"]
     try:
@@ -144,6 +137,11 @@ def run(
         reason = getattr(exc, "strerror", None) or exc
         click.echo(f"cannot listen on {host}:{port}: {reason}", err=True)
         sys.exit(1)
+    stop_logging = _start_logging(quiet)
+    if strict:
+        _log_violations_as_such()
+    else:  # each request's log line says why it missed; no second line for it
+        logging.getLogger("mockserve.violations").setLevel(logging.ERROR)
 
     def stop(signum=None, frame=None):
         server.stop(wait=False)
@@ -182,6 +180,7 @@ def run(
         err=True,
     )
     server.serve()
+    stop_logging()  # every line written before the summary
     if reloader is not None:
         reloader.stop()
     violations = list(runtime.journal.violations)
@@ -189,6 +188,30 @@ def run(
         click.echo(_summary(violations, runtime.journal.requests_seen))
     click.echo("mockserve: stopped", err=True)
     sys.exit(1 if strict and violations else 0)
+
+
+def _start_logging(quiet: bool) -> Callable[[], None]:
+    """Log to stderr from a thread of its own: a request only queues its line.
+
+    Writing from each request's thread (a lock and a write per line, under load from
+    128 threads) cost more than answering a static route.
+    """
+    records: queue.SimpleQueue = queue.SimpleQueue()
+    stream = logging.StreamHandler(sys.stderr)
+    stream.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+    root = logging.getLogger()
+    root.setLevel(logging.WARNING if quiet else logging.INFO)
+    handler = QueueHandler(records)
+    root.addHandler(handler)
+    writer = QueueListener(records, stream)
+    writer.start()
+
+    def stop() -> None:
+        """Write what is queued, then log directly again."""
+        root.removeHandler(handler)
+        writer.stop()
+
+    return stop
 
 
 def _log_violations_as_such() -> None:
@@ -257,6 +280,7 @@ def _run_workers(
     if reason:
         click.echo(f"{spec}: {reason}.", err=True)
         sys.exit(2)
+    # Written directly: a thread started here would not survive the fork.
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(message)s",
