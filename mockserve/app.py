@@ -19,6 +19,7 @@ from .contract import check_body, parse_body
 from .errors import Disconnect, TemplateRenderError
 from .journal import Entry, Journal
 from .matching import RouteShape, near_misses
+from .report import failures_text
 from .responses import (
     NoResponseMatched,
     choose,
@@ -109,7 +110,7 @@ class Runtime:
             )
         if failures:
             environ[FAILURES_KEY] = failures
-            environ[VIOLATION_KEY] = "; ".join(_describe(f) for f in failures)
+            environ[VIOLATION_KEY] = failures_text(failures)
             return self.error(
                 422, "invalid request", route=route.name, errors=failures, context=context
             )
@@ -310,11 +311,6 @@ def _renders(route: Route) -> bool:
     """True when some answer of `route` looks at the request (a template or a `when`)."""
     templates = [*route.responses, *(f.response for f in route.faults if f.response)]
     return any(t.when is not None or not t.is_static for t in templates)
-
-
-def _describe(failure: dict[str, str]) -> str:
-    where = failure["in"] + (failure["path"] or "")
-    return f"{where}: {failure['message']}"
 
 
 def _view(runtime: Runtime, route: Route):

@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .errors import SpecError
+from .report import plural
 from .spec import Spec, load_spec
 
 
@@ -26,7 +27,7 @@ def _load(path: str, seed: int | None = None) -> Spec:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         count = len(exc.problems)
-        click.echo(f"{path}: {count} problem{'s' if count != 1 else ''}; not serving.", err=True)
+        click.echo(f"{path}: {plural(count, 'problem')}; not serving.", err=True)
         sys.exit(2)
     _warn(path, spec.warnings)
     return spec
@@ -153,7 +154,7 @@ def run(
         runtime.request_listeners.append(_stop_after(exit_after, stop))
     notes = ["strict"] if strict else []
     if exit_after is not None:
-        notes.append(f"stops after {exit_after} request{'s' * (exit_after != 1)}")
+        notes.append(f"stops after {plural(exit_after, 'request')}")
     reloader = None
     if watch:
         from .reload import Reloader
@@ -245,7 +246,7 @@ def _stop_after(count: int, stop):
 
 def _summary(violations: list, requests: int) -> str:
     """The strict run's verdict: every violation of the run, or that there was none."""
-    from .report import plural, violations_text
+    from .report import violations_text
 
     if not violations:
         return f"mockserve: no violations in {plural(requests, 'request')}"
@@ -258,8 +259,8 @@ def _summary(violations: list, requests: int) -> str:
 def _counts(spec: Spec) -> str:
     """`3 routes, 1 resource`: what a spec serves, in words."""
     routes, resources = len(spec.routes), len(spec.resources)
-    text = f"{routes} route{'s' * (routes != 1)}"
-    return text + (f", {resources} resource{'s' * (resources != 1)}" if resources else "")
+    text = plural(routes, "route")
+    return text + (f", {plural(resources, 'resource')}" if resources else "")
 
 
 def _run_workers(
@@ -325,7 +326,7 @@ def validate(specs: tuple[str, ...]) -> None:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
             count = len(exc.problems)
-            click.echo(f"{path}: {count} problem{'s' if count != 1 else ''}", err=True)
+            click.echo(f"{path}: {plural(count, 'problem')}", err=True)
             continue
         _warn(path, loaded.warnings)
         click.echo(f"{path}: ok ({_counts(loaded)})")
@@ -401,7 +402,4 @@ def import_(document: str, output: str, seed: int | None) -> None:
         click.echo(f"{output}: cannot write: {exc.strerror or exc}", err=True)
         sys.exit(1)
     routes = len(spec.routes)
-    click.echo(
-        f"{output}: written ({routes} route{'s' * (routes != 1)}, "
-        f"{len(warnings)} warning{'s' * (len(warnings) != 1)})"
-    )
+    click.echo(f"{output}: written ({plural(routes, 'route')}, {plural(len(warnings), 'warning')})")

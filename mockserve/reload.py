@@ -17,6 +17,7 @@ from flask import Flask
 from watchfiles import watch
 
 from .errors import SpecError
+from .report import plural
 from .spec import Spec, load_spec
 
 # Its "1 change detected" says less than the reload's own line.
@@ -87,8 +88,7 @@ class Reloader:
             lines = [str(problem) for problem in exc.problems]
             count = len(lines)
             lines.append(
-                f"{self.path}: {count} problem{'s' * (count != 1)}; "
-                "still serving the previous version"
+                f"{self.path}: {plural(count, 'problem')}; still serving the previous version"
             )
             self.report("\n".join(lines))
             return False

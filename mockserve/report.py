@@ -16,6 +16,11 @@ def failure_text(failure: dict[str, str]) -> str:
     return f"{where}: {failure.get('message', '')}" if where else str(failure.get("message", ""))
 
 
+def failures_text(failures: Iterable[dict[str, str]]) -> str:
+    """Every failure on one line, as a violation's `why`."""
+    return "; ".join(failure_text(f) for f in failures)
+
+
 def request_line(
     method: str, path: str, status: int | None, route: str | None, query: dict | None = None
 ) -> str:

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 from .app import FAILURES_KEY, ROUTE_KEY, VIOLATION_KEY, Runtime
 from .contract import Failure, media_type, parse_body, schema_failures
 from .matching import RouteShape
+from .report import failures_text
 from .responses import dump_json
 from .spec.model import Resource
 
@@ -306,9 +307,7 @@ class Collection:
         """The 422 for an item that would break the resource; a violation, like a contract's."""
         environ = request.environ
         environ[FAILURES_KEY] = failures
-        environ[VIOLATION_KEY] = "; ".join(
-            f"{f['in']}{f['path']}: {f['message']}" for f in failures
-        )
+        environ[VIOLATION_KEY] = failures_text(failures)
         return self.runtime.error(
             422, "invalid request", route=self.routes[action].name, errors=failures
         )

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..pointer import resolve_pointer
+from ..report import plural
 from .dialect import Dialect
 from .generate import CannotGenerate, Generator
 
@@ -130,7 +131,7 @@ class Converter:
             "deepObject": "parameter",
         }
         counted = [
-            summary[k].format(n=f"{n} {nouns[k]}{'s' * (n != 1)}")
+            summary[k].format(n=plural(n, nouns[k]))
             for k, n in self._counts.items()
             if k in summary
         ]
