@@ -11,21 +11,17 @@ from __future__ import annotations
 import argparse
 import signal
 import time
+from pathlib import Path
 
+import yaml
 from flask import Flask, jsonify, request
 from jsonschema import Draft202012Validator
 
-ORDER = Draft202012Validator(
-    {
-        "type": "object",
-        "required": ["item", "qty"],
-        "properties": {
-            "item": {"type": "string", "minLength": 1},
-            "qty": {"type": "integer", "minimum": 1},
-        },
-        "additionalProperties": False,
-    }
-)
+# The same Order schema the mockserve scenarios check, read from their spec.
+ORDER_SCHEMA = yaml.safe_load((Path(__file__).parent / "scenarios.yaml").read_text())["schemas"][
+    "Order"
+]
+ORDER = Draft202012Validator(ORDER_SCHEMA)
 
 
 def scenarios_app() -> Flask:

@@ -30,8 +30,12 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+# The Order schema of the scenarios, so WireMock checks what mockserve checks.
+ORDER_SCHEMA = yaml.safe_load((HERE / "scenarios.yaml").read_text())["schemas"]["Order"]
 ROUTES = 1000
 ORDER_BODY = '{"item": "book", "qty": 2}'
 WIREMOCK_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mockserve-bench"
@@ -352,19 +356,7 @@ def wiremock_scenario_stubs() -> list[dict]:
                 "method": "POST",
                 "url": "/orders",
                 "headers": {"Content-Type": {"contains": "application/json"}},
-                "bodyPatterns": [
-                    {
-                        "matchesJsonSchema": {
-                            "type": "object",
-                            "required": ["item", "qty"],
-                            "properties": {
-                                "item": {"type": "string", "minLength": 1},
-                                "qty": {"type": "integer", "minimum": 1},
-                            },
-                            "additionalProperties": False,
-                        }
-                    }
-                ],
+                "bodyPatterns": [{"matchesJsonSchema": ORDER_SCHEMA}],
             },
             "response": {
                 "status": 201,
