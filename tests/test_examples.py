@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
+import select
+import socket
 import uuid
 from pathlib import Path
 
@@ -144,18 +144,12 @@ def test_shop_flaky_mixes_faults_repeatably(serve):
 
 
 def test_shop_slow_does_not_hold_up_others(shop):
-    done = threading.Event()
-
-    def slow():
-        requests.get(shop.url + "/slow", timeout=10)
-        done.set()
-
-    worker = threading.Thread(target=slow)
-    worker.start()
-    time.sleep(0.1)
-    assert shop.get("/health").status_code == 200
-    assert not done.is_set()
-    worker.join()
+    host, port = shop.url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as slow:
+        slow.sendall(f"GET /slow HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        assert shop.get("/health").status_code == 200
+        assert not select.select([slow], [], [], 0)[0]  # /slow is still on its way
+        assert slow.recv(64).startswith(b"HTTP/1.1 200")
 
 
 def test_shop_malformed_feed(shop):
