@@ -225,6 +225,9 @@ class Loader:
         if not target.is_relative_to(self.root_dir):
             self.problems.append(source.problem(at, f"{name!r} is outside the spec's folder"))
             return None
+        if target.is_dir():
+            self.problems.append(source.problem(at, f"{name!r} is a folder, not a file"))
+            return None
         if not target.is_file():
             self.problems.append(source.problem(at, f"file {name!r} not found"))
             return None
@@ -464,7 +467,8 @@ class _RouteBuilder:
         self.loader = loader
         self.compiler = compiler
         self.settings = settings
-        self.seen: dict[tuple[str, str], str] = {}
+        # (method, path signature) -> who claimed it first, and where: "FILE:LINE[ by ...]"
+        self.seen: dict[tuple[str, str], tuple[str, str]] = {}
         self.names: set[str] = set()
 
     def problem(
@@ -574,13 +578,15 @@ class _RouteBuilder:
             key = (method, signature)
             if key in self.seen:
                 duplicate = True
+                first_path, first = self.seen[key]
+                shown = f" as {first_path}" if first_path != path else ""
                 self.problem(
                     source,
                     at + ("path",),
-                    f"duplicate route: {method} {path} is already defined by {self.seen[key]!r}",
+                    f"duplicate route {method} {path}; first defined at {first}{shown}",
                 )
             else:
-                self.seen[key] = name
+                self.seen[key] = (path, self._where(source, at, name, explicit=explicit))
         if name in self.names and not duplicate:
             self.problem(
                 source,
@@ -588,6 +594,14 @@ class _RouteBuilder:
                 f"route name {name!r} is used twice",
             )
         self.names.add(name)
+
+    @staticmethod
+    def _where(source: SourceFile, at: tuple, name: str, *, explicit: bool) -> str:
+        """Where a route was defined, for the duplicate that comes later: `FILE:LINE by ...`."""
+        line = source.locate(at + ("path",))[0]
+        if at[0] == "resources":
+            return f"{source.name}:{line} by resource {at[1]!r}"
+        return f"{source.name}:{line}" + (f" by {name!r}" if explicit else "")
 
     def contract(
         self, source: SourceFile, at: tuple, raw: dict, param_names: list[str]
