@@ -13,21 +13,19 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import queue
 import re
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
-import threading
 import zipfile
 from email.parser import Parser
 from pathlib import Path
 
 import pytest
 import requests
+from running import Running
 
 import mockserve
 
@@ -176,38 +174,12 @@ def test_the_installed_command_prints_the_version(venv, tmp_path):
 
 
 def test_the_installed_command_serves_the_quickstart(venv, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    process = subprocess.Popen(
-        [str(venv / "bin" / "mockserve"), "run", str(ROOT / "specs" / "quickstart.yaml")]
-        + ["--port", "0"],
-        cwd=tmp_path,
-        env={**env, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def read() -> None:
-        for line in process.stderr:  # type: ignore[union-attr]
-            lines.put(line)
-        lines.put("")
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        banner = lines.get(timeout=60)
-        found = re.search(r"^mockserve: serving .* on (http://127\.0\.0\.1:\d+) ", banner)
-        assert found, f"expected the 'serving ... on URL' line, got {banner!r}"
-        url = found.group(1)
-        assert requests.get(url + "/health", timeout=10).json() == {"status": "ok"}
-        assert requests.get(url + "/hello?name=pip", timeout=10).text == "<h1>Hello pip</h1>"
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
-    rest = []
-    while (line := lines.get(timeout=10)) != "":
-        rest.append(line)
-    assert rest[-1] == "mockserve: stopped\n", rest
+    quickstart = str(ROOT / "specs" / "quickstart.yaml")
+    command = [str(venv / "bin" / "mockserve")]
+    with Running(quickstart, "--port", "0", cwd=tmp_path, command=command) as server:
+        server.serving()
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
+        assert requests.get(server.url + "/health", timeout=10).json() == {"status": "ok"}
+        assert requests.get(server.url + "/hello?name=pip", timeout=10).text == "<h1>Hello pip</h1>"
+        assert server.stop() == 0
+    assert server.lines[-1] == "mockserve: stopped"

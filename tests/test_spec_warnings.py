@@ -10,21 +10,13 @@ never warned about.
 
 from __future__ import annotations
 
-import os
-import queue
-import signal
-import subprocess
-import sys
 import textwrap
-import threading
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from running import Running
 
 from mockserve.cli import main
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -147,37 +139,12 @@ def test_the_spec_is_served_as_written_the_warning_changes_nothing(serve):
 
 
 def test_run_prints_the_warnings_before_it_serves(in_tmp, tmp_path):
-    spec = in_tmp("shop.yaml", SHOP)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserve", "run", spec, "--port", "0"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-
-    def read() -> None:
-        for line in process.stderr:  # type: ignore[union-attr]
-            lines.put(line)
-        lines.put("")
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        printed = [lines.get(timeout=30)]
-        while printed[-1] and not printed[-1].startswith("mockserve: serving"):
-            printed.append(lines.get(timeout=30))  # "" when the process ended
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=15) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=5)
+    with Running(in_tmp("shop.yaml", SHOP), "--port", "0", cwd=tmp_path) as server:
+        printed = server.serving()
+        assert server.stop() == 0
     assert printed[-1].startswith("mockserve: serving 'shop.yaml' (2 routes, 1 resource)")
     assert printed[:2] == [
-        f"shop.yaml:6:26: routes[0].response.headers.X-Cache: warning: {quote_it('on', 'true')}\n",
-        f"shop.yaml:8:18: routes[0].response.json.enabled: warning: {quote_it('yes', 'true')}\n",
+        f"shop.yaml:6:26: routes[0].response.headers.X-Cache: warning: {quote_it('on', 'true')}",
+        f"shop.yaml:8:18: routes[0].response.json.enabled: warning: {quote_it('yes', 'true')}",
     ]
     assert len(printed) == 9  # eight warnings, then the line saying where it serves
