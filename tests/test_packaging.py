@@ -11,6 +11,7 @@ keeps it to about 25 s here; every step has a timeout.
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import os
 import re
@@ -25,9 +26,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
 from running import Running
 
 import mockserve
+from mockserve.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 LEFTOVERS = shutil.ignore_patterns(
@@ -160,6 +163,16 @@ def test_no_install_instruction_asks_the_index_for_mockserve():
 
 def test_the_readme_installs_the_wheel_that_build_makes(dist):
     assert f"pip install dist/{dist['wheel'].name}" in (ROOT / "README.md").read_text()
+
+
+def test_the_version_is_written_once_and_the_command_prints_it():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'dynamic = ["version"]' in pyproject
+    assert 'version = {attr = "mockserve.__version__"}' in pyproject
+    assert not re.search(r"^version\s*=\s*[\"']", pyproject, re.M)
+    assert importlib.metadata.version("mockserve") == mockserve.__version__
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.output == f"mockserve, version {mockserve.__version__}\n"
 
 
 def test_the_installed_command_prints_the_version(venv, tmp_path):
