@@ -21,8 +21,14 @@ class Running:
     installed `mockserve` script) to run that one instead.
     """
 
-    def __init__(self, *args: str, cwd: Path, command: list[str] | None = None):
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    def __init__(
+        self,
+        *args: str,
+        cwd: Path,
+        command: list[str] | None = None,
+        env: dict[str, str] | None = None,
+    ):
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | (env or {})
         if command is None:
             command = [sys.executable, "-m", "mockserve"]
             env["PYTHONPATH"] = str(ROOT)
@@ -52,6 +58,10 @@ class Running:
             self._lines.put(line.rstrip("\n"))
         self._lines.put(None)  # the process closed its stderr: it ended
 
+    def read_line(self, timeout: float = 30) -> str:
+        """The next line printed; AssertionError if none comes in time or it ended."""
+        return self.read_until("", timeout)[-1]
+
     def read_until(self, prefix: str, timeout: float = 30) -> list[str]:
         """The lines printed up to and including the first starting with `prefix`."""
         read: list[str] = []
@@ -72,7 +82,7 @@ class Running:
     def serving(self) -> list[str]:
         """Wait for the `mockserve: serving ... on URL` line; the lines up to it."""
         read = self.read_until("mockserve: serving")
-        self.url = re.search(r" on (http://\S+)", read[-1]).group(1)  # type: ignore[union-attr]
+        self.url = re.search(r" on (https?://\S+)", read[-1]).group(1)  # type: ignore[union-attr]
         return read
 
     def stop(self, signum: int = signal.SIGTERM, timeout: float = 15) -> int:
