@@ -29,7 +29,7 @@ from .responses import (
     fault_response,
     render,
 )
-from .server_errors import error_body, error_response
+from .server_errors import error_body, error_response, pick_error
 from .spec import Route, Spec, load_spec
 from .state import Store
 from .templating import Helpers
@@ -56,6 +56,7 @@ class Runtime:
         self.shapes = [RouteShape.of(r.name, r.methods, r.path) for r in spec.routes]
         self.journal = Journal(spec.settings.journal)
         self.templated = {route.name for route in spec.routes if _renders(route)}
+        self.route_errors = {route.name: route.errors for route in spec.routes if route.errors}
         # Hooks for whoever runs the app (CLI, MockServer): each journaled request, and
         # a shutdown asked for over HTTP.
         self.request_listeners: list[Callable[[Entry], None]] = []
@@ -228,7 +229,13 @@ class Runtime:
         context: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Response:
-        override = self.spec.errors.get(status)
+        # the route's own answer first (an OpenAPI operation's error example), then the spec's
+        own = self.route_errors.get(route, {}).get(status) if route else None
+        if own and context is None:
+            context = self._error_context()
+        override = pick_error(own, {**context, "errors": errors or []}) if own else None
+        if override is None:
+            override = self.spec.errors.get(status)
         if override is not None and context is None:
             context = self._error_context()
         return error_response(
@@ -239,6 +246,7 @@ class Runtime:
             override=override,
             context=context,
             headers=headers,
+            own_status=own is not None and override in own,
         )
 
     def _error_context(self) -> dict[str, Any]:

@@ -15,6 +15,21 @@ def error_body(message: str, route: str | None, errors: list[Any]) -> dict[str, 
     return {"error": message, "route": route, "errors": errors}
 
 
+def pick_error(
+    templates: tuple[ResponseTemplate, ...], context: dict[str, Any]
+) -> ResponseTemplate | None:
+    """The first of a route's own error answers whose `when` holds (one that fails: false)."""
+    for template in templates:
+        if template.when is None:
+            return template
+        try:
+            if template.when.render(context):
+                return template
+        except TemplateRenderError:
+            continue
+    return None
+
+
 def error_response(
     status: int,
     message: str,
@@ -24,8 +39,12 @@ def error_response(
     override: ResponseTemplate | None = None,
     context: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    own_status: bool = False,
 ) -> Response:
-    """A JSON error; the spec's `errors.STATUS` replaces the body when it has one."""
+    """A JSON error; the spec's `errors.STATUS` replaces the body when it has one.
+
+    `own_status`: the override's status stands (a route's error answer says 400 or 422).
+    """
     errors = errors if errors is not None else []
     body = error_body(message, route, errors)
     response = None
@@ -36,7 +55,8 @@ def error_response(
         except TemplateRenderError as exc:
             body["errors"] = errors + [{"message": f"errors.{status} failed to render: {exc}"}]
         else:
-            response.status_code = status
+            if not own_status:
+                response.status_code = status
     if response is None:
         response = Response(dump_json(body), status=status, content_type="application/json")
     for name, value in (headers or {}).items():

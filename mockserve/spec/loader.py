@@ -536,6 +536,7 @@ class _RouteBuilder:
                         key=True,
                     )
         faults = self.faults(source, at, _sequence(raw.get("faults")))
+        errors = self.route_errors(source, at + ("errors",), raw.get("errors"))
         if len(self.loader.problems) != count:
             return None
         return Route(
@@ -548,6 +549,7 @@ class _RouteBuilder:
             order=order,
             faults=faults,
             where=format_path(at),
+            errors=errors,
         )
 
     def claim(
@@ -899,6 +901,31 @@ class _RouteBuilder:
             self.problem(source, at, f"{target.name} must hold a JSON or YAML list of items")
             return []
         return data
+
+    def route_errors(
+        self, source: SourceFile, at: tuple, raw: Any
+    ) -> dict[int, tuple[ResponseTemplate, ...]]:
+        """A route's `errors`: each status's answers, first-match; the status defaults to it."""
+        result = {}
+        for status, entry in _mapping(raw).items():
+            if not str(status).isdigit():
+                continue
+            options = entry if isinstance(entry, list) else [entry]
+            compiled = []
+            for index, option in enumerate(options):
+                if not isinstance(option, dict):
+                    continue
+                where = at + ((status, index) if isinstance(entry, list) else (status,))
+                if "when" not in option and index != len(options) - 1:
+                    self.problem(source, where, "only the last answer may omit 'when'")
+                template = self.response(
+                    source, where, {"status": int(status), **option}, allow_when=True
+                )
+                if template is not None:
+                    compiled.append(template)
+            if compiled:
+                result[int(status)] = tuple(compiled)
+        return result
 
     def errors(self, source: SourceFile, raw: dict) -> dict[int, ResponseTemplate]:
         result = {}
