@@ -62,6 +62,16 @@ def literal_value(value: Any) -> Any:
     return literal(str(value))
 
 
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+*-]+/[A-Za-z0-9!#$&^_.+*-]+$")
+
+
+def bare_media(key: str) -> str | None:
+    """A media type without its parameters (`application/json; charset=utf-8` ->
+    `application/json`), or None when the text is not a media type at all."""
+    base = str(key).split(";", 1)[0].strip().lower()
+    return base if _MEDIA_TYPE.match(base) else None
+
+
 def is_json_media(media: str) -> bool:
     return media == "*/*" or "json" in media
 
@@ -240,6 +250,9 @@ class Converter:
             self.count("callbacks")
         self._route_name = route.get("name") or f"{route['method']} {path}"
         route["responses"] = self._responses(operation, where)
+        errors = self._invalid_request_answers(operation, where)
+        if errors:
+            route["errors"] = {"422": errors}
         return route
 
     def _parameters(
@@ -299,8 +312,11 @@ class Converter:
         options: list[dict[str, Any]] = []
         seen: set[str] = set()
         for key, media in body["content"].items():
-            content_type = str(key).split(";", 1)[0].strip().lower()
-            if not content_type or content_type in seen:
+            content_type = bare_media(key)
+            if content_type is None:
+                self.warn(f"{where}: request body key {key!r} is not a media type; skipped")
+                continue
+            if content_type in seen:
                 continue
             seen.add(content_type)
             option: dict[str, Any] = {"content_type": content_type}
@@ -332,7 +348,9 @@ class Converter:
             condition, challenge = security
             unauthorized = self._unauthorized(entries, challenge, where)
             answers.append({"when": f"not ({condition})", **unauthorized})
-        ordered = sorted(entries, key=lambda e: (e[0] == "default", "X" in e[0], e[0]))
+        # exact codes, then `4XX`-style ranges, then `default`: the most specific answers
+        ordered = sorted(entries, key=lambda e: (e[0] == "DEFAULT", "X" in e[0], e[0]))
+        covered: list[str] = []
         for code, response in ordered:
             if code.isdigit():
                 condition, status = f"prefer('code') == {_quote(code)}", int(code)
@@ -345,10 +363,84 @@ class Converter:
                 status = "{{ prefer('code') | int }}"
             else:
                 continue
+            covered.append(condition)
             answers += self._variants(response, status, condition, f"{where} {code}", final=False)
+        declared_codes = ", ".join(
+            code.lower() if code == "DEFAULT" else code for code, _ in entries
+        )
+        uncovered = "prefer('code') is not none"
+        if covered:
+            uncovered += " and not (" + " or ".join(covered) + ")"
+        answers.append(
+            {
+                "when": uncovered,
+                **self._not_declared(
+                    "code={{ prefer('code') }}",
+                    f"declared: {declared_codes}" if declared_codes else "no response is declared",
+                ),
+            }
+        )
         main = dict(entries).get(main_code) if main_code is not None else None
         answers += self._variants(main or {}, main_status, None, f"{where} {main_code}", final=True)
         return answers
+
+    def _invalid_request_answers(
+        self, operation: dict[str, Any], where: str
+    ) -> list[dict[str, Any]]:
+        """An invalid request's answer in the document's own words: its error example.
+
+        The operation's 422, else 400, else a 4XX range, else `default`, when that
+        response has an example; named examples are picked with `Prefer: example=NAME`.
+        """
+        declared = operation.get("responses")
+        if not isinstance(declared, dict):
+            return []
+        by_code = {str(code).upper(): code for code in declared}
+        for wanted in ("422", "400", "4XX", "DEFAULT"):
+            if wanted not in by_code:
+                continue
+            response = self.deref(declared[by_code[wanted]], where)
+            if not isinstance(response, dict) or not isinstance(response.get("content"), dict):
+                continue
+            for key, obj in response["content"].items():
+                if bare_media(key) is None or not isinstance(obj, dict):
+                    continue
+                named: list[tuple[str, Any]] = []
+                if "example" in obj:
+                    named.append(("", obj["example"]))
+                examples = self.deref(obj.get("examples"), where)
+                for name, example in examples.items() if isinstance(examples, dict) else ():
+                    example = self.deref(example, where)
+                    if isinstance(example, dict) and "value" in example:
+                        named.append((str(name), example["value"]))
+                if not named:
+                    continue
+                base = {"status": 400 if wanted == "400" else 422}
+                headers = self._response_headers(response, where)
+                answers = [
+                    {
+                        "when": f"prefer('example') == {_quote(name)}",
+                        **self._body(str(key).strip(), value, obj, headers, base),
+                    }
+                    for name, value in named
+                    if name
+                ]
+                first = named[0][1]
+                answers.append(self._body(str(key).strip(), first, obj, headers, base))
+                return answers
+        return []
+
+    def _not_declared(self, asked: str, declared: str) -> dict[str, Any]:
+        """The 404 for a `Prefer` that asks for what the operation does not declare."""
+        message = f"Prefer: {asked} is not declared by this operation ({declared})"
+        return {
+            "status": 404,
+            "json": {
+                "error": message,
+                "route": literal(self._route_name),
+                "errors": [{"in": "headers", "path": "/prefer", "message": message}],
+            },
+        }
 
     def _variants(
         self,
@@ -362,52 +454,76 @@ class Converter:
         """The answers one declared response gives, by media type and named example."""
         headers = self._response_headers(response, where)
         content = response.get("content") if isinstance(response.get("content"), dict) else {}
-        media_types: dict[str, dict[str, Any]] = {}
+        # by the type without its parameters; the declared key is what Content-Type says
+        media_types: dict[str, tuple[str, dict[str, Any]]] = {}
         for key, media in content.items():
-            media_types.setdefault(str(key).strip(), media if isinstance(media, dict) else {})
+            bare = bare_media(key)
+            if bare is None:
+                self.warn(f"{where}: content key {key!r} is not a media type; skipped")
+                continue
+            declared = str(key).strip()
+            media_types.setdefault(bare, (declared, media if isinstance(media, dict) else {}))
         base = {"status": status}
         if status in (204, 304) or (isinstance(status, int) and status < 200):
             media_types = {}  # these statuses never carry a body
-        if not media_types:
-            answer = {**base, **({"headers": headers} if headers else {})}
-            return [answer if final else {"when": condition, **answer}]
         prefix = f"{condition} and " if condition else ""
-        accepts = "accepts(" + ", ".join(_quote(m) for m in media_types) + ")"
-        answers = []
-        for media, obj in media_types.items():
+        names: list[str] = []
+        answers: list[dict[str, Any]] = []
+        for bare, (media, obj) in media_types.items():
             examples = self.deref(obj.get("examples"), where)
             for name, example in examples.items() if isinstance(examples, dict) else ():
                 example = self.deref(example, where)
                 if not isinstance(example, dict) or "value" not in example:
                     continue
+                names.append(str(name))
                 answers.append(
                     {
                         "when": f"{prefix}prefer('example') == {_quote(str(name))} "
-                        f"and {accepts} == {_quote(media)}",
+                        f"and {self._accepts(media_types)} == {_quote(bare)}",
                         **self._body(media, example["value"], obj, headers, base),
                     }
                 )
-        for media, obj in media_types.items():
+        known = list(dict.fromkeys(names))
+        unknown = "prefer('example') is not none"
+        if known:
+            unknown += f" and prefer('example') not in {json.dumps(known)}"
+        answers.append(
+            {
+                "when": prefix + unknown,
+                **self._not_declared(
+                    "example={{ prefer('example') }}",
+                    "named examples: " + ", ".join(literal(n) for n in known)
+                    if known
+                    else "it has no named examples",
+                ),
+            }
+        )
+        if not media_types:
+            answer = {**base, **({"headers": headers} if headers else {})}
+            return [*answers, answer if final else {"when": condition, **answer}]
+        for bare, (media, obj) in media_types.items():
             value = self._default_value(obj, where)
             answers.append(
                 {
-                    "when": f"{prefix}{accepts} == {_quote(media)}",
+                    "when": f"{prefix}{self._accepts(media_types)} == {_quote(bare)}",
                     **self._body(media, value, obj, headers, base),
                 }
             )
-        if final:
-            listed = ", ".join(media_types)
-            answers.append(
-                {
-                    "status": 406,
-                    "json": {
-                        "error": literal(f"not acceptable: this operation answers with {listed}"),
-                        "route": literal(self._route_name),
-                        "errors": [],
-                    },
-                }
-            )
+        listed = ", ".join(media for media, _ in media_types.values())
+        refusal = {
+            "status": 406,
+            "json": {
+                "error": literal(f"not acceptable: this operation answers with {listed}"),
+                "route": literal(self._route_name),
+                "errors": [],
+            },
+        }
+        answers.append(refusal if final else {"when": condition, **refusal})
         return answers
+
+    @staticmethod
+    def _accepts(media_types: dict[str, Any]) -> str:
+        return "accepts(" + ", ".join(_quote(m) for m in media_types) + ")"
 
     def _default_value(self, media: dict[str, Any], where: str) -> Any:
         """One value per declared media type: the same whether asked by Prefer or not."""

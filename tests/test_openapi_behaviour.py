@@ -1,0 +1,243 @@
+"""What else an OpenAPI user expects of the mock (spec format 1.1), each over real HTTP."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path("/work/shared/corpus/openapi")
+
+
+# -- Prefer asks for what the document does not have -------------------------------------
+
+PREFER = """
+openapi: 3.0.3
+info: {title: prefer, version: "1"}
+paths:
+  /pets:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              examples:
+                rex: {value: {name: Rex}}
+                tom: {value: {name: Tom}}
+        "404":
+          description: missing
+          content: {application/json: {example: {message: no such pet}}}
+  /ranged:
+    get:
+      responses:
+        "200": {description: ok, content: {application/json: {example: {ok: true}}}}
+        4XX:
+          description: client error
+          content: {application/json: {example: {from: range}}}
+        default:
+          description: anything else
+          content: {application/json: {example: {from: default}}}
+"""
+
+
+@pytest.fixture
+def prefer(serve):
+    return serve(PREFER)
+
+
+@pytest.mark.parametrize(
+    "asked, message",
+    [
+        ("code=500", "Prefer: code=500 is not declared by this operation (declared: 200, 404)"),
+        ("code=teapot", "Prefer: code=teapot is not declared by this operation"),
+        ("example=max", "Prefer: example=max is not declared by this operation"),
+        ("code=404, example=rex", "Prefer: example=rex is not declared by this operation"),
+    ],
+)
+def test_prefer_for_what_is_not_declared_is_a_404_naming_it(prefer, asked, message):
+    answer = prefer.get("/pets", headers={"Prefer": asked})
+    assert answer.status_code == 404
+    body = answer.json()
+    assert body["error"].startswith(message) and body["route"] == "GET /pets"
+    assert body["errors"][0]["in"] == "headers" and body["errors"][0]["path"] == "/prefer"
+
+
+def test_the_404_lists_the_named_examples_there_are(prefer):
+    body = prefer.get("/pets", headers={"Prefer": "example=max"}).json()
+    assert body["error"].endswith("(named examples: rex, tom)")
+    tom = prefer.get("/pets", headers={"Prefer": "example=tom"})
+    assert (tom.status_code, tom.json()) == (200, {"name": "Tom"})
+
+
+@pytest.mark.parametrize(
+    "code, answer",
+    [("418", {"from": "range"}), ("400", {"from": "range"}), ("503", {"from": "default"})],
+)
+def test_a_range_covers_its_codes_before_default(prefer, code, answer):
+    got = prefer.get("/ranged", headers={"Prefer": f"code={code}"})
+    assert (got.status_code, got.json()) == (int(code), answer)
+
+
+# -- media types with parameters --------------------------------------------------------
+
+MEDIA = """
+openapi: 3.1.0
+info: {title: media, version: "1"}
+paths:
+  /charset:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            "application/json; charset=utf-8": {example: {charset: true}}
+  /versioned:
+    post:
+      requestBody:
+        content:
+          "application/vnd.shop+json; version=1":
+            schema: {type: object, required: [n], properties: {n: {type: integer}}}
+      responses:
+        "200":
+          description: ok
+          content:
+            "application/vnd.shop+json; version=1": {example: {versioned: true}}
+            "not a media type": {example: nope}
+"""
+
+
+@pytest.mark.parametrize(
+    "path, accept",
+    [
+        ("/charset", "application/json; charset=utf-8"),
+        ("/charset", "application/json"),
+        ("/charset", None),
+    ],
+)
+def test_media_types_match_without_their_parameters(serve, path, accept):
+    live = serve(MEDIA)
+    answer = live.get(path, headers={"Accept": accept} if accept else {})
+    assert (answer.status_code, answer.json()) == (200, {"charset": True})
+    assert answer.headers["Content-Type"] == "application/json; charset=utf-8"
+
+
+def test_a_versioned_json_type_and_a_key_that_is_no_media_type(serve):
+    live = serve(MEDIA)
+    media = "application/vnd.shop+json; version=1"
+    answer = live.post(
+        "/versioned", data='{"n": 1}', headers={"Content-Type": media, "Accept": media}
+    )
+    assert (answer.status_code, answer.json()) == (200, {"versioned": True})
+    bad = live.post("/versioned", data='{"n": "x"}', headers={"Content-Type": media})
+    assert bad.status_code == 422
+    assert any("'not a media type' is not a media type" in w for w in live.runtime.spec.warnings)
+
+
+# -- invalid requests in the document's own words ----------------------------------------
+
+OWN_WORDS = """
+openapi: 3.0.3
+info: {title: errors, version: "1"}
+paths:
+  /unprocessable:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, required: [n], properties: {n: {type: integer}}}
+      responses:
+        "201": {description: ok}
+        "422":
+          description: invalid
+          content:
+            application/json:
+              examples:
+                missing: {value: {code: missing_field}}
+                wrong: {value: {code: wrong_type}}
+  /bad:
+    get:
+      parameters:
+        - {name: n, in: query, required: true, schema: {type: integer}}
+      responses:
+        "200": {description: ok}
+        "400":
+          description: bad
+          content: {application/json: {example: {code: bad_request}}}
+        default:
+          description: other
+          content: {application/json: {example: {code: other}}}
+  /plain:
+    get:
+      parameters:
+        - {name: n, in: query, required: true, schema: {type: integer}}
+      responses:
+        "200": {description: ok}
+        "400": {description: no example, content: {application/json: {schema: {type: object}}}}
+"""
+
+
+@pytest.mark.parametrize(
+    "path, kwargs, status, body",
+    [
+        ("/unprocessable", {"json": {}}, 422, {"code": "missing_field"}),
+        (
+            "/unprocessable",
+            {"json": {}, "headers": {"Prefer": "code=422, example=wrong"}},
+            422,
+            {"code": "wrong_type"},
+        ),
+        ("/bad?n=x", {}, 400, {"code": "bad_request"}),
+    ],
+)
+def test_an_invalid_request_gets_the_documents_error_example(serve, path, kwargs, status, body):
+    live = serve(OWN_WORDS)
+    method = "POST" if path == "/unprocessable" else "GET"
+    answer = live.request(method, path, **kwargs)
+    assert (answer.status_code, answer.json()) == (status, body)
+    entry = live.runtime.journal.entries()[-1]
+    assert entry.failures and entry.status == status
+
+
+def test_without_an_error_example_the_servers_own_422(serve):
+    live = serve(OWN_WORDS)
+    answer = live.get("/plain?n=x")
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["path"] == "/n"
+    assert live.get("/plain?n=1").status_code == 200
+
+
+def test_a_route_level_errors_key_in_a_plain_spec(serve):
+    live = serve("""
+        mockserve: 1
+        errors:
+          422: {json: {spec: wide}}
+        routes:
+          - path: /own
+            query: {type: object, required: [q]}
+            errors:
+              422:
+                - when: prefer('example') == 'short'
+                  status: 400
+                  json: {short: true}
+                - json: {problems: "{{ errors | length }}"}
+            response: {json: {ok: true}}
+          - path: /shared
+            query: {type: object, required: [q]}
+            response: {json: {ok: true}}
+    """)
+    own = live.get("/own")
+    assert (own.status_code, own.json()) == (422, {"problems": 1})
+    short = live.get("/own", headers={"Prefer": "example=short"})
+    assert (short.status_code, short.json()) == (400, {"short": True})
+    shared = live.get("/shared")
+    assert (shared.status_code, shared.json()) == (422, {"spec": "wide"})
+
+
+def test_adyen_answers_an_invalid_request_with_its_own_422_example(serve):
+    live = serve(CORPUS / "adyen-recurring-v68.yaml")
+    answer = live.post("/scheduleAccountUpdater", json={})
+    assert answer.status_code == 422
+    assert answer.json()["message"] == "RecurringShopper not found"
+    assert live.runtime.journal.entries()[-1].failures
