@@ -241,3 +241,64 @@ def test_adyen_answers_an_invalid_request_with_its_own_422_example(serve):
     assert answer.status_code == 422
     assert answer.json()["message"] == "RecurringShopper not found"
     assert live.runtime.journal.entries()[-1].failures
+
+
+# -- paths as written -------------------------------------------------------------------
+
+PATHS = """
+openapi: 3.0.3
+info: {title: paths, version: "1"}
+paths:
+  /a b/{id}:
+    get: {responses: {"200": {description: ok, content: {application/json: {example: space}}}}}
+  /pipe|x:
+    get: {responses: {"200": {description: ok, content: {application/json: {example: pipe}}}}}
+  /lt<gt>/{id}:
+    get: {responses: {"200": {description: ok, content: {application/json: {example: angle}}}}}
+  /gt>:
+    get: {responses: {"200": {description: ok, content: {application/json: {example: gt}}}}}
+  /v1/{name}:frobnicate:
+    get: {responses: {"200": {description: ok, content: {application/json: {example: colon}}}}}
+  /x-y/{a}-{b}:
+    get: {responses: {"200": {description: ok, content: {application/json: {example: dash}}}}}
+"""
+
+
+@pytest.mark.parametrize(
+    "path, answer",
+    [
+        ("/a%20b/1", "space"),
+        ("/pipe|x", "pipe"),
+        ("/lt%3Cgt%3E/1", "angle"),
+        ("/gt%3E", "gt"),
+        ("/v1/n:frobnicate", "colon"),
+        ("/x-y/1-2", "dash"),
+    ],
+)
+def test_paths_are_served_as_written(serve, path, answer):
+    live = serve(PATHS)
+    got = live.get(path)
+    assert (got.status_code, got.json()) == (200, answer)
+    assert live.runtime.spec.warnings == ()
+
+
+def test_segments_are_decoded_after_the_path_is_split():
+    """`mockserve.segments.install` (the app factory calls it once the pipeline lands)."""
+    import requests
+    from flask import Flask, jsonify
+
+    from mockserve.segments import install
+    from mockserve.server import Server
+
+    app = Flask("segments")
+    install(app)
+    app.add_url_rule("/arns/<arn>/tags", "tags", lambda arn: jsonify(arn=arn))
+    server = Server(app, host="127.0.0.1", port=0)
+    server.start_in_thread()
+    try:
+        got = requests.get(server.url + "/arns/arn:aws:s3%2Fbucket%2Fkey/tags", timeout=10)
+        assert got.json() == {"arn": "arn:aws:s3/bucket/key"}
+        empty = requests.get(server.url + "/arns//tags", timeout=10)
+        assert empty.json() == {"arn": ""}
+    finally:
+        server.stop()
