@@ -302,3 +302,159 @@ def test_segments_are_decoded_after_the_path_is_split():
         assert empty.json() == {"arn": ""}
     finally:
         server.stop()
+
+
+# -- readOnly, writeOnly, discriminator ----------------------------------------------------
+
+MODELS = """
+openapi: 3.0.3
+info: {title: models, version: "1"}
+components:
+  schemas:
+    Pet:
+      type: object
+      required: [id, name, petType, secret]
+      properties:
+        id: {type: integer, readOnly: true}
+        name: {type: string}
+        petType: {type: string}
+        secret: {type: string, writeOnly: true}
+      discriminator:
+        propertyName: petType
+        mapping: {kitty: "#/components/schemas/Cat"}
+    Cat:
+      allOf:
+        - $ref: "#/components/schemas/Pet"
+        - {type: object, properties: {purrs: {type: boolean}}}
+    Dog:
+      allOf:
+        - $ref: "#/components/schemas/Pet"
+        - {type: object, properties: {barks: {type: boolean}}}
+    AnyPet:
+      oneOf:
+        - $ref: "#/components/schemas/Dog"
+        - $ref: "#/components/schemas/Cat"
+      discriminator: {propertyName: petType}
+paths:
+  /pets:
+    post:
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: "#/components/schemas/Pet"}}}
+      responses:
+        "201":
+          description: created
+          content: {application/json: {schema: {$ref: "#/components/schemas/Pet"}}}
+  /cats/mine:
+    get:
+      responses:
+        "200":
+          description: a cat
+          content: {application/json: {schema: {$ref: "#/components/schemas/Cat"}}}
+  /any:
+    get:
+      responses:
+        "200":
+          description: one pet
+          content: {application/json: {schema: {$ref: "#/components/schemas/AnyPet"}}}
+"""
+
+
+def test_read_only_is_not_required_in_requests_and_write_only_never_answered(serve):
+    live = serve(MODELS)
+    created = live.post("/pets", json={"name": "Rex", "petType": "Dog", "secret": "s"})
+    assert created.status_code == 201
+    assert "secret" not in created.json() and "id" in created.json()
+    missing = live.post("/pets", json={"name": "Rex", "petType": "Dog"})
+    assert missing.status_code == 422  # writeOnly stays required in the request
+
+
+def test_a_discriminator_says_which_option_a_generated_body_is(serve):
+    live = serve(MODELS)
+    assert live.get("/cats/mine").json()["petType"] == "kitty"
+    assert live.get("/any").json()["petType"] == "Dog"
+
+
+# -- bodies and values that are hard to make -----------------------------------------------
+
+HARD = """
+openapi: 3.1.0
+info: {title: hard, version: "1"}
+paths:
+  /overlap:
+    get:
+      responses:
+        "200":
+          description: options that overlap
+          content:
+            application/json:
+              schema:
+                oneOf:
+                  - {type: object, properties: {a: {type: string}}}
+                  - {type: object, properties: {b: {type: string}}}
+  /values:
+    get:
+      responses:
+        "200":
+          description: values
+          headers:
+            X-Note: {schema: {type: string}, example: "two\\nlines"}
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [code, id, when, slug, dflt]
+                properties:
+                  code: {type: string, pattern: "^[A-Z]{3}[0-9]+$", minLength: 12, maxLength: 14}
+                  id: {type: string, format: uuid, maxLength: 36}
+                  when: {type: string, format: date-time, minLength: 24}
+                  slug: {type: string, pattern: "^a.+z$"}
+                  dflt: {type: integer, minimum: 5, default: 1}
+  /wrong-example:
+    get:
+      responses:
+        "200":
+          description: an example that fails its schema
+          content:
+            application/json:
+              schema: {type: object, required: [n], properties: {n: {type: integer}}}
+              example: {n: "not a number"}
+"""
+
+
+def test_overlapping_options_still_answer_the_declared_media_type(serve):
+    live = serve(HARD)
+    answer = live.get("/overlap")
+    assert answer.headers["Content-Type"] == "application/json"
+    assert isinstance(answer.json(), dict)
+    assert any("/overlap" in w and "overlap" in w for w in live.runtime.spec.warnings)
+
+
+def test_generated_values_honour_format_pattern_and_length_together(serve):
+    import re
+    import uuid
+
+    live = serve(HARD)
+    answer = live.get("/values")
+    value = answer.json()
+    assert re.search("^[A-Z]{3}[0-9]+$", value["code"]) and 12 <= len(value["code"]) <= 14
+    uuid.UUID(value["id"])
+    assert len(value["when"]) >= 24 and value["when"].startswith("2024-01-15T")
+    assert "\n" not in value["slug"] and re.search("^a.+z$", value["slug"])
+    assert value["dflt"] >= 5  # the default fails its own schema
+    assert "\n" not in answer.headers["X-Note"]
+    warnings = live.runtime.spec.warnings
+    assert any("the default 1 fails its own schema" in w for w in warnings)
+
+
+def test_an_example_that_fails_its_schema_is_not_the_answer(serve):
+    live = serve(HARD)
+    assert isinstance(live.get("/wrong-example").json()["n"], int)
+    assert any("its example fails its own schema" in w for w in live.runtime.spec.warnings)
+
+
+def test_spotify_answers_follow_their_discriminator(serve):
+    live = serve(CORPUS / "spotify-fixed.yaml")
+    answer = live.get("/me/player/currently-playing", headers={"Authorization": "Bearer x"})
+    # no mapping, and TrackObject says `type: {enum: [track]}`: its own schema wins
+    assert (answer.status_code, answer.json()["item"]["type"]) == (200, "track")

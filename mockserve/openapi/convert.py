@@ -17,7 +17,7 @@ from typing import Any
 
 from ..pointer import resolve_pointer
 from ..report import plural
-from .dialect import Dialect
+from .dialect import Dialect, schema_name_ref
 from .generate import CannotGenerate, Generator
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -83,6 +83,23 @@ def clean_path(key: str) -> str:
     return key or "/"
 
 
+def sendable_header(text: str) -> bool:
+    """HTTP carries a header value as Latin-1 text on one line."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in text)
+
+
+def _header_text(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _quote(text: str) -> str:
     return json.dumps(text)
 
@@ -111,6 +128,7 @@ class Converter:
             self.schemas[str(name)] = self.dialect.convert(schema, f"components.schemas.{name}")
         self.dialect.component = None
         self.generator = Generator(self.schemas, seed)
+        self._request_twins: dict[str, str] = {}  # component -> ref a request body uses
         self.schemes = (
             components.get("securitySchemes")
             if isinstance(components.get("securitySchemes"), dict)
@@ -322,12 +340,60 @@ class Converter:
             option: dict[str, Any] = {"content_type": content_type}
             schema = media.get("schema") if isinstance(media, dict) else None
             if schema is not None and (is_json_media(content_type) or content_type in _STRUCTURED):
-                option["schema"] = self.dialect.convert(schema, where)
+                option["schema"] = self._writable(self.dialect.convert(schema, where))
             if not body.get("required"):
                 option["required"] = False
             options.append(option)
         options.sort(key=lambda o: "*" in o["content_type"])  # wildcards match last
         return options
+
+    # -- readOnly: what a request need not send ------------------------------------------
+
+    def _writable(self, schema: Any) -> Any:
+        """`schema` as a request sees it: `readOnly` properties are not required.
+
+        Component schemas are shared with answers, so one that would change gets a
+        request twin (`Pet.request`) and refs to it are pointed there.
+        """
+        if isinstance(schema, list):
+            return [self._writable(s) for s in schema]
+        if not isinstance(schema, dict):
+            return schema
+        out: dict[str, Any] = {}
+        for key, value in schema.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/schemas/"):
+                out[key] = self._writable_ref(value)
+            elif key in ("enum", "const", "examples", "default", "required", "discriminator"):
+                out[key] = value
+            elif isinstance(value, (dict, list)):
+                out[key] = (
+                    {n: self._writable(v) for n, v in value.items()}
+                    if key in ("properties", "patternProperties", "$defs", "dependentSchemas")
+                    else self._writable(value)
+                )
+            else:
+                out[key] = value
+        read_only = _read_only(out) | {
+            name for part in out.get("allOf") or [] for name in _read_only(part)
+        }
+        if read_only:
+            for holder in [out, *(p for p in out.get("allOf") or [] if isinstance(p, dict))]:
+                if isinstance(holder.get("required"), list):
+                    holder["required"] = [n for n in holder["required"] if n not in read_only]
+        return out
+
+    def _writable_ref(self, ref: str) -> str:
+        name = ref[len("#/schemas/") :].replace("~1", "/").replace("~0", "~")
+        if name not in self.schemas:
+            return ref
+        if name not in self._request_twins:
+            self._request_twins[name] = ref  # a cycle back here keeps the shared schema
+            twin = self._writable(self.schemas[name])
+            if twin != self.schemas[name]:
+                twin_name = f"{name}.request"
+                self.schemas[twin_name] = twin
+                self._request_twins[name] = schema_name_ref(twin_name)
+        return self._request_twins[name]
 
     # -- responses -------------------------------------------------------------------
 
@@ -536,20 +602,24 @@ class Converter:
         return self._values[key][1]
 
     def _make_value(self, media: dict[str, Any], where: str) -> Any:
-        if "example" in media:
-            return media["example"]
+        schema = media.get("schema")
+        converted = self.dialect.convert(schema, where) if schema is not None else None
+        candidates = [("example", media["example"])] if "example" in media else []
         examples = self.deref(media.get("examples"), where)
         if isinstance(examples, dict):
-            for example in examples.values():
+            for name, example in examples.items():
                 example = self.deref(example, where)
                 if isinstance(example, dict) and "value" in example:
-                    return example["value"]
-        schema = media.get("schema")
-        if schema is None:
+                    candidates.append((f"example {name!r}", example["value"]))
+                    break
+        for what, value in candidates:
+            if converted is None or self.generator.valid(converted, value):
+                return value
+            self.warn(f"{where}: its {what} fails its own schema; answering with another value")
+        if converted is None:
             return _NO_BODY
-        converted = self.dialect.convert(schema, where)
         try:
-            return self.generator.value(converted)
+            return self._generate(converted, where)
         except CannotGenerate as exc:
             self.warn(
                 f"{where}: no value could be made from the schema ({exc}); answering without a body"
@@ -558,6 +628,15 @@ class Converter:
         except RecursionError:
             self.warn(f"{where}: the schema recurses too deeply; answering without a body")
             return _NO_BODY
+
+    def _generate(self, schema: Any, where: str) -> Any:
+        """A value for `schema`; what it had to make do with is a load warning."""
+        self.generator.notes = []
+        try:
+            return self.generator.value(schema)
+        finally:
+            for note in self.generator.notes:
+                self.warn(f"{where}: {note}")
 
     def _body(
         self,
@@ -602,20 +681,17 @@ class Converter:
             header = self.deref(header, where)
             if not isinstance(header, dict) or str(name).lower() in _FRAMING_HEADERS:
                 continue
-            if "example" in header:
-                value = header["example"]
-            else:
+            text = _header_text(header["example"]) if "example" in header else None
+            if text is None or not sendable_header(text):
                 try:
-                    value = self.generator.value(
-                        self.dialect.convert(header.get("schema", {}), where)
-                    )
+                    schema = self.dialect.convert(header.get("schema", {}), where)
+                    text = _header_text(self._generate(schema, where))
                 except (CannotGenerate, RecursionError):
                     continue
-            if isinstance(value, (dict, list)):
-                value = json.dumps(value)
-            elif isinstance(value, bool):
-                value = "true" if value else "false"
-            result[str(name)] = literal(str(value))
+            if sendable_header(text):
+                result[str(name)] = literal(text)
+            else:
+                self.warn(f"{where}: header {name!r} has no value that can be sent; left out")
         return result
 
     # -- security -------------------------------------------------------------------
@@ -690,6 +766,13 @@ class Converter:
                 "errors": [],
             },
         }
+
+
+def _read_only(schema: Any) -> set[str]:
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return set()
+    return {n for n, p in properties.items() if isinstance(p, dict) and p.get("readOnly") is True}
 
 
 class _NoBody:
