@@ -458,3 +458,39 @@ def test_spotify_answers_follow_their_discriminator(serve):
     answer = live.get("/me/player/currently-playing", headers={"Authorization": "Bearer x"})
     # no mapping, and TrackObject says `type: {enum: [track]}`: its own schema wins
     assert (answer.status_code, answer.json()["item"]["type"]) == (200, "track")
+
+
+# -- operations told apart by a query or header value --------------------------------------
+
+SELECTED = """
+openapi: 3.0.3
+info: {title: rpc, version: "1"}
+paths:
+  /?Action=DescribeInstances:
+    get: {responses: {"200": {description: ok, content: {application/json: {example: {a: 1}}}}}}
+  /?Action=RunInstances:
+    get: {responses: {"200": {description: ok, content: {application/json: {example: {a: 2}}}}}}
+  /#X-Amz-Target=Svc.List:
+    post: {responses: {"200": {description: ok, content: {application/json: {example: {b: 1}}}}}}
+  /#X-Amz-Target=Svc.Get:
+    post: {responses: {"200": {description: ok, content: {application/json: {example: {b: 2}}}}}}
+"""
+
+
+@pytest.mark.parametrize(
+    "method, path, headers, status, body",
+    [
+        ("GET", "/?Action=DescribeInstances", {}, 200, {"a": 1}),
+        ("GET", "/?Action=RunInstances", {}, 200, {"a": 2}),
+        ("POST", "/", {"X-Amz-Target": "Svc.List"}, 200, {"b": 1}),
+        ("POST", "/", {"X-Amz-Target": "Svc.Get"}, 200, {"b": 2}),
+        ("GET", "/?Action=Other", {}, 404, None),
+    ],
+)
+def test_operations_chosen_by_a_query_or_header_value(serve, method, path, headers, status, body):
+    live = serve(SELECTED)
+    answer = live.request(method, path, headers=headers)
+    assert answer.status_code == status
+    if body is not None:
+        assert answer.json() == body
+    assert not any("skipped" in w for w in live.runtime.spec.warnings)

@@ -92,6 +92,39 @@ def sendable_header(text: str) -> bool:
     return not any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in text)
 
 
+_SELECTOR = re.compile(r"^[A-Za-z0-9_.-]+=[^&#=]+$")
+
+
+def _selector(key: str) -> str | None:
+    """The `when` that tells an operation apart by its path key: `/?Action=X` (a query
+    value) or `/#X-Amz-Target=Svc.Op` (a header value); None for a plain key."""
+    for mark, kind in (("?", "query"), ("#", "header")):
+        if mark in key:
+            text = key.split(mark, 1)[1].split("#", 1)[0]
+            if _SELECTOR.match(text):
+                name, value = text.split("=", 1)
+                if kind == "query":
+                    return f"query.get({_quote(name)}) == {_quote(value)}"
+                return f"headers.get({_quote(name)}) == {_quote(value)}"
+    return None
+
+
+def _chosen_by(group: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """One route for operations at one URL, each answering when its selector holds.
+
+    Their contracts differ, so the shared route checks none of them (a load warning
+    says so); no selector holding is the usual 404 naming the conditions.
+    """
+    first = group[0][1]
+    route: dict[str, Any] = {"method": first["method"], "path": first["path"], "responses": []}
+    for selector, operation in group:
+        for answer in operation["responses"]:
+            when = answer.get("when")
+            condition = f"{selector} and ({when})" if when else selector
+            route["responses"].append({**answer, "when": condition})
+    return route
+
+
 def _header_text(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value)
@@ -192,7 +225,8 @@ class Converter:
         document = self.document
         info = document.get("info") if isinstance(document.get("info"), dict) else {}
         routes: list[dict[str, Any]] = []
-        seen: dict[tuple[str, str], str] = {}
+        # (method, URL) -> where first seen, and the operations a query/header value picks
+        seen: dict[tuple[str, str], tuple[str, list[Any] | None]] = {}
         names: set[str] = set()
         paths = document.get("paths") if isinstance(document.get("paths"), dict) else {}
         for key, item in paths.items():
@@ -204,16 +238,32 @@ class Converter:
                 continue
             path, renamed = self._template(clean_path(str(key)))
             signature = _TEMPLATE.sub("{}", path)
+            selector = _selector(str(key))
             for method in METHODS:
                 operation = item.get(method)
                 if not isinstance(operation, dict):
                     continue
                 where = f"{method.upper()} {key}"
+                route = self.route(method, path, renamed, item, operation, where, names)
                 if (method, signature) in seen:
-                    self.warn(f"{where}: same URL as {seen[(method, signature)]}; skipped")
+                    first = seen[(method, signature)]
+                    if selector and first[1] is not None:
+                        first[1].append((selector, route))
+                        continue
+                    self.warn(f"{where}: same URL as {first[0]}; skipped")
                     continue
-                seen[(method, signature)] = where
-                routes.append(self.route(method, path, renamed, item, operation, where, names))
+                group = [(selector, route)] if selector else None
+                seen[(method, signature)] = (where, group)
+                routes.append(route)
+        for _, group in seen.values():
+            if group and len(group) > 1:
+                chosen = _chosen_by(group)
+                self.warn(
+                    f"{chosen['method']} {chosen['path']}: {len(group)} operations told apart by "
+                    "a query or header value share one route; their contracts are not checked"
+                )
+                index = next(i for i, r in enumerate(routes) if r is group[0][1])
+                routes[index] = chosen
         if isinstance(document.get("webhooks"), dict) and document["webhooks"]:
             self.warn(f"webhooks are not sent ({len(document['webhooks'])} declared)")
         spec: dict[str, Any] = {
