@@ -141,6 +141,7 @@ class Generator:
         self.random = random.Random(seed if seed is not None else 0)
         self.rstr = _Xeger(self.random)
         self.minimal = False  # only required properties (a retry when a full value fails)
+        self.answers = True  # values for answers: writeOnly properties are left out
         self._examples: dict[tuple[int, str], tuple[Any, bool]] = {}  # (id, key) -> fits
         # what the last values had to make do with, for the converter to warn about
         self.notes: list[str] = []
@@ -482,7 +483,7 @@ class Generator:
         result: dict[str, Any] = {}
         for name in required:
             sub = properties.get(name, schema.get("additionalProperties", True))
-            if isinstance(sub, dict) and sub.get("writeOnly"):
+            if self.answers and isinstance(sub, dict) and sub.get("writeOnly"):
                 continue  # required of requests only: never in an answer
             if sub is False:
                 raise CannotGenerate(f"{name!r} is required but not allowed")
