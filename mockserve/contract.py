@@ -93,6 +93,8 @@ class ParameterContract:
 
     def convert(self, values: MultiDict | dict[str, Any]) -> dict[str, Any]:
         """Turn raw values into what the schema checks: typed scalars, lists for repeats."""
+        if self.location == "path":  # an empty segment (`/things//parts`) is a missing value
+            values = {name: value for name, value in values.items() if value != ""}
         return convert_fields(values, self.types, self.arrays, self.spelling)
 
     def check(self, values: dict[str, Any]) -> list[Failure]:

@@ -174,9 +174,15 @@ class RequestMaker:
         self.generator = Generator(
             {n: self.dialect.convert(s, n) for n, s in schemas.items()}, seed=7
         )
+        self.generator.answers = False  # requests: writeOnly properties too
 
     def value(self, schema: Any) -> Any:
-        return self.generator.value(self.dialect.convert(schema or {}, "test"))
+        self.generator.notes = []
+        value = self.generator.value(self.dialect.convert(schema or {}, "test"))
+        if any("overlap" in note for note in self.generator.notes):
+            # an answer may follow the first of overlapping options; a valid request cannot
+            raise CannotGenerate("no value fits exactly one option")
+        return value
 
     def request(self, op: Operation) -> dict[str, Any] | None:
         """`requests` arguments for a valid call of `op`, or None when one cannot be made."""

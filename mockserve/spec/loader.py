@@ -418,8 +418,12 @@ class Loader:
         return True
 
 
-def _rule_for(path: str) -> tuple[str, list[str], list[str]]:
-    """`/users/{id:int}` -> Werkzeug's `/users/<int:id>`, with the problems found."""
+def _rule_for(path: str, *, written: bool = True) -> tuple[str, list[str], list[str]]:
+    """`/users/{id:int}` -> Werkzeug's `/users/<int:id>`, with the problems found.
+
+    Any other text is literal; `<id>` in a spec a person `written` is the Werkzeug
+    habit and refused, in a converted document it is served as written.
+    """
     problems: list[str] = []
     names: list[str] = []
 
@@ -438,16 +442,50 @@ def _rule_for(path: str) -> tuple[str, list[str], list[str]]:
         return f"<{_CONVERTERS[converter]}:{name}>" if converter else f"<{name}>"
 
     literal = _PARAM.sub("", path)
-    if "<" in literal or ">" in literal:  # Werkzeug would read them as its own converters
+    if written and _WERKZEUG_VARIABLE.search(literal):
         problems.append("write parameters as {name} or {name:int}, not <...>")
     if "?" in literal or "#" in literal:
         problems.append(
             "a path has no query string or fragment; check query parameters with 'query'"
         )
-    rule = _PARAM.sub(replace, path)
+    hidden: list[str] = []  # names of the hidden parameters, one per literal `<`
+    rule = "".join(
+        replace(piece) if isinstance(piece, re.Match) else _literal_rule(piece, problems, hidden)
+        for piece in _pieces(path)
+    )
     if "{" in literal or "}" in literal:
         problems.append("unbalanced braces in path")
     return rule, names, problems
+
+
+_WERKZEUG_VARIABLE = re.compile(r"<(?:[A-Za-z_]\w*(?:\(.*?\))?:)?[A-Za-z_]\w*>")
+LITERAL_PREFIX = "_literal_"  # the hidden parameter that holds a literal `<`
+
+
+def _pieces(path: str) -> list[Any]:
+    """The path cut into literal text and `{parameter}` matches, in order."""
+    pieces: list[Any] = []
+    position = 0
+    for match in _PARAM.finditer(path):
+        pieces += [path[position : match.start()], match]
+        position = match.end()
+    return [*pieces, path[position:]]
+
+
+def _literal_rule(text: str, problems: list[str], hidden: list[str]) -> str:
+    """Literal path text as Werkzeug reads it: a `<` (which would open a converter) is
+    matched by an `any` converter of that one text, under a hidden parameter name."""
+    if "<" not in text:
+        return text
+    parts = []
+    for part in text.split("/"):
+        if "<" in part:
+            if '"' in part or ")" in part:
+                problems.append(f"a literal '<' cannot stand beside '\"' or ')' in {part!r}")
+            hidden.append(f"{LITERAL_PREFIX}{len(hidden)}")
+            part = f'<any("{part}"):{hidden[-1]}>'
+        parts.append(part)
+    return "/".join(parts)
 
 
 def _declared_types(schema: Any) -> list[str]:
@@ -513,7 +551,7 @@ class _RouteBuilder:
             if isinstance(m, str)
         )
         name = raw.get("name") or f"{','.join(methods)} {path}"
-        rule, param_names, path_problems = _rule_for(path)
+        rule, param_names, path_problems = _rule_for(path, written=not self.loader.generated)
         for message in path_problems:
             self.problem(source, at + ("path",), message)
         self.claim(source, at, name, methods, path, explicit="name" in raw)
@@ -562,6 +600,7 @@ class _RouteBuilder:
                         key=True,
                     )
         faults = self.faults(source, at, _sequence(raw.get("faults")))
+        errors = self.route_errors(source, at + ("errors",), raw.get("errors"))
         if len(self.loader.problems) != count:
             return None
         return Route(
@@ -574,6 +613,7 @@ class _RouteBuilder:
             order=order,
             faults=faults,
             where=format_path(at),
+            errors=errors,
         )
 
     def claim(
@@ -940,6 +980,31 @@ class _RouteBuilder:
             self.problem(source, at, f"{target.name} must hold a JSON or YAML list of items")
             return []
         return data
+
+    def route_errors(
+        self, source: SourceFile, at: tuple, raw: Any
+    ) -> dict[int, tuple[ResponseTemplate, ...]]:
+        """A route's `errors`: each status's answers, first-match; the status defaults to it."""
+        result = {}
+        for status, entry in _mapping(raw).items():
+            if not str(status).isdigit():
+                continue
+            options = entry if isinstance(entry, list) else [entry]
+            compiled = []
+            for index, option in enumerate(options):
+                if not isinstance(option, dict):
+                    continue
+                where = at + ((status, index) if isinstance(entry, list) else (status,))
+                if "when" not in option and index != len(options) - 1:
+                    self.problem(source, where, "only the last answer may omit 'when'")
+                template = self.response(
+                    source, where, {"status": int(status), **option}, allow_when=True
+                )
+                if template is not None:
+                    compiled.append(template)
+            if compiled:
+                result[int(status)] = tuple(compiled)
+        return result
 
     def errors(self, source: SourceFile, raw: dict) -> dict[int, ResponseTemplate]:
         result = {}

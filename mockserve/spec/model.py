@@ -110,6 +110,9 @@ class Route:
     order: str = "first-match"
     faults: tuple[Fault, ...] = ()
     where: str = ""
+    # the route's own answers to the server's errors (an OpenAPI operation's error
+    # example), tried in order before the spec's `errors`
+    errors: dict[int, tuple[ResponseTemplate, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
