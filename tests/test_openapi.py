@@ -205,7 +205,7 @@ def test_contract_failures_name_the_parameter(shop):
     answer = shop.get("/pets?limit=lots&tags=1&tags=x")
     # in the document's own words (its `default` example); the failures are journaled
     assert (answer.status_code, answer.json()) == (422, {"message": "something else"})
-    failures = shop.runtime.journal.entries()[-1].failures
+    failures = shop.server.journal[-1].failures
     assert [(e["in"], e["path"]) for e in failures] == [
         ("query", "/limit"),
         ("query", "/tags/1"),
