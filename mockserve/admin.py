@@ -16,6 +16,7 @@ from .app import Runtime
 from .journal import Entry
 from .resources import json_response, no_content, resource_routes
 from .server_errors import error_response
+from .ui import add_journal_page
 
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -124,6 +125,7 @@ def register_admin(app: Flask, runtime: Runtime) -> None:
     if not prefix:
         return
     admin = Admin(runtime, prefix)
+    add_journal_page(app, prefix)
     for suffix, views in admin.endpoints.items():
         for method, view in views.items():
             app.add_url_rule(
