@@ -38,6 +38,7 @@ class Admin:
             "/shutdown": {"POST": self.shutdown},
             "/routes": {"GET": self.routes},
             "/health": {"GET": self.health},
+            "/state": {"GET": self.state},
         }
 
     def requests(self) -> Response:
@@ -72,6 +73,12 @@ class Admin:
                 for r in resource_routes(resource)
             ]
         return json_response(listed)
+
+    def state(self) -> Response:
+        """State and resources as they are now, for the journal page."""
+        store = self.runtime.store
+        with store.lock:
+            return json_response({"state": store.state, "resources": store.resources})
 
     def health(self) -> Response:
         return json_response({"status": "ok"})
