@@ -10,6 +10,7 @@ import sys
 import threading
 from collections.abc import Callable
 from logging.handlers import QueueHandler, QueueListener
+from typing import Any
 
 import click
 
@@ -51,7 +52,8 @@ def main() -> None:
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to bind. Use 0.0.0.0 to accept other machines.",
+    help="Address to bind. Use 0.0.0.0 to accept other machines (the admin API "
+    "still answers this machine only; see --admin-token).",
 )
 @click.option(
     "--port",
@@ -98,6 +100,20 @@ def main() -> None:
     "is reported and the previous version keeps serving. State starts over "
     "at each reload.",
 )
+@click.option(
+    "--admin-token",
+    envvar="MOCKSERVE_ADMIN_TOKEN",
+    metavar="TOKEN",
+    default=None,
+    help="Let any client use the admin API with 'Authorization: Bearer TOKEN' "
+    "(default: clients on this machine only, without a token). Also MOCKSERVE_ADMIN_TOKEN.",
+)
+@click.option(
+    "--admin-open",
+    is_flag=True,
+    help="Let any client use the admin API without a token (for a container on a "
+    "network of its own).",
+)
 def run(
     spec: str,
     host: str,
@@ -108,6 +124,8 @@ def run(
     exit_after: int | None,
     workers: int,
     watch: bool,
+    admin_token: str | None,
+    admin_open: bool,
 ) -> None:
     """Serve SPEC until stopped.
 
@@ -116,7 +134,7 @@ def run(
     if any request was not covered by the spec or broke a contract, 0 otherwise.
     """
     from .app import create_app
-    from .server import Server
+    from .serve import Runner
 
     if watch and (strict or exit_after or workers > 1):
         raise click.UsageError(
@@ -124,16 +142,17 @@ def run(
             "combine with --strict, --exit-after or --workers"
         )
     loaded = _load(spec, seed)
+    access = _admin_access(host, admin_token, admin_open)
     if workers > 1:
         journal_options = tuple(
             name for name, used in (("--strict", strict), ("--exit-after", exit_after)) if used
         )
-        _run_workers(loaded, spec, host, port, quiet, workers, journal_options)
+        _run_workers(loaded, spec, host, port, quiet, workers, access, journal_options)
         return
-    app = create_app(loaded)
-    runtime = app.extensions["mockserve"]
+    app = create_app(loaded, access=access)
+    mock = app.extensions["mockserve"]
     try:
-        server = Server(app, host=host, port=port)
+        runner = Runner(app, host=host, port=port)
     except (OSError, ValueError) as exc:  # waitress: ValueError for a host it cannot resolve
         reason = getattr(exc, "strerror", None) or exc
         click.echo(f"cannot listen on {host}:{port}: {reason}", err=True)
@@ -144,14 +163,13 @@ def run(
     else:  # each request's log line says why it missed; no second line for it
         logging.getLogger("mockserve.violations").setLevel(logging.ERROR)
 
-    def stop(signum=None, frame=None):
-        server.stop(wait=False)
+    def stop(signum: object = None, frame: object = None) -> None:
+        runner.stop_soon()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    runtime.shutdown_callbacks.append(stop)
     if exit_after is not None:
-        runtime.request_listeners.append(_stop_after(exit_after, stop))
+        mock.listen(_stop_after(exit_after, stop))
     notes = ["strict"] if strict else []
     if exit_after is not None:
         notes.append(f"stops after {plural(exit_after, 'request')}")
@@ -159,9 +177,8 @@ def run(
     if watch:
         from .reload import Reloader
 
-        def serve_reloaded(new_app, new_spec: Spec) -> None:
-            new_app.extensions["mockserve"].shutdown_callbacks.append(stop)
-            server.swap(new_app)
+        def serve_reloaded(new_app: Any, new_spec: Spec) -> None:
+            runner.swap(new_app)
             _warn(spec, new_spec.warnings)
             click.echo(
                 f"mockserve: reloaded {spec} ({_counts(new_spec)}); state starts over", err=True
@@ -171,24 +188,65 @@ def run(
             spec,
             loaded,
             seed=seed,
+            access=access,
             on_reload=serve_reloaded,
             report=lambda text: click.echo(text, err=True),
         ).start()
         notes.append("watching for changes")
     click.echo(
         f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
-        f"on {server.url}  ({'; '.join(notes + ['Ctrl-C to stop'])})",
+        f"on {runner.url}  ({'; '.join(notes + ['Ctrl-C to stop'])})",
         err=True,
     )
-    server.serve()
+    _warn_admin(host, access)
+    runner.serve()
     stop_logging()  # every line written before the summary
     if reloader is not None:
         reloader.stop()
-    violations = list(runtime.journal.violations)
+    journal = runner.mock.stores.journal
+    violations = journal.violations()
     if strict:
-        click.echo(_summary(violations, runtime.journal.requests_seen))
+        click.echo(_summary(violations, journal.requests_seen))
     click.echo("mockserve: stopped", err=True)
     sys.exit(1 if strict and violations else 0)
+
+
+def _admin_access(host: str, token: str | None, open_: bool) -> Any:
+    """Who may use the admin API, from --admin-token / --admin-open."""
+    from .mock import AdminAccess
+
+    if token is not None and not token.strip():
+        raise click.BadParameter("must not be empty", param_hint="--admin-token")
+    return AdminAccess(token=token, open=open_ and token is None)
+
+
+def _warn_admin(host: str, access: Any) -> None:
+    """Say who may use the admin API when the server is reachable from elsewhere."""
+    if access.token is not None:
+        return
+    if access.open:
+        click.echo(
+            "mockserve: warning: --admin-open: any client that reaches this server may read "
+            "the journal, reset the mock and shut it down",
+            err=True,
+        )
+    elif not _loopback_host(host):
+        click.echo(
+            f"mockserve: warning: serving on {host}, but the admin API answers clients on this "
+            "machine only; use --admin-token TOKEN to reach it from elsewhere",
+            err=True,
+        )
+
+
+def _loopback_host(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _start_logging(quiet: bool) -> Callable[[], None]:
@@ -228,12 +286,12 @@ def _log_violations_as_such() -> None:
     violations.propagate = False
 
 
-def _stop_after(count: int, stop):
-    """A request listener that stops the server once `count` requests were answered."""
+def _stop_after(count: int, stop: Callable[[], None]) -> Callable[[Any, Any], None]:
+    """A listener that stops the server once `count` requests were answered."""
     lock = threading.Lock()
     seen = 0
 
-    def listener(entry) -> None:
+    def listener(exchange: Any, entry: Any) -> None:
         nonlocal seen
         with lock:
             seen += 1
@@ -270,12 +328,13 @@ def _run_workers(
     port: int,
     quiet: bool,
     workers: int,
+    access: Any,
     journal_options: tuple[str, ...] = (),
 ) -> None:
     """`run --workers N`: refuse specs with state (exit 2), else fork N servers."""
     from . import workers as forking
     from .app import create_app
-    from .server import Server
+    from .serve import Runner
 
     reason = forking.why_not(loaded, journal_options=journal_options)
     if reason:
@@ -288,7 +347,7 @@ def _run_workers(
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
-    app = create_app(loaded)
+    app = create_app(loaded, access=access, workers=workers)
     try:
         sock = forking.listen(host, port)
     except OSError as exc:
@@ -297,10 +356,12 @@ def _run_workers(
     bound = sock.getsockname()[1]
 
     def serve_one() -> None:
-        server = Server(app, host=host, port=bound, sock=sock)
-        signal.signal(signal.SIGINT, lambda *_: server.stop(wait=False))
-        signal.signal(signal.SIGTERM, lambda *_: server.stop(wait=False))
-        server.serve()
+        runner = Runner(app, host=host, port=bound, sock=sock)
+        signal.signal(signal.SIGINT, lambda *_: runner.stop_soon())
+        signal.signal(signal.SIGTERM, lambda *_: runner.stop_soon())
+        # POST /__mockserve/shutdown reaches one worker: it stops them all, as SIGTERM does.
+        runner.mock.shutdown_hooks.append(forking.stop_all)
+        runner.serve()
 
     shown = f"[{host}]" if ":" in host else host
     click.echo(
@@ -308,6 +369,7 @@ def _run_workers(
         f"on http://{shown}:{bound} with {workers} workers  (Ctrl-C to stop)",
         err=True,
     )
+    _warn_admin(host, access)
     failed = forking.serve_forked(sock, workers, serve_one)
     click.echo("mockserve: stopped", err=True)
     sys.exit(1 if failed else 0)

@@ -47,3 +47,31 @@ class TemplateRenderError(MockserveError):
 
 class Disconnect(MockserveError):
     """Raised through the WSGI stack to drop the connection without an answer."""
+
+
+class Problem(MockserveError):
+    """The server's own answer to a request it cannot serve as asked (404, 405, 409, 422, 500).
+
+    Raised anywhere while answering and rendered in one place (`problems.render_problem`),
+    the way Flask routes exceptions to one handler: the JSON shape, the spec's `errors`
+    overrides and CORS are applied there, never where the problem is found.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        route: str | None = None,
+        errors: list | None = None,
+        headers: dict[str, str] | None = None,
+        violation: str | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.route = route
+        self.errors = errors if errors is not None else []
+        self.headers = headers or {}
+        # Why the request is a violation (--strict, assert_no_violations), when it is one.
+        self.violation = violation

@@ -200,7 +200,7 @@ def _message(found: list[tuple[MockServer, list[Violation]]]) -> str:
     ]
     for server, violations in found:
         if len(found) > 1:
-            lines.append(f"  on {server.runtime.spec.title!r}:")
+            lines.append(f"  on {server.spec.title!r}:")
         lines.append(violations_text(violations, indent="    " if len(found) > 1 else "  "))
     return "\n".join(lines)
 

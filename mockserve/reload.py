@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from watchfiles import watch
@@ -33,12 +34,14 @@ class Reloader:
         spec: Spec,
         *,
         seed: int | None,
+        access: Any = None,
         on_reload: Callable[[Flask, Spec], None],
         report: Callable[[str], None],
         debounce_ms: int = 200,
     ):
         self.path = path
         self.seed = seed
+        self.access = access
         self.files = set(spec.files)
         self.stamps = _stamps(self.files)
         self.on_reload = on_reload
@@ -94,7 +97,7 @@ class Reloader:
             return False
         self.files = set(spec.files)
         self.stamps = _stamps(self.files)
-        self.on_reload(create_app(spec), spec)
+        self.on_reload(create_app(spec, access=self.access), spec)
         return True
 
 

@@ -2,6 +2,8 @@
 
 Each worker has its own copy of everything a running app keeps, so only specs whose
 answers never depend on earlier requests may use more than one: `why_not` says why not.
+The admin API tells the truth about it: a shutdown stops every worker, and what only one
+worker would see (its journal, a reset) is refused with a 409 saying why.
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ def why_not(spec: Spec, *, journal_options: tuple[str, ...] = ()) -> str | None:
             "each worker sees only its own requests"
         )
     return None
+
+
+def stop_all() -> None:
+    """From a worker: ask the parent to stop every worker (as SIGTERM to it does)."""
+    os.kill(os.getppid(), signal.SIGTERM)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from mockserve import create_app
-from mockserve.server import Server
+from mockserve import MockServer, create_app
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
@@ -34,7 +33,7 @@ def write_spec(tmp_path: Path):
 class Live:
     """A spec served by the real server on a free port of 127.0.0.1."""
 
-    def __init__(self, server: Server):
+    def __init__(self, server: MockServer):
         self.server = server
         self.url = server.url
         self.session = requests.Session()
@@ -49,20 +48,15 @@ class Live:
     def post(self, path: str, **kwargs) -> requests.Response:
         return self.request("POST", path, **kwargs)
 
-    @property
-    def runtime(self):
-        return self.server.app.extensions["mockserve"]
-
 
 @pytest.fixture
 def serve(write_spec) -> Iterator:
     """Serve a spec (YAML text or a path) over real HTTP: `live = serve(text)`."""
-    servers: list[Server] = []
+    servers: list[MockServer] = []
 
     def start(spec: str | Path, *, seed: int | None = None, **files: str) -> Live:
         path = spec if isinstance(spec, Path) else write_spec(spec, **files)
-        server = Server(create_app(path, seed=seed), host="127.0.0.1", port=0)
-        server.start_in_thread()
+        server = MockServer(path, seed=seed).start()
         servers.append(server)
         return Live(server)
 

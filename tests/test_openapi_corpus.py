@@ -26,7 +26,7 @@ from openapi_corpus import (
 from mockserve.app import create_app
 from mockserve.cli import main
 from mockserve.openapi import openapi_spec
-from mockserve.server import Server
+from mockserve.serve import Runner
 from mockserve.spec.loader import Loader, _format_validator
 
 pytestmark = needs_corpus
@@ -39,8 +39,8 @@ class Served:
         self.name = name
         loader = Loader(CORPUS / name)
         self.data, self.warnings, self.spec = openapi_spec(loader.read_main(), loader)
-        self.server = Server(create_app(self.spec), host="127.0.0.1", port=0)
-        self.server.start_in_thread()
+        self.server = Runner(create_app(self.spec), host="127.0.0.1", port=0)
+        self.server.start()
         self.session = requests.Session()
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
@@ -278,8 +278,8 @@ def test_import_round_trip_serves_the_same_answers(served, name, tmp_path):
     assert CliRunner().invoke(main, ["validate", str(written)]).exit_code == 0
     document = read_document(name)
     direct = served(name)
-    imported = Server(create_app(written), host="127.0.0.1", port=0)
-    imported.start_in_thread()
+    imported = Runner(create_app(written), host="127.0.0.1", port=0)
+    imported.start()
     try:
         maker = RequestMaker(document)
         for op in _sample(operations(document), name)[:25]:

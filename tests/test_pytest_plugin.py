@@ -168,7 +168,7 @@ def test_the_ini_option_names_a_default_spec_and_the_command_line_overrides_it(s
     )
     suite.makepyfile("""
         def test_title(mockserve_server, pytestconfig):
-            assert mockserve_server.runtime.spec.title == pytestconfig.getoption("title")
+            assert mockserve_server.spec.title == pytestconfig.getoption("title")
     """)
     suite.makeconftest("""
         def pytest_addoption(parser):
@@ -181,8 +181,7 @@ def test_the_ini_option_names_a_default_spec_and_the_command_line_overrides_it(s
 def test_relative_spec_paths_resolve_against_the_rootdir_not_the_test_folder(suite):
     suite.mkpydir("deep")
     (suite.path / "deep" / "test_deep.py").write_text(
-        "def test_it(mockserve):\n"
-        "    assert mockserve('specs/shop.yaml').runtime.spec.title == 'Shop'\n"
+        "def test_it(mockserve):\n    assert mockserve('specs/shop.yaml').spec.title == 'Shop'\n"
     )
     run(suite).assert_outcomes(passed=1)
 

@@ -325,7 +325,7 @@ def test_reset_starts_sequences_again(serve):
     live = serve(ORDERS)
     live.get("/jobs/1")
     live.get("/jobs/1")
-    live.runtime.reset()
+    live.server.reset()
     assert live.get("/jobs/1").json() == {"state": "queued"}
 
 
@@ -498,7 +498,7 @@ def test_a_disconnect_is_logged_and_journaled_as_no_answer(faults, caplog):
     with caplog.at_level(logging.INFO, logger="mockserve"), pytest.raises(requests.ConnectionError):
         requests.get(faults.url + "/drop", timeout=5)
     assert any("GET /drop -> disconnected" in r.getMessage() for r in caplog.records)
-    assert faults.runtime.journal.entries()[-1].status is None
+    assert faults.server.journal[-1].status is None
 
 
 def test_an_empty_fault_is_200_with_no_body(faults):

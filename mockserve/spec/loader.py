@@ -30,6 +30,7 @@ from ..templating import (
     compile_value,
 )
 from .model import (
+    DEFAULT_MAX_BODY,
     Body,
     Contract,
     Cors,
@@ -352,12 +353,14 @@ class Loader:
         admin = raw.get("admin", DEFAULT_ADMIN)
         seed = self.seed if self.seed is not None else raw.get("seed")
         journal = raw.get("journal", 1000)
+        max_body = raw.get("max_body", DEFAULT_MAX_BODY)
         return Settings(
             cors=cors_setting,
             delay=self.delay(source, ("settings", "delay"), raw.get("delay")),
             seed=seed if isinstance(seed, int) else None,
             journal=journal if isinstance(journal, int) else 1000,
             admin=admin.rstrip("/") if isinstance(admin, str) else None,
+            max_body=max_body if isinstance(max_body, int) else DEFAULT_MAX_BODY,
         )
 
     def delay(self, source: SourceFile, at: tuple, raw: Any) -> Delay | None:

@@ -25,6 +25,9 @@ class Cors:
     credentials: bool = False
 
 
+DEFAULT_MAX_BODY = 10 * 1024 * 1024  # bytes of a request body; larger ones get a 413
+
+
 @dataclass(frozen=True)
 class Settings:
     cors: Cors | None = None
@@ -32,6 +35,7 @@ class Settings:
     seed: int | None = None
     journal: int = 1000
     admin: str | None = "/__mockserve"
+    max_body: int = DEFAULT_MAX_BODY
 
 
 @dataclass(frozen=True)
