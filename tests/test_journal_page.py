@@ -205,15 +205,29 @@ def test_requests_appear_live_and_open_to_their_details(serve, visit):
     expect(matched.get_by_role("heading", name="Route")).to_be_visible()
     expect(matched).to_contain_text("Matched get-user (GET /users/{id:int})")
     expect(matched.get_by_role("table", name="Request headers")).to_contain_text("User-Agent")
+    expect(matched.get_by_role("table", name="Answer headers")).to_contain_text("application/json")
+    expect(matched.get_by_role("figure", name="Answer body").locator("pre")).to_have_text(
+        '{\n  "id": 7,\n  "name": "Ada Lovelace"\n}'
+    )
 
     missed = journal.opened("GET /userz/7")
-    expect(missed.get_by_role("heading", name="Closest routes")).to_be_visible()
+    closest = missed.get_by_role("table", name=re.compile("^Closest routes"))
+    expect(closest.locator("tbody tr").first).to_contain_text("get-user")
+    expect(closest.locator("tbody tr").first).to_contain_text(NEAR_MISS_WHY)
+    expect(missed.get_by_role("figure", name="Answer body")).to_contain_text(
+        '"error": "no route matches GET /userz/7"'
+    )
 
     failed = journal.opened("POST /orders")
     failures = failed.get_by_role("table", name=re.compile("^Contract failures"))
     expect(failures).to_contain_text(BAD_QTY)
     expect(failures).to_contain_text("body")
-    expect(failed.locator("pre").first).to_have_text('{\n  "qty": "two"\n}')  # pretty JSON
+    expect(failed.get_by_role("figure", name="Request body").locator("pre")).to_have_text(
+        '{\n  "qty": "two"\n}'
+    )  # pretty JSON
+    expect(failed.get_by_role("figure", name="Answer body")).to_contain_text(
+        BAD_QTY
+    )  # the 422 as answered
     journal.assert_clean()
 
 

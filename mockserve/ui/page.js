@@ -293,13 +293,10 @@
 
   function answerOf(entry) {
     const response = entry.response;
+    if (entry.status === null) return h("p", {}, "None: the connection was dropped.");
     if (!response) {
-      return h(
-        "p",
-        {},
-        `Status ${entry.status ?? "none (the connection was dropped)"}. `,
-        "This server's journal does not keep the answers.",
-      );
+      // journals before mockserve 1.1 keep the status only
+      return h("p", {}, `Status ${entry.status}. This server's journal does not keep the answers.`);
     }
     return [
       facts([["Status", String(response.status)]]),
@@ -328,8 +325,11 @@
     if (entry.why.length === 0) return h("p", {}, "No route matched, and none comes close.");
     return table(
       "Closest routes, closest first, and why each missed",
-      ["Route", "Method", "Path", "Why it missed"],
-      entry.why.map((miss) => [miss.route, miss.method, miss.path, miss.why]),
+      ["Route", "Why it missed"],
+      entry.why.map((miss) => [
+        [miss.route, h("br"), h("code", {}, `${miss.method} ${miss.path}`)],
+        miss.why,
+      ]),
     );
   }
 
@@ -358,7 +358,7 @@
   function bodyOf(value, label) {
     const text = pretty(value);
     if (text === null) return h("p", { class: "note" }, `${label}: none.`);
-    return [h("h4", {}, label), h("pre", { class: "code", tabindex: "0" }, text)];
+    return h("figure", { class: "body" }, h("figcaption", {}, label), h("pre", { class: "code", tabindex: "0" }, text));
   }
 
   function table(caption, headings, data) {
@@ -367,7 +367,7 @@
       { class: "small" },
       h("caption", {}, caption),
       h("thead", {}, h("tr", {}, headings.map((name) => h("th", { scope: "col" }, name)))),
-      h("tbody", {}, data.map((cells) => h("tr", {}, cells.map((cell) => h("td", {}, String(cell ?? "")))))),
+      h("tbody", {}, data.map((cells) => h("tr", {}, cells.map((cell) => h("td", {}, Array.isArray(cell) ? cell : String(cell ?? "")))))),
     );
   }
 
