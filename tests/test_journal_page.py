@@ -97,10 +97,14 @@ class Visit:
         table = self.page.get_by_role("table", name="Requests, newest first")
         return table.locator("tbody > tr.entry")
 
-    def opened(self, name: str):
+    def opened(self, name: str, keyboard: bool = False):
         """Open the request whose button reads `name`; return its detail row."""
         button = self.page.get_by_role("button", name=name, exact=True)
-        button.click()
+        if keyboard:
+            button.focus()
+            self.page.keyboard.press("Enter")
+        else:
+            button.click()
         expect(button).to_have_attribute("aria-expanded", "true")
         return self.page.locator("#" + button.get_attribute("aria-controls"))
 
@@ -153,6 +157,16 @@ def test_the_page_and_its_files_are_served_from_the_package(serve, path, content
     assert response.headers["Cache-Control"] == "no-cache"
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     assert live.get("/__mockserve/requests").json() == []  # the page is not journaled
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://evil.example"}],
+)
+def test_the_page_is_guarded_like_the_admin_api(serve, headers):
+    live = serve(SHOP)
+    assert live.get("/__mockserve/ui", headers=headers).status_code == 403
+    assert live.get("/__mockserve/ui/page.js", headers=headers).status_code == 403
 
 
 def test_no_page_when_the_admin_api_is_off(serve):
@@ -210,7 +224,7 @@ def test_requests_appear_live_and_open_to_their_details(serve, visit):
         '{\n  "id": 7,\n  "name": "Ada Lovelace"\n}'
     )
 
-    missed = journal.opened("GET /userz/7")
+    missed = journal.opened("GET /userz/7", keyboard=True)
     closest = missed.get_by_role("table", name=re.compile("^Closest routes"))
     expect(closest.locator("tbody tr").first).to_contain_text("get-user")
     expect(closest.locator("tbody tr").first).to_contain_text(NEAR_MISS_WHY)
