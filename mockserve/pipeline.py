@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Request
 from flask import Response as FlaskResponse
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from .context import build_context, query_dict
@@ -236,7 +237,7 @@ class Pipeline:
             return None
         request = exchange.request
         status = exchange.status
-        raw = request.get_data(cache=True) if has_body(request) else b""
+        raw = _body_kept(request)
         violation = None
         if exchange.violation is not None and status is not None:
             violation = Violation(
@@ -277,6 +278,16 @@ def _answer(response: Response, status: int | None) -> Answer:
     body = response.get_data()
     cut = len(body) > BODY_LIMIT
     return Answer(status, headers, body[:BODY_LIMIT] if cut else body, response.content_type, cut)
+
+
+def _body_kept(request: Request) -> bytes:
+    """The request body for the journal; none when it was refused for its size."""
+    if not has_body(request):
+        return b""
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return b""
 
 
 def has_body(request: Request) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from running import Running
 
 from mockserve import MockServer, create_app
 
@@ -74,3 +75,18 @@ def client(write_spec):
         return create_app(path, seed=seed).test_client()
 
     return make
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Iterator:
+    """Start `mockserve run ARGS` as a process: `run = cli([...]); run.serving(); run.url`."""
+    started: list[Running] = []
+
+    def start(args: list, env: dict[str, str] | None = None) -> Running:
+        run = Running(*(str(a) for a in args), cwd=tmp_path, env=env)
+        started.append(run)
+        return run
+
+    yield start
+    for run in started:
+        run.stop()

@@ -17,6 +17,7 @@ from openapi_corpus import (
     DOCUMENTS,
     LARGE,
     RequestMaker,
+    corpus,  # noqa: F401 - the fixture needs_corpus uses: fails when the corpus is missing
     needs_corpus,
     operations,
     read_document,

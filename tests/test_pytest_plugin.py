@@ -289,3 +289,19 @@ def test_the_pytest11_entry_point_loads_the_plugin_once(suite):
     suite.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
     # `-p mockserve` names the entry point: still loaded once.
     suite.runpytest("-p", "no:cacheprovider", "-p", "mockserve").assert_outcomes(passed=1)
+
+
+def test_the_admin_shutdown_stops_a_fixture_server(suite):
+    suite.makepyfile("""
+        import pytest
+        import requests
+
+        def test_stop(mockserve):
+            server = mockserve("specs/shop.yaml")
+            answer = requests.post(server.url + "/__mockserve/shutdown", timeout=10)
+            assert answer.status_code == 204
+            assert server.wait_stopped(timeout=10)
+            with pytest.raises(requests.ConnectionError):
+                requests.get(server.url + "/users/7", timeout=5)
+    """)
+    run(suite).assert_outcomes(passed=1)

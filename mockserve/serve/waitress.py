@@ -116,6 +116,8 @@ class WaitressBackend:
             clear_untrusted_proxy_headers=True,
             # A larger body is refused (413, JSON) before it is read whole.
             max_request_body_size=max_body,
+            # poll(), not select(): select() cannot watch more than 1024 connections.
+            asyncore_use_poll=True,
         )
         self._server.channel_class = _Channel
         self.host = host

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from ..contract import BodyContract, ParameterContract, header_key
-from ..errors import SpecError, SpecProblem
+from ..errors import SpecError, SpecProblem, SpecWarning
 from ..templating import (
     HTML_ENV,
     TemplateSyntaxProblem,
@@ -182,6 +182,7 @@ class Loader:
         self.root_dir = self.path.resolve().parent
         self.seed = seed
         self.problems: list[SpecProblem] = []
+        self.warnings: set[SpecWarning] = set()
         self.sources: list[SourceFile] = []
         self.files: set[str] = set()  # every file the spec was built from (for --watch)
         # Set when the main file was made by a converter (OpenAPI) whose output has the
@@ -225,6 +226,9 @@ class Loader:
         target = (base / name).resolve()
         if not target.is_relative_to(self.root_dir):
             self.problems.append(source.problem(at, f"{name!r} is outside the spec's folder"))
+            return None
+        if target.is_dir():
+            self.problems.append(source.problem(at, f"{name!r} is a folder, not a file"))
             return None
         if not target.is_file():
             self.problems.append(source.problem(at, f"file {name!r} not found"))
@@ -337,6 +341,7 @@ class Loader:
             routes=tuple(r for r in routes if r is not None),
             resources=tuple(r for r in resources if r is not None),
             errors=errors,
+            warnings=tuple(sorted(self.warnings, key=lambda w: (w.file, w.line, w.column))),
             files=tuple(sorted(self.files)),
         )
 
@@ -378,6 +383,23 @@ class Loader:
                     return None
                 return Delay(float(low), float(high))
         return None
+
+    def warn_implicit_bools(self, source: SourceFile, under: tuple) -> None:
+        """Warn at each unquoted yes/no/on/off under `under`: YAML 1.1 reads it as a boolean.
+
+        Meant for values sent as text or JSON (a header, a `json` leaf), where `country: NO`
+        silently becomes `false`; `true` and `false` written as such are never warned about.
+        """
+        for path, text in source.implicit_bools.items():
+            if path[: len(under)] != under:
+                continue
+            value = "true" if text.lower() in ("yes", "on") else "false"
+            message = (
+                f'unquoted {text!r} is read as {value}; write "{text}" for the text '
+                f"or {value} for the boolean"
+            )
+            line, column = source.locate(path)
+            self.warnings.add(SpecWarning(source.name, line, column, format_path(path), message))
 
     def _schema_compiler(self, collected: _Collected) -> SchemaCompiler:
         compiler = SchemaCompiler({name: item.data for name, item in collected.schemas.items()})
@@ -467,7 +489,8 @@ class _RouteBuilder:
         self.loader = loader
         self.compiler = compiler
         self.settings = settings
-        self.seen: dict[tuple[str, str], str] = {}
+        # (method, path signature) -> who claimed it first, and where: "FILE:LINE[ by ...]"
+        self.seen: dict[tuple[str, str], tuple[str, str]] = {}
         self.names: set[str] = set()
 
     def problem(
@@ -577,13 +600,15 @@ class _RouteBuilder:
             key = (method, signature)
             if key in self.seen:
                 duplicate = True
+                first_path, first = self.seen[key]
+                shown = f" as {first_path}" if first_path != path else ""
                 self.problem(
                     source,
                     at + ("path",),
-                    f"duplicate route: {method} {path} is already defined by {self.seen[key]!r}",
+                    f"duplicate route {method} {path}; first defined at {first}{shown}",
                 )
             else:
-                self.seen[key] = name
+                self.seen[key] = (path, self._where(source, at, name, explicit=explicit))
         if name in self.names and not duplicate:
             self.problem(
                 source,
@@ -591,6 +616,14 @@ class _RouteBuilder:
                 f"route name {name!r} is used twice",
             )
         self.names.add(name)
+
+    @staticmethod
+    def _where(source: SourceFile, at: tuple, name: str, *, explicit: bool) -> str:
+        """Where a route was defined, for the duplicate that comes later: `FILE:LINE by ...`."""
+        line = source.locate(at + ("path",))[0]
+        if at[0] == "resources":
+            return f"{source.name}:{line} by resource {at[1]!r}"
+        return f"{source.name}:{line}" + (f" by {name!r}" if explicit else "")
 
     def contract(
         self, source: SourceFile, at: tuple, raw: dict, param_names: list[str]
@@ -724,6 +757,8 @@ class _RouteBuilder:
             if compiled is not None:
                 headers.append((str(name), compiled))
         header_names = {name.lower() for name, _ in headers}
+        for part in ("headers", "json", "state"):
+            self.loader.warn_implicit_bools(source, at + (part,))
         body = self.body(source, at, kind, raw, header_names)
         redirect = None
         status = raw.get("status")
@@ -862,6 +897,7 @@ class _RouteBuilder:
             self.claim(source, at, f"{method} {route_path}", (method,), route_path, explicit=False)
         data = raw.get("data") or []
         data_at = at + ("data",)
+        self.loader.warn_implicit_bools(source, data_at)
         if isinstance(data, dict) and "file" in data:
             target = self.loader.resolve_file(str(data["file"]), source, data_at + ("file",))
             data = []
@@ -898,6 +934,8 @@ class _RouteBuilder:
         parsed, problems = parse_source(text, str(target.relative_to(self.loader.root_dir)))
         self.loader.problems.extend(problems)
         data = parsed.data if parsed is not None else None
+        if parsed is not None:
+            self.loader.warn_implicit_bools(parsed, ())
         if not isinstance(data, list):
             self.problem(source, at, f"{target.name} must hold a JSON or YAML list of items")
             return []
