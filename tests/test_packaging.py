@@ -101,6 +101,9 @@ def test_the_wheel_ships_the_format_schema_the_typing_marker_and_the_license(dis
     assert {
         "mockserve/spec/schema.json",
         "mockserve/py.typed",
+        "mockserve/ui/page.html",
+        "mockserve/ui/page.js",
+        "mockserve/ui/page.css",
         f"mockserve-{version}.dist-info/licenses/LICENSE",
     } <= names
 
