@@ -385,3 +385,27 @@ def test_thousands_of_requests_show_the_newest_and_more_on_demand(serve, visit):
     page.get_by_label("Path contains").fill("")
     expect(journal.rows.first).to_contain_text("GET /users/1500", timeout=2000)
     journal.assert_clean()
+
+
+# -- a mock started with --admin-token ------------------------------------------------------
+
+
+def test_with_an_admin_token_the_page_is_opened_with_it_in_the_fragment(browser, write_spec):
+    from mockserve import MockServer
+
+    with MockServer(write_spec(SHOP), admin_token="s3cret") as server:
+        assert requests.get(server.url + "/__mockserve/requests", timeout=5).status_code == 401
+        assert requests.get(server.url + "/__mockserve/users/7", timeout=5).status_code == 401
+        requests.get(server.url + "/users/7", timeout=5)
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto(server.url + "/__mockserve/ui")  # no token: the page says what to do
+            expect(page.locator("#live")).to_contain_text("#token=TOKEN", timeout=SECONDS)
+            page.goto(server.url + "/__mockserve/ui#token=s3cret")
+            expect(page.get_by_text(re.compile("^Live: watching"))).to_be_visible(timeout=SECONDS)
+            table = page.get_by_role("table", name="Requests, newest first")
+            expect(table.locator("tbody > tr.entry")).to_have_count(1, timeout=SECONDS)
+            assert "token" not in page.url  # the fragment is not left in the address bar
+        finally:
+            context.close()

@@ -42,12 +42,33 @@
 
   // -- talking to the admin API (same origin; it never answers cross-site) -----------
 
+  // A mock started with --admin-token: the page is opened as .../ui#token=TOKEN. The
+  // fragment never reaches a server; the token is kept for this tab only.
+  const TOKEN_KEY = "mockserve-admin-token";
+  function takeToken() {
+    const given = new URLSearchParams(location.hash.slice(1)).get("token");
+    if (given) {
+      sessionStorage.setItem(TOKEN_KEY, given);
+      history.replaceState(null, "", location.pathname + location.search);
+    }
+    return Boolean(given);
+  }
+  takeToken();
+  window.addEventListener("hashchange", () => takeToken() && live("Token taken; reading the journal."));
+
+  function headers() {
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    return token
+      ? { Accept: "application/json", Authorization: `Bearer ${token}` }
+      : { Accept: "application/json" };
+  }
+
   async function api(method, path) {
-    const response = await fetch(ADMIN + path, {
-      method,
-      headers: { Accept: "application/json" },
-      cache: "no-store",
-    });
+    const response = await fetch(ADMIN + path, { method, headers: headers(), cache: "no-store" });
+    if (response.status === 401) {
+      throw new Error("this mock's admin API needs its token: open this page as " +
+        `${location.origin}${location.pathname}#token=TOKEN (the --admin-token)`);
+    }
     if (!response.ok) throw new Error(`${method} ${ADMIN}${path} answered ${response.status}`);
     return response.status === 204 ? null : response.json();
   }
@@ -429,7 +450,7 @@
 
   async function text(path) {
     try {
-      const response = await fetch(ADMIN + path, { headers: { Accept: "application/json" }, cache: "no-store" });
+      const response = await fetch(ADMIN + path, { headers: headers(), cache: "no-store" });
       return response.ok ? await response.text() : null;
     } catch {
       return null;
