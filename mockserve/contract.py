@@ -13,7 +13,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from jsonschema.protocols import Validator
-from werkzeug.datastructures import MultiDict
+from collections.abc import Mapping
+
+from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
@@ -91,7 +93,7 @@ class ParameterContract:
     spelling: dict[str, str] = field(default_factory=dict)  # lower-case name -> schema's
     arrays: frozenset[str] = frozenset()  # names whose schema is an array: always a list
 
-    def convert(self, values: MultiDict | dict[str, Any]) -> dict[str, Any]:
+    def convert(self, values: Mapping[str, Any] | Headers) -> dict[str, Any]:
         """Turn raw values into what the schema checks: typed scalars, lists for repeats."""
         if self.location == "path":  # an empty segment (`/things//parts`) is a missing value
             values = {name: value for name, value in values.items() if value != ""}

@@ -17,7 +17,7 @@ typed in a shell; the ini option against the ini file's folder, as pytest's own 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import pytest
 
@@ -26,11 +26,14 @@ from .journal import Violation
 from .report import plural, violations_text
 
 if TYPE_CHECKING:  # imported when a test first asks for a server, not when pytest starts
+    import os
+
+    from .spec import Spec
     from .testing import MockServer
 
 SPEC_MARKER = "mockserve_spec"
 ALLOW_MARKER = "mockserve_allow_violations"
-SpecLike = "Spec | str | os.PathLike[str]"
+SpecLike: TypeAlias = "Spec | str | os.PathLike[str]"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -64,13 +64,17 @@ class Reloader:
         while not self._stop.is_set():
             folders = sorted({str(Path(file).parent) for file in self.files})
             files = frozenset(self.files)
+
+            def ours(_change: object, path: str, files: frozenset[str] = files) -> bool:
+                return path in files
+
             # Every second without events, compare modification times too: that catches
             # a change made before the watcher was ready, and file systems without events.
             for changes in watch(
                 *folders,
                 stop_event=self._stop,
                 debounce=self.debounce_ms,
-                watch_filter=lambda _change, path, files=files: path in files,
+                watch_filter=ours,
                 rust_timeout=1000,
                 yield_on_timeout=True,
                 raise_interrupt=False,

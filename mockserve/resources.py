@@ -99,14 +99,15 @@ class Collection:
 
     def view(self, action: str) -> Callable[..., Response]:
         """The Flask view for one action; it records which route answered."""
-        handler = {
+        handlers: dict[str, Callable[..., Response]] = {
             "list": self.list_items,
             "create": self.create_item,
             "read": self.read_item,
             "replace": self.replace_item,
             "update": self.update_item,
             "delete": self.delete_item,
-        }[action]
+        }
+        handler = handlers[action]
         route_name = self.routes[action].name
 
         def view(**path_values: str) -> Response:
@@ -286,9 +287,9 @@ class Collection:
                 candidate += 1
             return candidate
         for _ in range(_KEY_TRIES):
-            candidate = self.helpers.uuid()
-            if candidate not in taken:
-                return candidate
+            fresh = self.helpers.uuid()
+            if fresh not in taken:
+                return fresh
         raise RuntimeError(f"could not find a free key for {self.name}")
 
     def _accepts_key(self, item: dict[str, Any], key: Any) -> bool:

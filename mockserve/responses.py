@@ -94,10 +94,10 @@ def render(template: ResponseTemplate, context: dict[str, Any]) -> Rendered:
     body = template.body
     if body.static is not None:
         payload = body.static
-    elif body.kind == "json":
-        payload = dump_json(body.template.render(context))
     else:
-        payload = body.template.render(context).encode("utf-8")
+        assert body.template is not None  # the loader compiles one for every other body
+        rendered = body.template.render(context)
+        payload = dump_json(rendered) if body.kind == "json" else rendered.encode("utf-8")
     status = template.status
     if template.status_value is not None:
         rendered = template.status_value.render(context)

@@ -70,7 +70,10 @@ class TemplateSyntaxProblem(ValueError):
 class Value(Protocol):
     """A compiled spec value: render it with a context to get plain data."""
 
-    constant: bool
+    @property
+    def constant(self) -> bool:
+        """True when it renders the same whatever the context."""
+        ...
 
     def render(self, context: dict[str, Any]) -> Any: ...
 
@@ -233,12 +236,12 @@ def _check_safe(source: str, env: SandboxedEnvironment) -> None:
         tree = env.parse(source)
     except TemplateError as exc:
         raise TemplateSyntaxProblem(f"template syntax error: {exc}") from exc
-    for node in tree.find_all(nodes.Getattr):
-        if node.attr.startswith("_"):
-            raise TemplateSyntaxProblem(f"unsafe attribute access {node.attr!r} in template")
-    for node in tree.find_all(nodes.Const):
-        if isinstance(node.value, str) and node.value.startswith("__"):
-            raise TemplateSyntaxProblem(f"unsafe item access {node.value!r} in template")
+    for attribute in tree.find_all(nodes.Getattr):
+        if attribute.attr.startswith("_"):
+            raise TemplateSyntaxProblem(f"unsafe attribute access {attribute.attr!r} in template")
+    for constant in tree.find_all(nodes.Const):
+        if isinstance(constant.value, str) and constant.value.startswith("__"):
+            raise TemplateSyntaxProblem(f"unsafe item access {constant.value!r} in template")
 
 
 @lru_cache(maxsize=8192)
@@ -346,7 +349,7 @@ class _LazyFaker:
 
     def __init__(self, seed: int | None):
         self._seed = seed
-        self._faker = None
+        self._faker: Any = None
         self._lock = threading.Lock()
 
     def _restart(self) -> None:

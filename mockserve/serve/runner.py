@@ -50,7 +50,8 @@ class Runner:
 
     @property
     def mock(self) -> Mock:
-        return self.app.extensions["mockserve"]  # type: ignore[no-any-return]
+        mock: Mock = self.app.extensions["mockserve"]
+        return mock
 
     @property
     def url(self) -> str:

@@ -96,19 +96,22 @@ def _format_validator(part: str | None) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+def _where(warning: SpecWarning) -> tuple[str, int, int]:
+    return warning.file, warning.line, warning.column
+
+
 def _problems_from(error: ValidationError, source: SourceFile) -> list[SpecProblem]:
     """Turn one format-schema error into a located, readable problem."""
+    schema: Any = error.schema  # the format's own schema: always an object here
     if (
         error.validator in ("anyOf", "oneOf")
-        and "x-message" in error.schema
+        and "x-message" in schema
         and isinstance(error.instance, str)
     ):
         # Text that fits no alternative reads badly as each branch's failure; the schema
         # says what it accepts in words. (A number out of range keeps its precise message.)
         return [
-            source.problem(
-                tuple(error.absolute_path), f"{error.instance!r} {error.schema['x-message']}"
-            )
+            source.problem(tuple(error.absolute_path), f"{error.instance!r} {schema['x-message']}")
         ]
     if error.context:
         deepest = best_match(error.context, key=lambda e: -len(e.path))
@@ -120,7 +123,7 @@ def _problems_from(error: ValidationError, source: SourceFile) -> list[SpecProbl
             return _problems_from(fitting[0], source)
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
+        allowed = set(schema.get("properties", {}))
         problems = []
         for key in error.instance:
             if key in allowed:
@@ -341,9 +344,12 @@ class Loader:
             routes=tuple(r for r in routes if r is not None),
             resources=tuple(r for r in resources if r is not None),
             errors=errors,
-            warnings=tuple(sorted(self.warnings, key=lambda w: (w.file, w.line, w.column))),
+            warnings=self._sorted_warnings(),
             files=tuple(sorted(self.files)),
         )
+
+    def _sorted_warnings(self) -> tuple[SpecWarning, ...]:
+        return tuple(sorted(self.warnings, key=_where))
 
     def _settings(self, source: SourceFile, raw: dict[str, Any]) -> Settings:
         if not isinstance(raw, dict):

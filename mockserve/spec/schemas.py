@@ -57,7 +57,7 @@ class SchemaCompiler:
 
     def __init__(self, schemas: dict[str, Any]):
         self.names = set(schemas)
-        self._root = {"schemas": {}}
+        self._root: dict[str, Any] = {"schemas": {}}
         for name, schema in schemas.items():
             try:
                 self._root["schemas"][name] = self._rewrite(schema, name)
