@@ -8,10 +8,12 @@ says what was expected and then lists the requests that did arrive, closest firs
 from __future__ import annotations
 
 import difflib
+import functools
 import json as _json
 import os
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -22,7 +24,10 @@ from .journal import Entry, Violation
 from .mock import AdminAccess, Mock
 from .report import INDENT, entry_lines, plural, violations_text
 from .serve import Runner
+from .serve.cheroot import CherootBackend
+from .serve.waitress import WaitressBackend
 from .spec import Spec
+from .tls import spec_certificate
 
 
 class _Unset:
@@ -47,10 +52,20 @@ class MockServer:
         host: str = "127.0.0.1",
         *,
         admin_token: str | None = None,
+        https: bool = False,
+        cert_hosts: tuple[str, ...] = (),
     ):
+        """`https=True` serves TLS with the spec's `settings.tls`, else a certificate of the
+        local CA, whose file is `ca_path` (a client's `verify=`)."""
         # Load now, so a bad spec raises SpecError here, where the test names it.
         self.app: Flask = create_app(spec, seed=seed, access=AdminAccess(token=admin_token))
         self.mock: Mock = self.app.extensions["mockserve"]
+        self._backend: Any = WaitressBackend
+        self.ca_path: Path | None = None
+        if https:  # a bad certificate raises CertificateError here, as a bad spec does
+            certificate = spec_certificate(self.spec.settings, hosts=(host, *cert_hosts))
+            self._backend = functools.partial(CherootBackend, tls=certificate.context())
+            self.ca_path = self.mock.ca_path = certificate.ca_path
         self.host = host
         self._port = port
         self._runner: Runner | None = None
@@ -73,7 +88,9 @@ class MockServer:
         """Start serving from a daemon thread; does nothing when already serving."""
         with self._lock:
             if self._runner is None or not self._runner.running:
-                self._runner = Runner(self.app, host=self.host, port=self._port).start()
+                self._runner = Runner(
+                    self.app, host=self.host, port=self._port, backend=self._backend
+                ).start()
         return self
 
     def stop(self) -> None:

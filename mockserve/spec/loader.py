@@ -41,6 +41,7 @@ from .model import (
     Route,
     Settings,
     Spec,
+    TlsFiles,
 )
 from .schemas import SchemaCompiler, SchemaProblem
 from .source import SourceFile, format_path, parse_openapi_fast, parse_source
@@ -355,6 +356,7 @@ class Loader:
         journal = raw.get("journal", 1000)
         max_body = raw.get("max_body", DEFAULT_MAX_BODY)
         return Settings(
+            tls=self._tls(source, raw.get("tls")),
             cors=cors_setting,
             delay=self.delay(source, ("settings", "delay"), raw.get("delay")),
             seed=seed if isinstance(seed, int) else None,
@@ -362,6 +364,15 @@ class Loader:
             admin=admin.rstrip("/") if isinstance(admin, str) else None,
             max_body=max_body if isinstance(max_body, int) else DEFAULT_MAX_BODY,
         )
+
+    def _tls(self, source: SourceFile, raw: Any) -> TlsFiles | None:
+        """`settings.tls`: both files found, inside the spec's folder (as `file:`)."""
+        names = raw if isinstance(raw, dict) else {}
+        if not all(isinstance(names.get(k), str) for k in ("cert", "key")):
+            return None
+        cert = self.resolve_file(raw["cert"], source, ("settings", "tls", "cert"))
+        key = self.resolve_file(raw["key"], source, ("settings", "tls", "key"))
+        return TlsFiles(str(cert), str(key)) if cert and key else None
 
     def delay(self, source: SourceFile, at: tuple, raw: Any) -> Delay | None:
         if isinstance(raw, bool) or raw is None:

@@ -25,6 +25,14 @@ class Cors:
     credentials: bool = False
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """`settings.tls`: the user's certificate and key (PEM files inside the spec's folder)."""
+
+    cert: str
+    key: str
+
+
 DEFAULT_MAX_BODY = 10 * 1024 * 1024  # bytes of a request body; larger ones get a 413
 
 
@@ -36,6 +44,7 @@ class Settings:
     journal: int = 1000
     admin: str | None = "/__mockserve"
     max_body: int = DEFAULT_MAX_BODY
+    tls: TlsFiles | None = None
 
 
 @dataclass(frozen=True)
