@@ -39,7 +39,8 @@ def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
     def endpoint(suffix: str, method: str) -> Callable[[Callable[[], Response]], Any]:
         def register(view: Callable[[], Response]) -> Callable[[], Response]:
             views.setdefault(suffix, {})[method] = view
-            admin.add_url_rule(suffix, f"{method} {suffix}", view, methods=[method])
+            name = f"{method} {suffix}".replace(".", "_")  # Flask endpoints have no dots
+            admin.add_url_rule(suffix, name, view, methods=[method])
             return view
 
         return register
@@ -96,6 +97,16 @@ def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
     @endpoint("/health", "GET")
     def health() -> Response:
         return json_response({"status": "ok"})
+
+    @endpoint("/ca.pem", "GET")
+    def ca_pem() -> Response:
+        """The local CA's certificate, for clients to trust (`mockserve cert` says how)."""
+        from .tls import ca_path
+
+        path = mock.ca_path or ca_path()
+        if not path.is_file():
+            raise Problem(404, "no local CA yet: `mockserve cert` or `run --https` makes one")
+        return Response(path.read_bytes(), mimetype="application/x-pem-file")
 
     def unknown(rest: str = "") -> Response:
         """A JSON 405 for a known admin path with another method, else a JSON 404."""
