@@ -98,6 +98,27 @@ def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
     def health() -> Response:
         return json_response({"status": "ok"})
 
+    @endpoint("/callbacks", "GET")
+    def callbacks() -> Response:
+        """Every callback attempt, oldest first (`?name=` keeps one callback's)."""
+        name = request.args.get("name")
+        attempts = mock.callbacks.attempts() if mock.callbacks is not None else []
+        return json_response([a.as_json() for a in attempts if name in (None, a.name)])
+
+    @endpoint("/webhooks/<name>", "POST")
+    def webhook(name: str) -> Response:
+        """Fire a webhook of the spec (an OpenAPI 3.1 document's `webhooks`) at a URL."""
+        known = mock.spec.webhooks
+        if name not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            raise Problem(404, f"no webhook {name!r}; the spec has: {listed}")
+        given = request.get_json(silent=True)
+        url = given.get("url") if isinstance(given, dict) else None
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise Problem(400, 'give the URL to send it to: {"url": "http://..."}')
+        mock.callbacks.fire_webhook(name, url)
+        return json_response({"webhook": name, "url": url}, status=202)
+
     @endpoint("/ca.pem", "GET")
     def ca_pem() -> Response:
         """The local CA's certificate, for clients to trust (`mockserve cert` says how)."""

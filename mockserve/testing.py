@@ -19,6 +19,7 @@ from typing import Any
 from flask import Flask
 
 from .app import create_app
+from .callbacks import Attempt
 from .exchange import Exchange
 from .journal import Entry, Violation
 from .mock import AdminAccess, Mock
@@ -187,6 +188,40 @@ class MockServer:
         )
         raise AssertionError(head + "\n" + self._arrived_text(method, path_or_route, json))
 
+    # -- callbacks -------------------------------------------------------------------
+
+    @property
+    def callbacks(self) -> list[Attempt]:
+        """Every callback attempt so far, oldest first (as GET /__mockserve/callbacks)."""
+        return self.mock.callbacks.attempts()
+
+    def wait_for_callbacks(self, timeout: float = 5) -> list[Attempt]:
+        """Return once no callback is pending (their delays and retries done); the attempts.
+
+        After `timeout` seconds it raises AssertionError listing the attempts so far.
+        """
+        __tracebackhide__ = True
+        if self.mock.callbacks.wait(timeout):
+            return self.callbacks
+        pending = self.mock.callbacks.pending
+        raise AssertionError(
+            f"waited {timeout:g} s for callbacks, but {plural(pending, 'chain')} "
+            f"{'is' if pending == 1 else 'are'} still pending\n" + _attempts_text(self.callbacks)
+        )
+
+    def assert_callback_sent(self, name: str, times: int | None = None) -> None:
+        """Assert the callback `name` was delivered (answered below 500): once or more, or
+        exactly `times` times. Retries of one delivery count once."""
+        __tracebackhide__ = True
+        count = sum(1 for attempt in self.callbacks if attempt.name == name and attempt.sent)
+        if (count >= 1) if times is None else (count == times):
+            return
+        wanted = "at least once" if times is None else _times(times)
+        raise AssertionError(
+            f"expected callback {name!r} to be sent {wanted}, but it was sent {_times(count)}\n"
+            + _attempts_text(self.callbacks)
+        )
+
     def _notify(self, exchange: Exchange, entry: Entry) -> None:
         with self._arrived:
             self._arrived.notify_all()
@@ -251,6 +286,16 @@ class MockServer:
         if len(ranked) > SHOWN:
             lines.append(f"  ... and {len(ranked) - SHOWN} more (see server.journal)")
         return "\n".join(lines)
+
+
+def _attempts_text(attempts: list[Attempt]) -> str:
+    if not attempts:
+        return "No callback was attempted."
+    lines = [f"Callback attempts ({len(attempts)}), oldest first:"]
+    for a in attempts[-SHOWN:]:
+        outcome = a.status if a.status is not None else a.error
+        lines.append(f"  {a.name}: {a.method} {a.url} -> {outcome} (attempt {a.attempts})")
+    return "\n".join(lines)
 
 
 def _route_hit(entry: Entry, method: str, target: str) -> bool:

@@ -32,6 +32,7 @@ from ..templating import (
 from .model import (
     DEFAULT_MAX_BODY,
     Body,
+    Callback,
     Contract,
     Cors,
     Delay,
@@ -323,6 +324,10 @@ class Loader:
             routes = [builder.route(item) for item in collected.routes]
             resources = [builder.resource(name, item) for name, item in collected.resources.items()]
             errors = builder.errors(source, _mapping(data.get("errors")))
+            webhooks = {
+                str(name): builder.callback(source, ("webhooks", name), item, str(name))
+                for name, item in _mapping(data.get("webhooks")).items()
+            }
         except (TypeError, AttributeError, KeyError, ValueError):
             # Data of the wrong shape that the semantic checks tripped over: the format
             # check has reported it, so report that rather than a traceback.
@@ -339,6 +344,7 @@ class Loader:
             resources=tuple(r for r in resources if r is not None),
             errors=errors,
             files=tuple(sorted(self.files)),
+            webhooks={name: hook for name, hook in webhooks.items() if hook is not None},
         )
 
     def _settings(self, source: SourceFile, raw: dict[str, Any]) -> Settings:
@@ -550,6 +556,10 @@ class _RouteBuilder:
                         key=True,
                     )
         faults = self.faults(source, at, _sequence(raw.get("faults")))
+        callbacks = [
+            self.callback(source, at + ("callbacks", index), item, f"{name} callback {index + 1}")
+            for index, item in enumerate(_sequence(raw.get("callbacks")))
+        ]
         if len(self.loader.problems) != count:
             return None
         return Route(
@@ -562,6 +572,7 @@ class _RouteBuilder:
             order=order,
             faults=faults,
             where=format_path(at),
+            callbacks=tuple(c for c in callbacks if c is not None),
         )
 
     def claim(
@@ -848,6 +859,49 @@ class _RouteBuilder:
         if total > 1.000001:
             self.problem(source, at + ("faults",), f"fault rates add up to {total:g}, more than 1")
         return tuple(faults)
+
+    def callback(self, source: SourceFile, at: tuple, raw: Any, name: str) -> Callback | None:
+        """A route's callback, or a webhook (no `url`: the admin request gives it)."""
+        if not isinstance(raw, dict):
+            return None
+        count = len(self.loader.problems)
+        url = None
+        if isinstance(raw.get("url"), str):
+            url = self.compile_template(source, at + ("url",), compile_text, raw["url"])
+        when = None
+        if isinstance(raw.get("when"), str):
+            when = self.compile_template(source, at + ("when",), compile_expression, raw["when"])
+        body = None
+        if "json" in raw and "text" in raw:
+            self.problem(source, at + ("text",), "a callback has one body: json or text", key=True)
+        elif "json" in raw:
+            template = self.value(source, at + ("json",), raw["json"])
+            body = Body("json", _CONTENT_TYPES["json"], template) if template is not None else None
+        elif isinstance(raw.get("text"), str):
+            template = self.compile_template(source, at + ("text",), compile_text, raw["text"])
+            body = Body("text", _CONTENT_TYPES["text"], template) if template is not None else None
+        headers = []
+        for header, value in _mapping(raw.get("headers")).items():
+            text = value if isinstance(value, str) else json.dumps(value)
+            compiled = self.compile_template(source, at + ("headers", header), compile_text, text)
+            if compiled is not None:
+                headers.append((str(header), compiled))
+        retry = _mapping(raw.get("retry"))
+        if len(self.loader.problems) != count:
+            return None
+        return Callback(
+            name=str(raw.get("name") or name),
+            url=url,
+            method=str(raw.get("method", "POST")).upper(),
+            when=when,
+            body=body,
+            headers=tuple(headers),
+            delay=self.loader.delay(source, at + ("delay",), raw.get("delay")),
+            attempts=int(retry.get("attempts", 1)),
+            backoff=float(retry.get("backoff", 0)),
+            timeout=float(raw.get("timeout", 10000)),
+            where=format_path(at),
+        )
 
     # -- resources and errors --------------------------------------------------
 

@@ -106,6 +106,24 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class Callback:
+    """A request the mock sends after a route's answer (or a webhook fired through the admin
+    API), compiled: its templates see the request, `response`, `state` and the helpers."""
+
+    name: str
+    url: Value | None  # None for a webhook: the URL comes with the admin request
+    method: str = "POST"
+    when: Expression | None = None
+    body: Body | None = None  # json or text, rendered when the answer is sent
+    headers: tuple[tuple[str, Value], ...] = ()
+    delay: Delay | None = None  # after the answer, or after the previous callback
+    attempts: int = 1  # tries in all, on a 5xx or a connection error
+    backoff: float = 0.0  # ms before the first retry, doubling at each one
+    timeout: float = 10000.0  # ms for each attempt
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class Route:
     """A method+path and how it answers; exactly one Flask view."""
 
@@ -118,6 +136,7 @@ class Route:
     order: str = "first-match"
     faults: tuple[Fault, ...] = ()
     where: str = ""
+    callbacks: tuple[Callback, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +162,7 @@ class Spec:
     errors: dict[int, ResponseTemplate] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     files: tuple[str, ...] = ()  # the files it was loaded from: spec, includes, fixtures
+    webhooks: dict[str, Callback] = field(default_factory=dict)  # fired by name, admin API
 
     @property
     def stateful(self) -> bool:
