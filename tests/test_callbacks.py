@@ -271,3 +271,96 @@ def test_callback_spec_errors_are_located(write_spec):
     assert "routes[0].callbacks[0].retry.attempts: 0 is less than the minimum of 1" in text
     assert "routes[0].callbacks[0].url: template syntax error" in text
     assert "routes[0].callbacks[1]: 'url' is required" in text
+
+
+OPENAPI_CALLBACK = """\
+openapi: 3.0.3
+info: {title: Subscriptions, version: "1"}
+paths:
+  /streams/{team-id}:
+    post:
+      parameters:
+        - {name: team-id, in: path, required: true, schema: {type: string}}
+        - {name: callbackUrl, in: query, required: true, schema: {type: string}}
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object, properties: {hook: {type: string}}}
+      responses:
+        "201":
+          description: subscribed
+          content:
+            application/json:
+              example: {subscriptionId: s-42}
+      callbacks:
+        onData:
+          "{$request.query.callbackUrl}/data/{$request.path.team-id}/{$response.body#/subscriptionId}":
+            post:
+              requestBody:
+                content:
+                  application/json:
+                    example: {userData: hello}
+              responses: {"202": {description: ok}}
+        onBody:
+          "$request.body#/hook":
+            put:
+              requestBody:
+                content:
+                  application/json:
+                    schema: {required: [n], properties: {n: {type: integer, const: 7}}}
+              responses: {"204": {description: ok}}
+"""
+
+
+def test_openapi_callbacks_are_sent_with_runtime_expressions(write_spec, receiver):
+    hooks = receiver()
+    path = write_spec(OPENAPI_CALLBACK, name="api.yaml")
+    with MockServer(path) as server:
+        answer = requests.post(
+            server.url + "/streams/blue",
+            params={"callbackUrl": hooks.url},
+            json={"hook": hooks.url + "/by-body"},
+            timeout=10,
+        )
+        assert answer.status_code == 201
+        got = hooks.wait(2)
+        assert [(g["method"], g["path"], g["json"]) for g in got] == [
+            ("POST", "/data/blue/s-42", {"userData": "hello"}),
+            ("PUT", "/by-body", {"n": 7}),
+        ]
+        assert [a.name for a in server.wait_for_callbacks(timeout=10)] == ["onData", "onBody"]
+
+
+WEBHOOK = """\
+openapi: 3.1.0
+info: {title: Pets, version: "1"}
+webhooks:
+  newPet:
+    post:
+      requestBody:
+        content:
+          application/json:
+            example: {id: 1, name: Rex}
+      responses: {"200": {description: ok}}
+"""
+
+
+def test_a_webhook_fires_through_the_admin_api(write_spec, receiver):
+    hooks = receiver()
+    with MockServer(write_spec(WEBHOOK, name="api.yaml")) as server:
+        admin = server.url + "/__mockserve/webhooks/"
+        fired = requests.post(admin + "newPet", json={"url": hooks.url + "/pets"}, timeout=10)
+        assert fired.status_code == 202
+        assert fired.json() == {"webhook": "newPet", "url": hooks.url + "/pets"}
+        (got,) = hooks.wait(1)
+        assert (got["method"], got["path"], got["json"]) == (
+            "POST",
+            "/pets",
+            {"id": 1, "name": "Rex"},
+        )
+        server.wait_for_callbacks(timeout=10)
+        server.assert_callback_sent("newPet", times=1)
+        unknown = requests.post(admin + "oldPet", json={"url": hooks.url}, timeout=10)
+        assert unknown.status_code == 404
+        assert unknown.json()["error"] == "no webhook 'oldPet'; the spec has: newPet"
+        assert requests.post(admin + "newPet", json={}, timeout=10).status_code == 400
