@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -13,6 +16,8 @@ from flask import Flask, request
 
 from mockserve import MockServer
 from mockserve.serve.waitress import WaitressBackend
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Receiver:
@@ -364,3 +369,25 @@ def test_a_webhook_fires_through_the_admin_api(write_spec, receiver):
         assert unknown.status_code == 404
         assert unknown.json()["error"] == "no webhook 'oldPet'; the spec has: newPet"
         assert requests.post(admin + "newPet", json={}, timeout=10).status_code == 400
+
+
+def test_the_readme_shows_what_the_callbacks_session_prints(receiver):
+    """specs/payments.yaml, driven as the README's session drives it, lists the same."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    session = re.search(r"\$ mockserve run specs/payments.yaml.*?```", readme, re.S).group(0)
+    body = json.loads(re.search(r"-d '(.*?)'", session).group(1))
+    answer_shown, listing_shown = re.findall(r"\n([\[{].*?[\]}])\n(?=\$|```)", session, re.S)
+    hooks = receiver()
+    body["callback_url"] = body["callback_url"].replace("http://127.0.0.1:9000", hooks.url)
+    with MockServer(ROOT / "specs" / "payments.yaml") as server:
+        answer = requests.post(server.url + "/payments", json=body, timeout=10)
+        assert answer.text == answer_shown
+        server.wait_for_callbacks(timeout=10)
+        listing = requests.get(server.url + "/__mockserve/callbacks", timeout=10).text
+    printed = json.dumps(json.loads(listing), indent=4).replace(hooks.url, "http://127.0.0.1:9000")
+
+    def masked(text: str) -> str:
+        text = re.sub(r'"time": "[^"]*"', '"time": T', text)
+        return re.sub(r'"duration_ms": [\d.]+', '"duration_ms": D', text)
+
+    assert masked(printed) == masked(listing_shown)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import socket
 import ssl
 import stat
@@ -208,3 +209,11 @@ def test_no_private_key_in_the_package():
         if path.is_file() and marker.encode() in path.read_bytes()
     ]
     assert holding == []
+
+
+def test_the_readme_shows_what_mockserve_cert_prints(cache):
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    shown = re.search(r"```\n\$ mockserve cert\n(.*?)```", readme, re.S)
+    assert shown is not None
+    printed = CliRunner().invoke(main, ["cert"]).output
+    assert printed.replace(str(cache), "~/.cache/mockserve") == shown.group(1)

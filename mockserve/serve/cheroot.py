@@ -93,7 +93,9 @@ class CherootBackend:
         if sock is not None:
             raise ValueError("the HTTPS backend binds its own port (no shared socket)")
         self.app = app
-        server = wsgi.Server((host, port), self._wsgi, numthreads=threads, timeout=60)
+        server = wsgi.Server(
+            (host, port), self._wsgi, numthreads=threads, timeout=60, request_queue_size=1024
+        )
         server.ConnectionClass = _Connection
         server.gateway = _Gateway
         server.max_request_body_size = max_body
