@@ -40,7 +40,8 @@ def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
     def endpoint(suffix: str, method: str) -> Callable[[Callable[[], Response]], Any]:
         def register(view: Callable[[], Response]) -> Callable[[], Response]:
             views.setdefault(suffix, {})[method] = view
-            admin.add_url_rule(suffix, f"{method} {suffix}", view, methods=[method])
+            name = f"{method} {suffix}".replace(".", "_")  # Flask endpoints have no dots
+            admin.add_url_rule(suffix, name, view, methods=[method])
             return view
 
         return register
@@ -97,6 +98,37 @@ def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
     @endpoint("/health", "GET")
     def health() -> Response:
         return json_response({"status": "ok"})
+
+    @endpoint("/callbacks", "GET")
+    def callbacks() -> Response:
+        """Every callback attempt, oldest first (`?name=` keeps one callback's)."""
+        name = request.args.get("name")
+        attempts = mock.callbacks.attempts() if mock.callbacks is not None else []
+        return json_response([a.as_json() for a in attempts if name in (None, a.name)])
+
+    @endpoint("/webhooks/<name>", "POST")
+    def webhook(name: str) -> Response:
+        """Fire a webhook of the spec (an OpenAPI 3.1 document's `webhooks`) at a URL."""
+        known = mock.spec.webhooks
+        if name not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            raise Problem(404, f"no webhook {name!r}; the spec has: {listed}")
+        given = request.get_json(silent=True)
+        url = given.get("url") if isinstance(given, dict) else None
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise Problem(400, 'give the URL to send it to: {"url": "http://..."}')
+        mock.callbacks.fire_webhook(name, url)
+        return json_response({"webhook": name, "url": url}, status=202)
+
+    @endpoint("/ca.pem", "GET")
+    def ca_pem() -> Response:
+        """The local CA's certificate, for clients to trust (`mockserve cert` says how)."""
+        from .tls import ca_path
+
+        path = mock.ca_path or ca_path()
+        if not path.is_file():
+            raise Problem(404, "no local CA yet: `mockserve cert` or `run --https` makes one")
+        return Response(path.read_bytes(), mimetype="application/x-pem-file")
 
     def unknown(rest: str = "") -> Response:
         """A JSON 405 for a known admin path with another method, else a JSON 404."""

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from . import segments
 from .admin import admin_blueprint
+from .callbacks import install_callbacks
 from .cors import add_cors_headers, preflight
 from .errors import Problem
 from .exchange import begin_exchange, current_exchange
@@ -62,6 +63,7 @@ def create_app(
     app.extensions["mockserve"] = mock
     mock.listen(log_access)
     mock.listen(log_violation)
+    install_callbacks(mock)
 
     _add_routes(app, spec, pipeline)
     for index, resource in enumerate(spec.resources):

@@ -115,6 +115,30 @@ def main() -> None:
     help="Let any client use the admin API without a token (for a container on a "
     "network of its own).",
 )
+# -- HTTPS (see `mockserve cert`) --
+@click.option("--https", is_flag=True, help="Serve HTTPS (TLS) on --port instead of HTTP.")
+@click.option(
+    "--https-port",
+    type=click.IntRange(0, 65535),
+    metavar="N",
+    default=None,
+    help="Also serve HTTPS on port N, beside plain HTTP on --port.",
+)
+@click.option(
+    "--cert",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Certificate (PEM) to serve over HTTPS, with --key (default: settings.tls, "
+    "else one issued by mockserve's local CA).",
+)
+@click.option("--key", type=click.Path(dir_okay=False), default=None, help="Key of --cert (PEM).")
+@click.option(
+    "--cert-host",
+    "cert_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Another name the issued certificate is valid for (repeatable).",
+)
 def run(
     spec: str,
     host: str,
@@ -127,6 +151,11 @@ def run(
     watch: bool,
     admin_token: str | None,
     admin_open: bool,
+    https: bool = False,
+    https_port: int | None = None,
+    cert: str | None = None,
+    key: str | None = None,
+    cert_hosts: tuple[str, ...] = (),
 ) -> None:
     """Serve SPEC until stopped.
 
@@ -144,6 +173,8 @@ def run(
         )
     loaded = _load(spec, seed)
     access = _admin_access(host, admin_token, admin_open)
+    if workers > 1 and (https or https_port is not None):
+        raise click.UsageError("--https and --https-port serve from one process (no --workers)")
     if workers > 1:
         journal_options = tuple(
             name for name, used in (("--strict", strict), ("--exit-after", exit_after)) if used
@@ -152,8 +183,9 @@ def run(
         return
     app = create_app(loaded, access=access)
     mock = app.extensions["mockserve"]
+    listeners = _https_listeners(loaded, mock, host, https, https_port, cert, key, cert_hosts)
     try:
-        runner = Runner(app, host=host, port=port)
+        runner = Runner(app, host=host, port=port, **listeners)
     except (OSError, ValueError) as exc:  # waitress: ValueError for a host it cannot resolve
         reason = getattr(exc, "strerror", None) or exc
         click.echo(f"cannot listen on {host}:{port}: {reason}", err=True)
@@ -196,7 +228,7 @@ def run(
         notes.append("watching for changes")
     click.echo(
         f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
-        f"on {runner.url}  ({'; '.join(notes + ['Ctrl-C to stop'])})",
+        f"on {' and '.join(runner.urls)}  ({'; '.join(notes + ['Ctrl-C to stop'])})",
         err=True,
     )
     _warn_admin(host, access)
@@ -210,6 +242,79 @@ def run(
         click.echo(_summary(violations, journal.requests_seen))
     click.echo("mockserve: stopped", err=True)
     sys.exit(1 if strict and violations else 0)
+
+
+def _https_listeners(
+    spec: Spec,
+    mock: Any,
+    host: str,
+    https: bool,
+    https_port: int | None,
+    cert: str | None,
+    key: str | None,
+    cert_hosts: tuple[str, ...],
+) -> dict[str, Any]:
+    """The Runner's backends for --https / --https-port; exit 2 on a certificate it cannot serve."""
+    if not https and https_port is None:
+        if cert or key or cert_hosts:
+            raise click.UsageError("--cert, --key and --cert-host need --https or --https-port")
+        return {}
+    import functools
+
+    from .serve import Listen
+    from .serve.cheroot import CherootBackend
+    from .tls import CertificateError, spec_certificate
+
+    hosts = (*(() if host in ("0.0.0.0", "::") else (host,)), *cert_hosts)
+    try:
+        certificate = spec_certificate(spec.settings, cert, key, hosts)
+        tls = functools.partial(CherootBackend, tls=certificate.context())
+    except CertificateError as exc:
+        click.echo(f"mockserve: {exc}", err=True)
+        sys.exit(2)
+    mock.ca_path = certificate.ca_path
+    if https_port is None:
+        return {"backend": tls}
+    return {"also": [Listen(https_port, tls)]}
+
+
+@main.command()
+def cert() -> None:
+    """Print where mockserve's local CA is and how to trust it (made on first use)."""
+    from .tls import CertificateError, local_ca
+    from .tls import ca_path as path_of_ca
+
+    try:
+        local_ca()
+    except CertificateError as exc:
+        click.echo(f"mockserve: {exc}", err=True)
+        sys.exit(2)
+    click.echo(trust_text(str(path_of_ca())), nl=False)
+
+
+def trust_text(ca: str) -> str:
+    """How to trust the local CA, on each system and in each client."""
+    return f"""\
+{ca}
+
+mockserve's local certificate authority: `run --https` serves certificates it issues.
+Its key stays in the same folder, readable by you only. Trust it once:
+
+  Linux (Debian, Ubuntu):  sudo cp {ca} /usr/local/share/ca-certificates/mockserve-ca.crt
+                           sudo update-ca-certificates
+  Linux (Fedora, RHEL):    sudo cp {ca} /etc/pki/ca-trust/source/anchors/mockserve-ca.pem
+                           sudo update-ca-trust
+  macOS:                   sudo security add-trusted-cert -d -r trustRoot \\
+                             -k /Library/Keychains/System.keychain {ca}
+  Windows:                 certutil -user -addstore Root {ca}
+
+Or per client, without touching the system:
+
+  Python (requests):       REQUESTS_CA_BUNDLE={ca}
+  Python (ssl, httpx):     SSL_CERT_FILE={ca}
+  Node.js:                 NODE_EXTRA_CA_CERTS={ca}
+  curl:                    curl --cacert {ca} https://localhost:8443/
+"""
 
 
 def _admin_access(host: str, token: str | None, open_: bool) -> Any:

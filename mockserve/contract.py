@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from jsonschema.protocols import Validator
-from collections.abc import Mapping
-
 from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header

@@ -24,6 +24,7 @@ import pytest
 from .errors import SpecError
 from .journal import Violation
 from .report import plural, violations_text
+from .tls import CertificateError
 
 if TYPE_CHECKING:  # imported when a test first asks for a server, not when pytest starts
     import os
@@ -82,8 +83,12 @@ class ServerFactory:
         seed: int | None = None,
         port: int = 0,
         host: str = "127.0.0.1",
+        https: bool = False,
     ) -> MockServer:
-        """Start a MockServer for `spec` (None: the test's default spec) and return it."""
+        """Start a MockServer for `spec` (None: the test's default spec) and return it.
+
+        `https=True` serves TLS; the server's `ca_path` is the CA for the client's `verify=`.
+        """
         __tracebackhide__ = True
         if spec is None:
             spec, marked = default_spec(self._request)
@@ -94,8 +99,8 @@ class ServerFactory:
         from .testing import MockServer
 
         try:
-            server = MockServer(spec, port=port, seed=seed, host=host)
-        except SpecError as exc:
+            server = MockServer(spec, port=port, seed=seed, host=host, https=https)
+        except (SpecError, CertificateError) as exc:
             problems = exc  # failed below, outside this block, so pytest shows it once
         else:
             self.servers.append(server.start())

@@ -8,21 +8,27 @@ says what was expected and then lists the requests that did arrive, closest firs
 from __future__ import annotations
 
 import difflib
+import functools
 import json as _json
 import os
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from .app import create_app
+from .callbacks import Attempt
 from .exchange import Exchange
 from .journal import Entry, Violation
 from .mock import AdminAccess, Mock
 from .report import INDENT, entry_lines, plural, violations_text
 from .serve import Runner
+from .serve.cheroot import CherootBackend
+from .serve.waitress import WaitressBackend
 from .spec import Spec
+from .tls import spec_certificate
 
 
 class _Unset:
@@ -47,10 +53,20 @@ class MockServer:
         host: str = "127.0.0.1",
         *,
         admin_token: str | None = None,
+        https: bool = False,
+        cert_hosts: tuple[str, ...] = (),
     ):
+        """`https=True` serves TLS with the spec's `settings.tls`, else a certificate of the
+        local CA, whose file is `ca_path` (a client's `verify=`)."""
         # Load now, so a bad spec raises SpecError here, where the test names it.
         self.app: Flask = create_app(spec, seed=seed, access=AdminAccess(token=admin_token))
         self.mock: Mock = self.app.extensions["mockserve"]
+        self._backend: Any = WaitressBackend
+        self.ca_path: Path | None = None
+        if https:  # a bad certificate raises CertificateError here, as a bad spec does
+            certificate = spec_certificate(self.spec.settings, hosts=(host, *cert_hosts))
+            self._backend = functools.partial(CherootBackend, tls=certificate.context())
+            self.ca_path = self.mock.ca_path = certificate.ca_path
         self.host = host
         self._port = port
         self._runner: Runner | None = None
@@ -73,7 +89,9 @@ class MockServer:
         """Start serving from a daemon thread; does nothing when already serving."""
         with self._lock:
             if self._runner is None or not self._runner.running:
-                self._runner = Runner(self.app, host=self.host, port=self._port).start()
+                self._runner = Runner(
+                    self.app, host=self.host, port=self._port, backend=self._backend
+                ).start()
         return self
 
     def stop(self) -> None:
@@ -170,6 +188,40 @@ class MockServer:
         )
         raise AssertionError(head + "\n" + self._arrived_text(method, path_or_route, json))
 
+    # -- callbacks -------------------------------------------------------------------
+
+    @property
+    def callbacks(self) -> list[Attempt]:
+        """Every callback attempt so far, oldest first (as GET /__mockserve/callbacks)."""
+        return self.mock.callbacks.attempts()
+
+    def wait_for_callbacks(self, timeout: float = 5) -> list[Attempt]:
+        """Return once no callback is pending (their delays and retries done); the attempts.
+
+        After `timeout` seconds it raises AssertionError listing the attempts so far.
+        """
+        __tracebackhide__ = True
+        if self.mock.callbacks.wait(timeout):
+            return self.callbacks
+        pending = self.mock.callbacks.pending
+        raise AssertionError(
+            f"waited {timeout:g} s for callbacks, but {plural(pending, 'chain')} "
+            f"{'is' if pending == 1 else 'are'} still pending\n" + _attempts_text(self.callbacks)
+        )
+
+    def assert_callback_sent(self, name: str, times: int | None = None) -> None:
+        """Assert the callback `name` was delivered (answered below 500): once or more, or
+        exactly `times` times. Retries of one delivery count once."""
+        __tracebackhide__ = True
+        count = sum(1 for attempt in self.callbacks if attempt.name == name and attempt.sent)
+        if (count >= 1) if times is None else (count == times):
+            return
+        wanted = "at least once" if times is None else _times(times)
+        raise AssertionError(
+            f"expected callback {name!r} to be sent {wanted}, but it was sent {_times(count)}\n"
+            + _attempts_text(self.callbacks)
+        )
+
     def _notify(self, exchange: Exchange, entry: Entry) -> None:
         with self._arrived:
             self._arrived.notify_all()
@@ -234,6 +286,16 @@ class MockServer:
         if len(ranked) > SHOWN:
             lines.append(f"  ... and {len(ranked) - SHOWN} more (see server.journal)")
         return "\n".join(lines)
+
+
+def _attempts_text(attempts: list[Attempt]) -> str:
+    if not attempts:
+        return "No callback was attempted."
+    lines = [f"Callback attempts ({len(attempts)}), oldest first:"]
+    for a in attempts[-SHOWN:]:
+        outcome = a.status if a.status is not None else a.error
+        lines.append(f"  {a.name}: {a.method} {a.url} -> {outcome} (attempt {a.attempts})")
+    return "\n".join(lines)
 
 
 def _route_hit(entry: Entry, method: str, target: str) -> bool:

@@ -178,14 +178,12 @@ class Converter:
 
     def warnings(self) -> list[str]:
         summary = {
-            "callbacks": "callbacks are not called ({n} with them)",
             "links": "links are not followed ({n} with them)",
             "cookie": "cookie parameters are not checked ({n})",
             "mutualTLS": "mutualTLS security is not checked ({n})",
             "deepObject": "deepObject query parameters are not checked ({n})",
         }
         nouns = {
-            "callbacks": "operation",
             "links": "response",
             "mutualTLS": "operation",
             "cookie": "parameter",
@@ -264,8 +262,6 @@ class Converter:
                 )
                 index = next(i for i, r in enumerate(routes) if r is group[0][1])
                 routes[index] = chosen
-        if isinstance(document.get("webhooks"), dict) and document["webhooks"]:
-            self.warn(f"webhooks are not sent ({len(document['webhooks'])} declared)")
         spec: dict[str, Any] = {
             "mockserve": 1,
             "title": str(info.get("title") or "OpenAPI document"),
@@ -273,6 +269,10 @@ class Converter:
         if self.schemas:
             spec["schemas"] = self.schemas
         spec["routes"] = routes
+        from .callbacks import document_webhooks  # fired by POST /__mockserve/webhooks/NAME
+
+        if webhooks := document_webhooks(self):
+            spec["webhooks"] = webhooks
         return spec
 
     def _template(self, path: str) -> tuple[str, dict[str, str]]:
@@ -314,13 +314,15 @@ class Converter:
         body = self._request_body(operation, where)
         if body:
             route["body"] = body if len(body) > 1 else body[0]
-        if operation.get("callbacks"):
-            self.count("callbacks")
         self._route_name = route.get("name") or f"{route['method']} {path}"
         route["responses"] = self._responses(operation, where)
         errors = self._invalid_request_answers(operation, where)
         if errors:
             route["errors"] = {"422": errors}
+        if operation.get("callbacks"):
+            from .callbacks import route_callbacks
+
+            route["callbacks"] = route_callbacks(self, operation, renamed, where)
         return route
 
     def _parameters(

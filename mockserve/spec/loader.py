@@ -32,6 +32,7 @@ from ..templating import (
 from .model import (
     DEFAULT_MAX_BODY,
     Body,
+    Callback,
     Contract,
     Cors,
     Delay,
@@ -41,6 +42,7 @@ from .model import (
     Route,
     Settings,
     Spec,
+    TlsFiles,
 )
 from .schemas import SchemaCompiler, SchemaProblem
 from .source import SourceFile, format_path, parse_openapi_fast, parse_source
@@ -329,6 +331,10 @@ class Loader:
             routes = [builder.route(item) for item in collected.routes]
             resources = [builder.resource(name, item) for name, item in collected.resources.items()]
             errors = builder.errors(source, _mapping(data.get("errors")))
+            webhooks = {
+                str(name): builder.callback(source, ("webhooks", name), item, str(name))
+                for name, item in _mapping(data.get("webhooks")).items()
+            }
         except (TypeError, AttributeError, KeyError, ValueError):
             # Data of the wrong shape that the semantic checks tripped over: the format
             # check has reported it, so report that rather than a traceback.
@@ -346,6 +352,7 @@ class Loader:
             errors=errors,
             warnings=self._sorted_warnings(),
             files=tuple(sorted(self.files)),
+            webhooks={name: hook for name, hook in webhooks.items() if hook is not None},
         )
 
     def _sorted_warnings(self) -> tuple[SpecWarning, ...]:
@@ -366,6 +373,7 @@ class Loader:
         journal = raw.get("journal", 1000)
         max_body = raw.get("max_body", DEFAULT_MAX_BODY)
         return Settings(
+            tls=self._tls(source, raw.get("tls")),
             cors=cors_setting,
             delay=self.delay(source, ("settings", "delay"), raw.get("delay")),
             seed=seed if isinstance(seed, int) else None,
@@ -373,6 +381,15 @@ class Loader:
             admin=admin.rstrip("/") if isinstance(admin, str) else None,
             max_body=max_body if isinstance(max_body, int) else DEFAULT_MAX_BODY,
         )
+
+    def _tls(self, source: SourceFile, raw: Any) -> TlsFiles | None:
+        """`settings.tls`: both files found, inside the spec's folder (as `file:`)."""
+        names = raw if isinstance(raw, dict) else {}
+        if not all(isinstance(names.get(k), str) for k in ("cert", "key")):
+            return None
+        cert = self.resolve_file(raw["cert"], source, ("settings", "tls", "cert"))
+        key = self.resolve_file(raw["key"], source, ("settings", "tls", "key"))
+        return TlsFiles(str(cert), str(key)) if cert and key else None
 
     def delay(self, source: SourceFile, at: tuple, raw: Any) -> Delay | None:
         if isinstance(raw, bool) or raw is None:
@@ -607,6 +624,10 @@ class _RouteBuilder:
                     )
         faults = self.faults(source, at, _sequence(raw.get("faults")))
         errors = self.route_errors(source, at + ("errors",), raw.get("errors"))
+        callbacks = [
+            self.callback(source, at + ("callbacks", index), item, f"{name} callback {index + 1}")
+            for index, item in enumerate(_sequence(raw.get("callbacks")))
+        ]
         if len(self.loader.problems) != count:
             return None
         return Route(
@@ -620,6 +641,7 @@ class _RouteBuilder:
             faults=faults,
             where=format_path(at),
             errors=errors,
+            callbacks=tuple(c for c in callbacks if c is not None),
         )
 
     def claim(
@@ -918,6 +940,49 @@ class _RouteBuilder:
         if total > 1.000001:
             self.problem(source, at + ("faults",), f"fault rates add up to {total:g}, more than 1")
         return tuple(faults)
+
+    def callback(self, source: SourceFile, at: tuple, raw: Any, name: str) -> Callback | None:
+        """A route's callback, or a webhook (no `url`: the admin request gives it)."""
+        if not isinstance(raw, dict):
+            return None
+        count = len(self.loader.problems)
+        url = None
+        if isinstance(raw.get("url"), str):
+            url = self.compile_template(source, at + ("url",), compile_text, raw["url"])
+        when = None
+        if isinstance(raw.get("when"), str):
+            when = self.compile_template(source, at + ("when",), compile_expression, raw["when"])
+        body = None
+        if "json" in raw and "text" in raw:
+            self.problem(source, at + ("text",), "a callback has one body: json or text", key=True)
+        elif "json" in raw:
+            template = self.value(source, at + ("json",), raw["json"])
+            body = Body("json", _CONTENT_TYPES["json"], template) if template is not None else None
+        elif isinstance(raw.get("text"), str):
+            template = self.compile_template(source, at + ("text",), compile_text, raw["text"])
+            body = Body("text", _CONTENT_TYPES["text"], template) if template is not None else None
+        headers = []
+        for header, value in _mapping(raw.get("headers")).items():
+            text = value if isinstance(value, str) else json.dumps(value)
+            compiled = self.compile_template(source, at + ("headers", header), compile_text, text)
+            if compiled is not None:
+                headers.append((str(header), compiled))
+        retry = _mapping(raw.get("retry"))
+        if len(self.loader.problems) != count:
+            return None
+        return Callback(
+            name=str(raw.get("name") or name),
+            url=url,
+            method=str(raw.get("method", "POST")).upper(),
+            when=when,
+            body=body,
+            headers=tuple(headers),
+            delay=self.loader.delay(source, at + ("delay",), raw.get("delay")),
+            attempts=int(retry.get("attempts", 1)),
+            backoff=float(retry.get("backoff", 0)),
+            timeout=float(raw.get("timeout", 10000)),
+            where=format_path(at),
+        )
 
     # -- resources and errors --------------------------------------------------
 

@@ -26,6 +26,14 @@ class Cors:
     credentials: bool = False
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """`settings.tls`: the user's certificate and key (PEM files inside the spec's folder)."""
+
+    cert: str
+    key: str
+
+
 DEFAULT_MAX_BODY = 10 * 1024 * 1024  # bytes of a request body; larger ones get a 413
 
 
@@ -37,6 +45,7 @@ class Settings:
     journal: int = 1000
     admin: str | None = "/__mockserve"
     max_body: int = DEFAULT_MAX_BODY
+    tls: TlsFiles | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,24 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class Callback:
+    """A request the mock sends after a route's answer (or a webhook fired through the admin
+    API), compiled: its templates see the request, `response`, `state` and the helpers."""
+
+    name: str
+    url: Value | None  # None for a webhook: the URL comes with the admin request
+    method: str = "POST"
+    when: Expression | None = None
+    body: Body | None = None  # json or text, rendered when the answer is sent
+    headers: tuple[tuple[str, Value], ...] = ()
+    delay: Delay | None = None  # after the answer, or after the previous callback
+    attempts: int = 1  # tries in all, on a 5xx or a connection error
+    backoff: float = 0.0  # ms before the first retry, doubling at each one
+    timeout: float = 10000.0  # ms for each attempt
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class Route:
     """A method+path and how it answers; exactly one Flask view."""
 
@@ -113,6 +140,7 @@ class Route:
     # the route's own answers to the server's errors (an OpenAPI operation's error
     # example), tried in order before the spec's `errors`
     errors: dict[int, tuple[ResponseTemplate, ...]] = field(default_factory=dict)
+    callbacks: tuple[Callback, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +167,7 @@ class Spec:
     # What it declares but mockserve does not do (text), and located SpecWarnings
     warnings: tuple[str | SpecWarning, ...] = ()
     files: tuple[str, ...] = ()  # the files it was loaded from: spec, includes, fixtures
+    webhooks: dict[str, Callback] = field(default_factory=dict)  # fired by name, admin API
 
     @property
     def stateful(self) -> bool:
