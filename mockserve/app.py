@@ -116,6 +116,7 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
         path = request.path
         is_admin = bool(admin) and (path == admin or path.startswith(f"{admin}/"))
         begin_exchange(request, admin=is_admin)
+        mock.stores.random.draw_for(None)  # until a route keys this request's draws
         length = request.content_length
         if length is not None and length > max_body:
             raise RequestEntityTooLarge()
