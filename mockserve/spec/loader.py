@@ -361,6 +361,8 @@ class Loader:
             journal=journal if isinstance(journal, int) else 1000,
             admin=admin.rstrip("/") if isinstance(admin, str) else None,
             max_body=max_body if isinstance(max_body, int) else DEFAULT_MAX_BODY,
+            store=_text_or_none(raw.get("store")),
+            namespace=_text_or_none(raw.get("namespace")),
         )
 
     def delay(self, source: SourceFile, at: tuple, raw: Any) -> Delay | None:
@@ -940,3 +942,7 @@ def _sendable_header(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

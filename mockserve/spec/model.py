@@ -36,6 +36,8 @@ class Settings:
     journal: int = 1000
     admin: str | None = "/__mockserve"
     max_body: int = DEFAULT_MAX_BODY
+    store: str | None = None  # a shared store's URL (redis://HOST:PORT/DB); None: memory
+    namespace: str | None = None  # its keys' prefix, mockserve:{namespace}: (default: title)
 
 
 @dataclass(frozen=True)
