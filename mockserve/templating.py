@@ -386,7 +386,7 @@ class _LazyFaker:
         draws = _draws.get()
         if draws is None or draws.helpers is not self._helpers or not callable(value):
             return value
-        faker, source = self._faker, draws.random
+        faker, source = self._faker, draws
 
         def from_this_request(*args: Any, **kwargs: Any) -> Any:
             # One Faker serves every request: each call draws from its own request's source.
@@ -496,39 +496,49 @@ class _Counts:
             self._counts = {}
 
 
-class _Draws:
+class _Draws(random.Random):
     """One request's random source, seeded from (seed, route, n): n counts the route's draws.
 
-    Built on the first draw, so a request that draws nothing counts nothing. Keyed this
-    way, a seeded run answers the same whichever process or instance serves a request.
+    Counted and seeded on its first draw, so a request that draws nothing counts nothing
+    (no store round trip). Keyed this way, a seeded run answers the same whichever
+    process or instance serves each request.
     """
 
+    def __new__(cls, helpers: Helpers, key: str) -> _Draws:
+        return super().__new__(cls)  # before 3.11, Random.__new__ takes one argument at most
+
     def __init__(self, helpers: Helpers, key: str):
+        super().__init__(0)
         self.helpers = helpers
         self.key = key
-        self.count = 0
-        self._random: random.Random | None = None
+        self.count: int | None = None
 
-    @property
-    def random(self) -> random.Random:
-        if self._random is None:
+    def _start(self) -> None:
+        if self.count is None:
             self.count = self.helpers.counter.next(self.key)
-            self._random = random.Random(self._seed())
-        return self._random
+            super().seed(self._seed())
 
     def _seed(self) -> str:
         return f"{self.helpers.seed}/{self.key}/{self.count}"
 
+    def random(self) -> float:
+        self._start()
+        return super().random()
+
+    def getrandbits(self, k: int) -> int:
+        self._start()
+        return super().getrandbits(k)
+
     def mark(self) -> Any:
-        return None if self._random is None else self._random.getstate()
+        return None if self.count is None else self.getstate()
 
     def rewind(self, mark: Any) -> None:
-        if self._random is None:
+        if self.count is None:
             return
         if mark is None:
-            self._random.seed(self._seed())
+            super().seed(self._seed())
         else:
-            self._random.setstate(mark)
+            self.setstate(mark)
 
 
 # The draws of the request this thread answers (set by the pipeline for each route).
@@ -556,7 +566,7 @@ class Helpers:
         """This request's source when its draws are keyed, else the shared one."""
         draws = _draws.get()
         if draws is not None and draws.helpers is self:
-            return draws.random
+            return draws
         return self.shared
 
     def draw_for(self, route: str | None) -> None:
