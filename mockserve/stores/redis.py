@@ -65,6 +65,7 @@ class Connection:
         self.client = client
         self.url = url
         self.prefix = f"mockserve:{namespace}:"
+        self.lost_at: float | None = None  # when a command last failed; None once one works
 
     def key(self, name: str) -> str:
         return self.prefix + name
@@ -77,7 +78,9 @@ class Connection:
         except WatchError:
             raise
         except RedisError as exc:
+            self.lost_at = time.monotonic()
             raise StoreUnavailable(f"the store {self.url} is unreachable: {exc}") from None
+        self.lost_at = None
 
     def change(
         self,
@@ -232,7 +235,6 @@ class RedisJournal:
         self._record = connection.client.register_script(_RECORD)
         self._lock = threading.Lock()
         self._violations: list[Violation] = []
-        self._failed_at: float | None = None
         self.requests_seen = 0
 
     def record(self, violation: Violation | None = None, **fields: Any) -> Entry:
@@ -249,22 +251,21 @@ class RedisJournal:
 
     def _write(self, fields: dict[str, Any]) -> int:
         """The entry's id; 0 when the store is lost (the answer goes out all the same)."""
-        failed_at = self._failed_at
-        if failed_at is not None and time.monotonic() - failed_at < QUIET_SECONDS:
-            return 0
+        connection = self.connection
+        lost_at = connection.lost_at
+        if lost_at is not None and time.monotonic() - lost_at < QUIET_SECONDS:
+            return 0  # lost a moment ago: a static route does not wait for it again
         try:
-            entry_id = int(
-                self._record(keys=[self.key, self.id_key], args=[dump_fields(fields), self.size])
-            )
-        except RedisError as exc:
-            if failed_at is None:
-                log.warning("journal: the store %s is unreachable (%s)", self.connection.url, exc)
-            self._failed_at = time.monotonic()
+            with connection.reachable():
+                return int(
+                    self._record(
+                        keys=[self.key, self.id_key], args=[dump_fields(fields), self.size]
+                    )
+                )
+        except StoreUnavailable as exc:
+            if lost_at is None:
+                log.warning("journal: %s; entries are lost until it answers", exc)
             return 0
-        if failed_at is not None:
-            log.warning("journal: the store %s answers again", self.connection.url)
-            self._failed_at = None
-        return entry_id
 
     def entries(self) -> list[Entry]:
         with self.connection.reachable():
