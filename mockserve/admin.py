@@ -26,6 +26,7 @@ from .journal import Entry
 from .mock import Mock
 from .problems import json_response, no_content
 from .resources import resource_routes
+from .ui import add_journal_page
 
 BLUEPRINT = "mockserve_admin"
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -110,6 +111,7 @@ def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
         )
         raise Problem(404, f"no admin endpoint {request.method} {request.path}; there are: {known}")
 
+    add_journal_page(admin, "")
     for rule in ("", "/", "/<path:rest>"):
         admin.add_url_rule(rule, "unknown", unknown, methods=ANY_METHOD)
     return admin
@@ -126,6 +128,8 @@ def _guard(mock: Mock, req: Any) -> None:
             "the admin API refuses requests from web pages of other sites "
             f"(Origin {origin or '-'}, Sec-Fetch-Site {site or '-'})",
         )
+    if (req.endpoint or "").startswith(f"{BLUEPRINT}.journal_page_"):
+        return  # the page's own files hold no data: its requests for data carry the token
     if access.token is not None:
         scheme, _, given = req.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(

@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, Reque
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
 
+from . import segments
 from .admin import admin_blueprint
 from .cors import add_cors_headers, preflight
 from .errors import Problem
@@ -26,7 +27,7 @@ from .listeners import log_access, log_violation
 from .matching import RouteShape
 from .mock import AdminAccess, Mock
 from .pipeline import Pipeline
-from .problems import error_body, render_problem
+from .problems import error_body, pick_error, render_problem
 from .resources import resource_blueprint, resource_routes
 from .responses import dump_json
 from .spec import Route, Spec, load_spec
@@ -49,6 +50,7 @@ def create_app(
     if not isinstance(spec, Spec):
         spec = load_spec(spec, seed=seed)
     app = Flask("mockserve", static_folder=None)
+    segments.install(app)  # before any rule: paths are split first, each segment decoded after
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = spec.settings.max_body
     # Flask asks inspect, on every request and for each handler, whether it is async.
@@ -110,6 +112,7 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
     max_body = spec.settings.max_body
 
     admin = spec.settings.admin
+    route_errors = {route.name: route.errors for route in spec.routes if route.errors}
 
     @app.before_request
     def _begin() -> Response | None:
@@ -145,9 +148,20 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
             exchange.violation = problem.violation
         if problem.status == 422:
             exchange.failures = problem.errors
-        override = None if exchange.admin else spec.errors.get(problem.status)
-        context = pipeline.problem_context(exchange) if override is not None else None
-        return render_problem(problem, override=override, context=context)
+        if exchange.admin:  # the admin API's errors are plain JSON, never replaced
+            return render_problem(problem)
+        context, override = None, None
+        # The route's own answer first (an OpenAPI operation's error example), then the spec's.
+        own = route_errors.get(problem.route or "", {}).get(problem.status)
+        if own:
+            context = pipeline.problem_context(exchange)
+            override = pick_error(own, {**context, "errors": problem.errors})
+        own_status = override is not None
+        if override is None:
+            override = spec.errors.get(problem.status)
+            if override is not None:
+                context = pipeline.problem_context(exchange)
+        return render_problem(problem, override=override, context=context, own_status=own_status)
 
     @app.errorhandler(NotFound)
     def _not_found(exc: NotFound) -> Response:

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import SpecError
+from .errors import SpecError, SpecWarning
 from .report import plural
 from .spec import Spec, load_spec
 
@@ -35,10 +35,11 @@ def _load(path: str, seed: int | None = None) -> Spec:
     return spec
 
 
-def _warn(path: str, warnings: tuple[str, ...] | list[str]) -> None:
+def _warn(path: str, warnings: tuple[str | SpecWarning, ...] | list[str]) -> None:
     """What a spec (or OpenAPI document) declares but mockserve does not do, said once."""
     for warning in warnings:
-        click.echo(f"{path}: warning: {warning}", err=True)
+        located = isinstance(warning, SpecWarning)  # FILE:LINE:COL: WHERE: warning: ...
+        click.echo(str(warning) if located else f"{path}: warning: {warning}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

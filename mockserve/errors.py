@@ -24,6 +24,14 @@ class SpecProblem:
         return f"{self.file}:{self.line}:{self.column}: {where}: {self.message}"
 
 
+class SpecWarning(SpecProblem):
+    """Something a spec says that is likely not what its author meant; it still serves."""
+
+    def __str__(self) -> str:
+        where = self.where or "(top)"
+        return f"{self.file}:{self.line}:{self.column}: {where}: warning: {self.message}"
+
+
 class SpecError(MockserveError):
     """A spec that cannot be served; carries every problem found, not just the first."""
 

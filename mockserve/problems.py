@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from werkzeug.wrappers import Response
@@ -27,13 +28,33 @@ def no_content() -> Response:
     return response
 
 
+def pick_error(
+    templates: tuple[ResponseTemplate, ...], context: dict[str, Any]
+) -> ResponseTemplate | None:
+    """The first of a route's own error answers whose `when` holds (one that fails: false)."""
+    for template in templates:
+        if template.when is None:
+            return template
+        try:
+            if template.when.render(context):
+                return template
+        except TemplateRenderError:
+            continue
+    return None
+
+
 def render_problem(
     problem: Problem,
     *,
     override: ResponseTemplate | None = None,
     context: dict[str, Any] | None = None,
+    own_status: bool = False,
 ) -> Response:
-    """A problem as JSON; the spec's `errors.STATUS` (`override`) replaces the body."""
+    """A problem as JSON; an `errors:` answer (`override`) replaces the body.
+
+    The problem's status stays, unless the answer is the route's own (`own_status`: an
+    OpenAPI operation's error example that says 400).
+    """
     status, message, route, errors = problem.status, problem.message, problem.route, problem.errors
     response = None
     if override is not None:
@@ -43,9 +64,14 @@ def render_problem(
         except TemplateRenderError as exc:
             errors = errors + [{"message": f"errors.{status} failed to render: {exc}"}]
         else:
-            response.status_code = status
+            if not own_status:
+                response.status_code = status
     if response is None:
         response = json_response(error_body(message, route, errors), status)
     for name, value in problem.headers.items():
         response.headers.setdefault(name, value)
+    if status == 422 and problem.errors:
+        # Whatever the body says (an `errors:` answer may say nothing), a client can read
+        # every failure here; ASCII JSON, so any message can travel in a header.
+        response.headers["X-Mockserve-Failures"] = json.dumps(problem.errors, separators=(",", ":"))
     return response

@@ -431,7 +431,21 @@ def accepts(context: Any, *types: str) -> str | None:
         return None
     if not header:
         return types[0]
-    return parse_accept_header(header, MIMEAccept).best_match(list(types))
+    # Media type parameters (`; charset=utf-8`, `; version=1`) do not change the type
+    # asked for: compare on both sides without them, then answer with the declared one.
+    accepted = MIMEAccept(
+        [(_bare_media(value), quality) for value, quality in parse_accept_header(header)]
+    )
+    bare: dict[str, str] = {}
+    for declared in types:
+        bare.setdefault(_bare_media(declared), declared)
+    best = accepted.best_match(list(bare))
+    return bare[best] if best is not None else None
+
+
+def _bare_media(media: str) -> str:
+    """`application/json; charset=utf-8` -> `application/json`."""
+    return media.split(";", 1)[0].strip().lower()
 
 
 @pass_context

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import queue
-import re
 import shutil
-import signal
 import subprocess
-import sys
 import textwrap
 import threading
 from collections.abc import Iterator
@@ -16,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from running import Running
 
 from mockserve import MockServer, create_app
 
@@ -84,80 +80,13 @@ def client(write_spec):
     return make
 
 
-ROOT = Path(__file__).resolve().parent.parent
-BANNER = re.compile(r"on (https?://\S+)")
-
-
-class Cli:
-    """`mockserve run ...` as a user starts it: a process, its URL, its stderr lines."""
-
-    def __init__(self, args: list[str], env: dict[str, str] | None = None):
-        paths = [str(ROOT), os.environ.get("PYTHONPATH", "")]
-        full_env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths), **(env or {})}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mockserve", "run", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=full_env,
-        )
-        self.lines: list[str] = []
-        self.url = ""
-        # stderr is read by a thread of its own, so a test waits on a line with a timeout.
-        self._queue: queue.Queue[str] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self._queue.put(line)
-        self._queue.put("")  # the end
-
-    def read_line(self, timeout: float = 15) -> str:
-        """The next line of stderr ("" at its end); AssertionError if none comes in time."""
-        try:
-            line = self._queue.get(timeout=timeout)
-        except queue.Empty:
-            raise AssertionError(f"no output within {timeout} s; so far: {self.lines}") from None
-        self.lines.append(line)
-        return line
-
-    def wait_for_banner(self) -> str:
-        """Read until the `serving ... on URL` line; the port is listening from then on."""
-        for _ in range(20):
-            line = self.read_line()
-            found = BANNER.search(line) if "serving" in line else None
-            if found:
-                self.url = found.group(1)
-                return self.url
-            if not line:
-                break
-        raise AssertionError(f"mockserve did not start: {self.lines}")
-
-    def stop(self, timeout: float = 20) -> tuple[int, str]:
-        """SIGTERM if still running; the exit code and the rest of stderr."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._reader.join(timeout=5)
-        while "" not in self.lines:
-            self.read_line(timeout=1)
-        return self.process.returncode, "".join(self.lines)
-
-
 @pytest.fixture
-def cli() -> Iterator:
-    """Start `mockserve run ARGS` in a subprocess: `run = cli([...]); run.wait_for_banner()`."""
-    started: list[Cli] = []
+def cli(tmp_path: Path) -> Iterator:
+    """Start `mockserve run ARGS` as a process: `run = cli([...]); run.serving(); run.url`."""
+    started: list[Running] = []
 
-    def start(args: list[str], env: dict[str, str] | None = None) -> Cli:
-        run = Cli([str(a) for a in args], env)
+    def start(args: list, env: dict[str, str] | None = None) -> Running:
+        run = Running(*(str(a) for a in args), cwd=tmp_path, env=env)
         started.append(run)
         return run
 

@@ -17,6 +17,7 @@ from openapi_corpus import (
     DOCUMENTS,
     LARGE,
     RequestMaker,
+    corpus,  # noqa: F401 - the fixture needs_corpus uses: fails when the corpus is missing
     needs_corpus,
     operations,
     read_document,
@@ -88,14 +89,23 @@ def _check_answer(document, op, response) -> None:
     if "json" not in media or not ("schema" in obj or "example" in obj or obj.get("examples")):
         return
     body = response.json()
+    example = _NONE
     if "example" in obj:
-        assert body == obj["example"], op
+        example = obj["example"]
     elif obj.get("examples"):
-        first = op.deref(next(iter(obj["examples"].values())))
-        assert body == first.get("value"), op
-    elif "schema" in obj:
-        errors = [e.message for e in response_validator(document, op, code, key).iter_errors(body)]
-        assert not errors, (op, errors[:3], response.text[:300])
+        example = op.deref(next(iter(obj["examples"].values()))).get("value")
+    if example is not _NONE and body == example:
+        return
+    # no example, or one that fails its own schema (never the answer): a value that fits
+    assert "schema" in obj, op
+    validator = response_validator(document, op, code, key)
+    if example is not _NONE:
+        assert list(validator.iter_errors(example)), (op, "a valid example was not the answer")
+    errors = [e.message for e in validator.iter_errors(body)]
+    assert not errors, (op, errors[:3], response.text[:300])
+
+
+_NONE = object()
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)

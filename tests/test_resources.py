@@ -492,7 +492,8 @@ def test_a_spec_route_on_a_resource_route_is_a_spec_error(write_spec):
         load_spec(path)
     [problem] = caught.value.problems
     assert problem.where == "resources.pets.path"
-    assert "duplicate route: POST /pets is already defined by 'POST /pets'" in problem.message
+    assert problem.message.startswith("duplicate route POST /pets; first defined at ")
+    assert problem.message.endswith("spec.yaml:5")  # the route's path
 
 
 # -- concurrency -----------------------------------------------------------------------

@@ -147,7 +147,7 @@ def test_wait_returns_once_the_mock_answers(cli, write_spec):
     run = cli([write_spec(SPEC), "--port", str(port), "-q"])
     done = mockserve("wait", url, "--timeout", "30")  # started before it may listen
     assert (done.returncode, done.stdout) == (0, "ok\n")
-    run.wait_for_banner()
+    run.serving()
     assert run.url == url
 
 

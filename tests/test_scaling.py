@@ -50,7 +50,9 @@ def instances(cli, write_spec, redis_server):
             cli([path, "--port", "0", "-q", "--store", redis_server.url, *flags])
             for _ in range(count)
         ]
-        return [run.wait_for_banner() for run in runs]
+        for run in runs:
+            run.serving()
+        return [run.url for run in runs]
 
     return start
 
@@ -128,7 +130,8 @@ def test_redis_lost_mid_run_static_serves_stateful_503s_then_recovers(instances,
 def test_an_unreachable_store_at_start_is_exit_2_in_one_line(cli, write_spec, tmp_path):
     run = cli([write_spec(SPEC), "--port", "0", "--store", f"unix://{tmp_path}/none.sock"])
     run.process.wait(timeout=30)
-    status, errors = run.stop()
+    status = run.stop()
+    errors = "\n".join(run.lines)
     assert status == 2
     assert errors.strip().splitlines() == [
         f"mockserve: the store unix://{tmp_path}/none.sock is unreachable: "
@@ -141,8 +144,9 @@ def test_two_workers_with_a_store_behave_as_one_server(cli, write_spec, redis_se
     run = cli(
         [write_spec(SPEC), "--port", "0", "-q", "--workers", "2", "--store", redis_server.url]
     )
-    url = run.wait_for_banner()
-    assert "with 2 workers sharing one store" in run.lines[-1]
+    banner = run.serving()[-1]
+    url = run.url
+    assert "with 2 workers sharing one store" in banner
     answers = [requests.get(url + "/jobs", timeout=10).json()["state"] for _ in range(6)]
     assert answers == [1, 2, 3, 4, 5, 6]
     with ThreadPoolExecutor(max_workers=10) as pool:
@@ -153,7 +157,7 @@ def test_two_workers_with_a_store_behave_as_one_server(cli, write_spec, redis_se
     assert len(journal.json()) == 27
     assert requests.post(url + "/__mockserve/reset", timeout=10).status_code == 204
     assert requests.get(url + "/jobs", timeout=10).json() == {"state": 1}
-    status, _ = run.stop()
+    status = run.stop()
     assert status == 0
 
 
@@ -162,12 +166,13 @@ def test_store_and_other_options_from_the_environment(cli, write_spec, redis_ser
         [write_spec(SPEC), "--port", "0"],
         env={"MOCKSERVE_STORE": redis_server.url, "MOCKSERVE_QUIET": "1", "MOCKSERVE_SEED": "4"},
     )
-    url = run.wait_for_banner()
-    assert f"store {redis_server.url}" in run.lines[-1]
+    banner = run.serving()[-1]
+    url = run.url
+    assert f"store {redis_server.url}" in banner
     requests.get(url + "/jobs", timeout=10)
     assert redis_server.client().hgetall("mockserve:scaling:positions") == {b"GET /jobs": b"1"}
     requests.get(url + "/lucky", timeout=10)
     assert redis_server.client().hgetall("mockserve:scaling:draws") == {b"GET /lucky": b"1"}
-    status, errors = run.stop()
+    status = run.stop()
     assert status == 0
-    assert "GET /jobs" not in errors  # quiet: no access log
+    assert "GET /jobs" not in "\n".join(run.lines)  # quiet: no access log

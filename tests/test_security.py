@@ -96,7 +96,8 @@ def test_with_a_token_every_admin_request_must_carry_it(guarded):
 
 def test_the_token_also_comes_from_the_environment(cli, write_spec):
     run = cli([write_spec(SPEC), "--port", "0", "-q"], env={"MOCKSERVE_ADMIN_TOKEN": "t0k"})
-    url = run.wait_for_banner()
+    run.serving()
+    url = run.url
     assert requests.get(url + f"{ADMIN}/health", timeout=5).status_code == 401
     bearer = {"Authorization": "Bearer t0k"}
     assert requests.get(url + f"{ADMIN}/health", headers=bearer, timeout=5).status_code == 200
@@ -141,7 +142,7 @@ def test_a_web_page_cannot_read_the_journal_even_with_cors_on(live):
 
 def test_binding_another_address_warns_that_the_admin_api_stays_local(cli, write_spec):
     run = cli([write_spec(SPEC), "--host", "0.0.0.0", "--port", "0", "-q"])
-    run.wait_for_banner()
+    run.serving()
     warning = run.read_line()
     assert warning.startswith("mockserve: warning: serving on 0.0.0.0, but the admin API ")
     assert "--admin-token" in warning
@@ -149,7 +150,7 @@ def test_binding_another_address_warns_that_the_admin_api_stays_local(cli, write
 
 def test_admin_open_says_so_at_start(cli, write_spec):
     run = cli([write_spec(SPEC), "--port", "0", "-q", "--admin-open"])
-    run.wait_for_banner()
+    run.serving()
     assert "--admin-open: any client that reaches this server" in run.read_line()
 
 

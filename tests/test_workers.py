@@ -101,15 +101,15 @@ def _children(pid: int) -> list[int]:
 
 def test_two_workers_serve_one_port_and_stop_on_sigterm(cli, write_spec):
     run = cli([write_spec(STATELESS), "--port", "0", "-q", "--workers", "2"])
-    url = run.wait_for_banner()  # the port listens from now on; answers wait for a worker
+    run.serving()
+    url = run.url  # the port listens from now on; answers wait for a worker
     assert requests.get(url + "/health", timeout=10).json() == {"status": "ok"}
     assert len(_children(run.process.pid)) == 2
     answers = [requests.get(f"{url}/users/{i}", timeout=5).json() for i in range(20)]
     assert answers == [{"id": i} for i in range(20)]
-    status, errors = run.stop()
-    assert status == 0
-    assert f"on {url} with 2 workers" in errors
-    assert "mockserve: stopped" in errors
+    assert run.stop() == 0
+    assert f"on {url} with 2 workers" in run.lines[0]
+    assert "mockserve: stopped" in run.lines
 
 
 # -- the admin API of several workers tells the truth ----------------------------------------
@@ -117,7 +117,8 @@ def test_two_workers_serve_one_port_and_stop_on_sigterm(cli, write_spec):
 
 def test_shutdown_through_the_admin_api_stops_every_worker(cli, write_spec):
     run = cli([write_spec(STATELESS), "--port", "0", "-q", "--workers", "2"])
-    url = run.wait_for_banner()
+    run.serving()
+    url = run.url
     assert requests.get(url + "/health", timeout=10).json() == {"status": "ok"}
     assert requests.post(url + "/__mockserve/shutdown", timeout=10).status_code == 204
     assert run.process.wait(timeout=20) == 0
@@ -131,7 +132,8 @@ def test_shutdown_through_the_admin_api_stops_every_worker(cli, write_spec):
 )
 def test_what_one_worker_alone_would_see_is_refused_saying_why(cli, write_spec, method, path):
     run = cli([write_spec(STATELESS), "--port", "0", "-q", "--workers", "2"])
-    url = run.wait_for_banner()
+    run.serving()
+    url = run.url
     answer = requests.request(method, url + "/__mockserve" + path, timeout=10)
     assert answer.status_code == 409
     assert "runs 2 worker processes, each with its own journal" in answer.json()["error"]

@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from ..contract import BodyContract, ParameterContract, header_key
-from ..errors import SpecError, SpecProblem
+from ..errors import SpecError, SpecProblem, SpecWarning
 from ..templating import (
     HTML_ENV,
     TemplateSyntaxProblem,
@@ -182,6 +182,7 @@ class Loader:
         self.root_dir = self.path.resolve().parent
         self.seed = seed
         self.problems: list[SpecProblem] = []
+        self.warnings: set[SpecWarning] = set()
         self.sources: list[SourceFile] = []
         self.files: set[str] = set()  # every file the spec was built from (for --watch)
         # Set when the main file was made by a converter (OpenAPI) whose output has the
@@ -225,6 +226,9 @@ class Loader:
         target = (base / name).resolve()
         if not target.is_relative_to(self.root_dir):
             self.problems.append(source.problem(at, f"{name!r} is outside the spec's folder"))
+            return None
+        if target.is_dir():
+            self.problems.append(source.problem(at, f"{name!r} is a folder, not a file"))
             return None
         if not target.is_file():
             self.problems.append(source.problem(at, f"file {name!r} not found"))
@@ -337,6 +341,7 @@ class Loader:
             routes=tuple(r for r in routes if r is not None),
             resources=tuple(r for r in resources if r is not None),
             errors=errors,
+            warnings=tuple(sorted(self.warnings, key=lambda w: (w.file, w.line, w.column))),
             files=tuple(sorted(self.files)),
         )
 
@@ -381,6 +386,23 @@ class Loader:
                 return Delay(float(low), float(high))
         return None
 
+    def warn_implicit_bools(self, source: SourceFile, under: tuple) -> None:
+        """Warn at each unquoted yes/no/on/off under `under`: YAML 1.1 reads it as a boolean.
+
+        Meant for values sent as text or JSON (a header, a `json` leaf), where `country: NO`
+        silently becomes `false`; `true` and `false` written as such are never warned about.
+        """
+        for path, text in source.implicit_bools.items():
+            if path[: len(under)] != under:
+                continue
+            value = "true" if text.lower() in ("yes", "on") else "false"
+            message = (
+                f'unquoted {text!r} is read as {value}; write "{text}" for the text '
+                f"or {value} for the boolean"
+            )
+            line, column = source.locate(path)
+            self.warnings.add(SpecWarning(source.name, line, column, format_path(path), message))
+
     def _schema_compiler(self, collected: _Collected) -> SchemaCompiler:
         compiler = SchemaCompiler({name: item.data for name, item in collected.schemas.items()})
         for item in collected.schemas.values():
@@ -398,8 +420,12 @@ class Loader:
         return True
 
 
-def _rule_for(path: str) -> tuple[str, list[str], list[str]]:
-    """`/users/{id:int}` -> Werkzeug's `/users/<int:id>`, with the problems found."""
+def _rule_for(path: str, *, written: bool = True) -> tuple[str, list[str], list[str]]:
+    """`/users/{id:int}` -> Werkzeug's `/users/<int:id>`, with the problems found.
+
+    Any other text is literal; `<id>` in a spec a person `written` is the Werkzeug
+    habit and refused, in a converted document it is served as written.
+    """
     problems: list[str] = []
     names: list[str] = []
 
@@ -418,16 +444,50 @@ def _rule_for(path: str) -> tuple[str, list[str], list[str]]:
         return f"<{_CONVERTERS[converter]}:{name}>" if converter else f"<{name}>"
 
     literal = _PARAM.sub("", path)
-    if "<" in literal or ">" in literal:  # Werkzeug would read them as its own converters
+    if written and _WERKZEUG_VARIABLE.search(literal):
         problems.append("write parameters as {name} or {name:int}, not <...>")
     if "?" in literal or "#" in literal:
         problems.append(
             "a path has no query string or fragment; check query parameters with 'query'"
         )
-    rule = _PARAM.sub(replace, path)
+    hidden: list[str] = []  # names of the hidden parameters, one per literal `<`
+    rule = "".join(
+        replace(piece) if isinstance(piece, re.Match) else _literal_rule(piece, problems, hidden)
+        for piece in _pieces(path)
+    )
     if "{" in literal or "}" in literal:
         problems.append("unbalanced braces in path")
     return rule, names, problems
+
+
+_WERKZEUG_VARIABLE = re.compile(r"<(?:[A-Za-z_]\w*(?:\(.*?\))?:)?[A-Za-z_]\w*>")
+LITERAL_PREFIX = "_literal_"  # the hidden parameter that holds a literal `<`
+
+
+def _pieces(path: str) -> list[Any]:
+    """The path cut into literal text and `{parameter}` matches, in order."""
+    pieces: list[Any] = []
+    position = 0
+    for match in _PARAM.finditer(path):
+        pieces += [path[position : match.start()], match]
+        position = match.end()
+    return [*pieces, path[position:]]
+
+
+def _literal_rule(text: str, problems: list[str], hidden: list[str]) -> str:
+    """Literal path text as Werkzeug reads it: a `<` (which would open a converter) is
+    matched by an `any` converter of that one text, under a hidden parameter name."""
+    if "<" not in text:
+        return text
+    parts = []
+    for part in text.split("/"):
+        if "<" in part:
+            if '"' in part or ")" in part:
+                problems.append(f"a literal '<' cannot stand beside '\"' or ')' in {part!r}")
+            hidden.append(f"{LITERAL_PREFIX}{len(hidden)}")
+            part = f'<any("{part}"):{hidden[-1]}>'
+        parts.append(part)
+    return "/".join(parts)
 
 
 def _declared_types(schema: Any) -> list[str]:
@@ -469,7 +529,8 @@ class _RouteBuilder:
         self.loader = loader
         self.compiler = compiler
         self.settings = settings
-        self.seen: dict[tuple[str, str], str] = {}
+        # (method, path signature) -> who claimed it first, and where: "FILE:LINE[ by ...]"
+        self.seen: dict[tuple[str, str], tuple[str, str]] = {}
         self.names: set[str] = set()
 
     def problem(
@@ -492,7 +553,7 @@ class _RouteBuilder:
             if isinstance(m, str)
         )
         name = raw.get("name") or f"{','.join(methods)} {path}"
-        rule, param_names, path_problems = _rule_for(path)
+        rule, param_names, path_problems = _rule_for(path, written=not self.loader.generated)
         for message in path_problems:
             self.problem(source, at + ("path",), message)
         self.claim(source, at, name, methods, path, explicit="name" in raw)
@@ -541,6 +602,7 @@ class _RouteBuilder:
                         key=True,
                     )
         faults = self.faults(source, at, _sequence(raw.get("faults")))
+        errors = self.route_errors(source, at + ("errors",), raw.get("errors"))
         if len(self.loader.problems) != count:
             return None
         return Route(
@@ -553,6 +615,7 @@ class _RouteBuilder:
             order=order,
             faults=faults,
             where=format_path(at),
+            errors=errors,
         )
 
     def claim(
@@ -579,13 +642,15 @@ class _RouteBuilder:
             key = (method, signature)
             if key in self.seen:
                 duplicate = True
+                first_path, first = self.seen[key]
+                shown = f" as {first_path}" if first_path != path else ""
                 self.problem(
                     source,
                     at + ("path",),
-                    f"duplicate route: {method} {path} is already defined by {self.seen[key]!r}",
+                    f"duplicate route {method} {path}; first defined at {first}{shown}",
                 )
             else:
-                self.seen[key] = name
+                self.seen[key] = (path, self._where(source, at, name, explicit=explicit))
         if name in self.names and not duplicate:
             self.problem(
                 source,
@@ -593,6 +658,14 @@ class _RouteBuilder:
                 f"route name {name!r} is used twice",
             )
         self.names.add(name)
+
+    @staticmethod
+    def _where(source: SourceFile, at: tuple, name: str, *, explicit: bool) -> str:
+        """Where a route was defined, for the duplicate that comes later: `FILE:LINE by ...`."""
+        line = source.locate(at + ("path",))[0]
+        if at[0] == "resources":
+            return f"{source.name}:{line} by resource {at[1]!r}"
+        return f"{source.name}:{line}" + (f" by {name!r}" if explicit else "")
 
     def contract(
         self, source: SourceFile, at: tuple, raw: dict, param_names: list[str]
@@ -726,6 +799,8 @@ class _RouteBuilder:
             if compiled is not None:
                 headers.append((str(name), compiled))
         header_names = {name.lower() for name, _ in headers}
+        for part in ("headers", "json", "state"):
+            self.loader.warn_implicit_bools(source, at + (part,))
         body = self.body(source, at, kind, raw, header_names)
         redirect = None
         status = raw.get("status")
@@ -864,6 +939,7 @@ class _RouteBuilder:
             self.claim(source, at, f"{method} {route_path}", (method,), route_path, explicit=False)
         data = raw.get("data") or []
         data_at = at + ("data",)
+        self.loader.warn_implicit_bools(source, data_at)
         if isinstance(data, dict) and "file" in data:
             target = self.loader.resolve_file(str(data["file"]), source, data_at + ("file",))
             data = []
@@ -900,10 +976,37 @@ class _RouteBuilder:
         parsed, problems = parse_source(text, str(target.relative_to(self.loader.root_dir)))
         self.loader.problems.extend(problems)
         data = parsed.data if parsed is not None else None
+        if parsed is not None:
+            self.loader.warn_implicit_bools(parsed, ())
         if not isinstance(data, list):
             self.problem(source, at, f"{target.name} must hold a JSON or YAML list of items")
             return []
         return data
+
+    def route_errors(
+        self, source: SourceFile, at: tuple, raw: Any
+    ) -> dict[int, tuple[ResponseTemplate, ...]]:
+        """A route's `errors`: each status's answers, first-match; the status defaults to it."""
+        result = {}
+        for status, entry in _mapping(raw).items():
+            if not str(status).isdigit():
+                continue
+            options = entry if isinstance(entry, list) else [entry]
+            compiled = []
+            for index, option in enumerate(options):
+                if not isinstance(option, dict):
+                    continue
+                where = at + ((status, index) if isinstance(entry, list) else (status,))
+                if "when" not in option and index != len(options) - 1:
+                    self.problem(source, where, "only the last answer may omit 'when'")
+                template = self.response(
+                    source, where, {"status": int(status), **option}, allow_when=True
+                )
+                if template is not None:
+                    compiled.append(template)
+            if compiled:
+                result[int(status)] = tuple(compiled)
+        return result
 
     def errors(self, source: SourceFile, raw: dict) -> dict[int, ResponseTemplate]:
         result = {}

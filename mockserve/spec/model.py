@@ -8,6 +8,7 @@ from typing import Any
 from jsonschema.protocols import Validator
 
 from ..contract import BodyContract, ParameterContract
+from ..errors import SpecWarning
 from ..templating import Expression, Value
 
 
@@ -111,6 +112,9 @@ class Route:
     order: str = "first-match"
     faults: tuple[Fault, ...] = ()
     where: str = ""
+    # the route's own answers to the server's errors (an OpenAPI operation's error
+    # example), tried in order before the spec's `errors`
+    errors: dict[int, tuple[ResponseTemplate, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,8 @@ class Spec:
     routes: tuple[Route, ...]
     resources: tuple[Resource, ...] = ()
     errors: dict[int, ResponseTemplate] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
+    # What it declares but mockserve does not do (text), and located SpecWarnings
+    warnings: tuple[str | SpecWarning, ...] = ()
     files: tuple[str, ...] = ()  # the files it was loaded from: spec, includes, fixtures
 
     @property

@@ -23,6 +23,8 @@ class SourceFile:
     marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
     location: Any = None  # the file's resolved pathlib.Path, when read from disk
+    # Values YAML 1.1 read as booleans from an unquoted yes/no/on/off: path -> the text
+    implicit_bools: dict[Path, str] = field(default_factory=dict)
 
     def locate(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Line and column of `path`, or of its closest located ancestor."""
@@ -159,4 +161,7 @@ def _build(node, path: Path, source: SourceFile, constructor, problems) -> Any:
             _build(item, path + (index,), source, constructor, problems)
             for index, item in enumerate(node.value)
         ]
-    return constructor.construct_object(node, deep=True)
+    value = constructor.construct_object(node, deep=True)
+    if isinstance(value, bool) and node.value.lower() not in ("true", "false"):
+        source.implicit_bools[path] = node.value
+    return value
