@@ -198,8 +198,11 @@ def _names_loopback(host: str) -> bool:
 
 
 def _one_journal(mock: Mock) -> None:
-    """With several worker processes, each keeps its own journal and state: say so."""
-    if mock.workers > 1:
+    """With several worker processes, each keeps its own journal and state: say so.
+
+    Unless they share a store (`--store`): then every worker sees the same.
+    """
+    if mock.workers > 1 and not mock.stores.shared:
         raise Problem(
             409,
             f"this mock runs {mock.workers} worker processes, each with its own journal, "

@@ -32,7 +32,7 @@ from .problems import error_body, pick_error, render_problem
 from .resources import resource_blueprint, resource_routes
 from .responses import dump_json
 from .spec import Route, Spec, load_spec
-from .stores import Stores, memory_stores
+from .stores import Stores, open_stores
 
 log = logging.getLogger("mockserve")
 
@@ -57,7 +57,7 @@ def create_app(
     # Flask asks inspect, on every request and for each handler, whether it is async.
     # Bounded: a per-request callable (after_this_request) must not pile up.
     app.ensure_sync = functools.lru_cache(maxsize=1024)(app.ensure_sync)  # type: ignore
-    stores = stores if stores is not None else memory_stores(spec)
+    stores = stores if stores is not None else open_stores(spec)  # settings.store, or memory
     pipeline = Pipeline(spec, stores)
     mock = Mock(spec, stores, pipeline, access or AdminAccess(), workers)
     app.extensions["mockserve"] = mock
@@ -121,6 +121,7 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
         path = request.path
         is_admin = bool(admin) and (path == admin or path.startswith(f"{admin}/"))
         begin_exchange(request, admin=is_admin)
+        mock.stores.random.draw_for(None)  # until a route keys this request's draws
         length = request.content_length
         if length is not None and length > max_body:
             raise RequestEntityTooLarge()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import signal
 import sys
@@ -47,7 +48,8 @@ def main() -> None:
     """A declarative HTTP mock server: one YAML file fakes a whole backend."""
 
 
-@main.command()
+# Every option of `run` can also be set as MOCKSERVE_<OPTION> (MOCKSERVE_PORT=9000).
+@main.command(context_settings={"auto_envvar_prefix": "MOCKSERVE"})
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option(
     "--host",
@@ -139,6 +141,16 @@ def main() -> None:
     metavar="NAME",
     help="Another name the issued certificate is valid for (repeatable).",
 )
+# -- many processes and machines: a shared store; a command to run against the mock --
+@click.option(
+    "--store",
+    metavar="URL",
+    default=None,
+    help="Keep state, resources, sequence positions and the journal in Redis or Valkey "
+    "(redis://HOST:PORT/DB, unix:///PATH), so workers and instances answer as one server "
+    "(default: settings.store, else this process's memory).",
+)
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="[-- CMD [ARGS]...]")
 def run(
     spec: str,
     host: str,
@@ -156,12 +168,20 @@ def run(
     cert: str | None = None,
     key: str | None = None,
     cert_hosts: tuple[str, ...] = (),
+    store: str | None = None,
+    command: tuple[str, ...] = (),
 ) -> None:
-    """Serve SPEC until stopped.
+    """Serve SPEC until stopped, or while `-- CMD ARGS` runs.
 
     It stops on Ctrl-C or SIGTERM, on POST /__mockserve/shutdown, or after the
     requests --exit-after asks for. With --strict the exit status is the verdict: 1
     if any request was not covered by the spec or broke a contract, 0 otherwise.
+
+    With `-- CMD ARGS`, it serves until CMD (run with MOCKSERVE_URL set) ends, and
+    exits with CMD's code (or 1 with --strict violations when CMD succeeded).
+
+    Every option can also be set as MOCKSERVE_<OPTION>, e.g. MOCKSERVE_PORT=9000,
+    MOCKSERVE_STORE=redis://redis:6379/0.
     """
     from .app import create_app
     from .serve import Runner
@@ -171,17 +191,22 @@ def run(
             "--watch is for editing a spec while it serves; it does not "
             "combine with --strict, --exit-after or --workers"
         )
+    if command and (workers > 1 or watch):
+        raise click.UsageError("-- CMD serves with one process, without --watch")
+    if watch and store:
+        raise click.UsageError("--watch starts state over at each reload; not with --store")
     loaded = _load(spec, seed)
     access = _admin_access(host, admin_token, admin_open)
     if workers > 1 and (https or https_port is not None):
         raise click.UsageError("--https and --https-port serve from one process (no --workers)")
+    stores = _open_store(loaded, store)
     if workers > 1:
         journal_options = tuple(
             name for name, used in (("--strict", strict), ("--exit-after", exit_after)) if used
         )
-        _run_workers(loaded, spec, host, port, quiet, workers, access, journal_options)
+        _run_workers(loaded, spec, host, port, quiet, workers, access, journal_options, stores)
         return
-    app = create_app(loaded, access=access)
+    app = create_app(loaded, access=access, stores=stores)
     mock = app.extensions["mockserve"]
     listeners = _https_listeners(loaded, mock, host, https, https_port, cert, key, cert_hosts)
     try:
@@ -204,6 +229,8 @@ def run(
     if exit_after is not None:
         mock.listen(_stop_after(exit_after, stop))
     notes = ["strict"] if strict else []
+    if stores.shared:
+        notes.append(f"store {_store_shown(store or loaded.settings.store)}")
     if exit_after is not None:
         notes.append(f"stops after {plural(exit_after, 'request')}")
     reloader = None
@@ -232,7 +259,11 @@ def run(
         err=True,
     )
     _warn_admin(host, access)
-    runner.serve()
+    code = 0
+    if command:
+        code = _serve_while(runner, command, mock.spec.settings.admin, access)
+    else:
+        runner.serve()
     stop_logging()  # every line written before the summary
     if reloader is not None:
         reloader.stop()
@@ -241,7 +272,59 @@ def run(
     if strict:
         click.echo(_summary(violations, journal.requests_seen))
     click.echo("mockserve: stopped", err=True)
-    sys.exit(1 if strict and violations else 0)
+    sys.exit(code or (1 if strict and violations else 0))
+
+
+def _open_store(spec: Spec, url: str | None) -> Any:
+    """The stores to serve from (--store, else settings.store, else memory); exit 2 if lost."""
+    from .errors import StoreUnavailable
+    from .stores import open_stores
+
+    try:
+        return open_stores(spec, url)
+    except (StoreUnavailable, ValueError) as exc:
+        click.echo(f"mockserve: {exc}; not serving.", err=True)
+        sys.exit(2)
+
+
+def _store_shown(url: str | None) -> str:
+    """A store's URL without its password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url or "")
+    if parts.password:
+        return (url or "").replace(f":{parts.password}@", ":***@", 1)
+    return url or ""
+
+
+def _serve_while(runner: Any, command: tuple[str, ...], admin: str | None, access: Any) -> int:
+    """Serve while CMD runs (with MOCKSERVE_URL), once the mock answers; CMD's exit code."""
+    import subprocess
+
+    from .serve import probe
+
+    runner.start()
+    if admin:
+        why = probe.wait(runner.url, 10, admin=admin, token=access.token)
+        if why is not None:
+            click.echo(f"mockserve: {why}; not running {command[0]}", err=True)
+            runner.stop()
+            return 1
+    try:
+        child = subprocess.Popen(list(command), env={**os.environ, "MOCKSERVE_URL": runner.url})
+    except OSError as exc:
+        click.echo(f"mockserve: cannot run {command[0]}: {exc.strerror or exc}", err=True)
+        runner.stop()
+        return 127
+
+    def forward(signum: int, frame: object) -> None:
+        child.send_signal(signum)  # CMD decides when to stop; the mock serves until then
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    code = child.wait()
+    runner.stop()
+    return code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says
 
 
 def _https_listeners(
@@ -436,13 +519,15 @@ def _run_workers(
     workers: int,
     access: Any,
     journal_options: tuple[str, ...] = (),
+    stores: Any = None,
 ) -> None:
-    """`run --workers N`: refuse specs with state (exit 2), else fork N servers."""
+    """`run --workers N`: refuse specs with state without a store (exit 2), else fork N."""
     from . import workers as forking
     from .app import create_app
     from .serve import Runner
 
-    reason = forking.why_not(loaded, journal_options=journal_options)
+    shared = stores is not None and stores.shared
+    reason = forking.why_not(loaded, journal_options=journal_options, shared=shared)
     if reason:
         click.echo(f"{spec}: {reason}.", err=True)
         sys.exit(2)
@@ -453,7 +538,7 @@ def _run_workers(
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
-    app = create_app(loaded, access=access, workers=workers)
+    app = create_app(loaded, access=access, workers=workers, stores=stores)
     try:
         sock = forking.listen(host, port)
     except OSError as exc:
@@ -472,7 +557,8 @@ def _run_workers(
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
-        f"on http://{shown}:{bound} with {workers} workers  (Ctrl-C to stop)",
+        f"on http://{shown}:{bound} with {workers} workers"
+        f"{' sharing one store' if shared else ''}  (Ctrl-C to stop)",
         err=True,
     )
     _warn_admin(host, access)
@@ -571,3 +657,64 @@ def import_(document: str, output: str, seed: int | None) -> None:
         sys.exit(1)
     routes = len(spec.routes)
     click.echo(f"{output}: written ({plural(routes, 'route')}, {plural(len(warnings), 'warning')})")
+
+
+# -- is a mock up? (container health checks, scripts) ---------------------------------
+
+
+def _default_url() -> str:
+    return f"http://127.0.0.1:{os.environ.get('MOCKSERVE_PORT', '8000')}"
+
+
+_url_argument = click.argument("url", required=False)
+_admin_token_option = click.option(
+    "--admin-token",
+    envvar="MOCKSERVE_ADMIN_TOKEN",
+    metavar="TOKEN",
+    default=None,
+    help="The token the mock's admin API asks for. Also MOCKSERVE_ADMIN_TOKEN.",
+)
+_admin_path_option = click.option(
+    "--admin", default="/__mockserve", show_default=True, help="The mock's settings.admin path."
+)
+
+
+@main.command()
+@_url_argument
+@_admin_token_option
+@_admin_path_option
+def health(url: str | None, admin_token: str | None, admin: str) -> None:
+    """Exit 0 when the mock at URL answers its health check, else 1 saying why.
+
+    URL defaults to http://127.0.0.1:$MOCKSERVE_PORT (8000): the container's own server.
+    """
+    from .serve import probe
+
+    why = probe.health(url or _default_url(), admin=admin, token=admin_token)
+    if why is not None:
+        click.echo(f"mockserve: {why}", err=True)
+        sys.exit(1)
+    click.echo("ok")
+
+
+@main.command()
+@_url_argument
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    metavar="S",
+    help="Give up after S seconds.",
+)
+@_admin_token_option
+@_admin_path_option
+def wait(url: str | None, timeout: float, admin_token: str | None, admin: str) -> None:
+    """Wait until the mock at URL answers its health check: exit 0, or 1 after --timeout."""
+    from .serve import probe
+
+    why = probe.wait(url or _default_url(), timeout, admin=admin, token=admin_token)
+    if why is not None:
+        click.echo(f"mockserve: gave up after {timeout:g} s: {why}", err=True)
+        sys.exit(1)
+    click.echo("ok")

@@ -83,3 +83,14 @@ class Problem(MockserveError):
         self.headers = headers or {}
         # Why the request is a violation (--strict, assert_no_violations), when it is one.
         self.violation = violation
+
+
+class StoreUnavailable(Problem):
+    """The shared store (`--store`) cannot be reached: a 503 for the routes that need it.
+
+    At start it stops `mockserve run` (exit 2); while serving, routes that read or change
+    state, positions or resources answer 503 and the others keep serving.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(503, message)

@@ -72,6 +72,7 @@ class Pipeline:
         """A spec route's answer: check, fault, choose, render, send."""
         exchange = current_exchange()
         exchange.route = route.name
+        self.stores.random.draw_for(route.name)
         context = self.check(route, exchange, path_values)
         fault = self.fault(route, exchange)
         if fault is not None and fault.kind is not None:
@@ -158,7 +159,9 @@ class Pipeline:
                 rendered = render(template, seen)
                 return rendered.state, rendered.response
 
-            return self.stores.state.change(render_then_write)
+            # A shared store may run this more than once (it retries on a conflict): each
+            # run draws the same values, so the answer sent is the one whose state was kept.
+            return self.stores.state.change(self.stores.random.repeatable(render_then_write))
         except TemplateRenderError as exc:
             message = f"template failed in route {route.name!r} at {template.where}: {exc}"
             log.error("%s", message)

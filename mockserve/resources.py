@@ -112,6 +112,7 @@ class Collection:
 
         def view(**path_values: str) -> Response:
             current_exchange().route = route_name
+            self.helpers.draw_for(route_name)
             segment = next(iter(path_values.values()), None)
             return handler(segment) if segment is not None else handler()
 
@@ -172,7 +173,8 @@ class Collection:
                 )
             return [*items, item], item
 
-        item = self.store.change(self.name, create)
+        # A shared store may retry `create`: a generated key is drawn the same each time.
+        item = self.store.change(self.name, self.helpers.repeatable(create))
         response = json_response(item, 201)
         location = quote(as_text(item[self.key]), safe="")
         response.headers["Location"] = f"{self.resource.path}/{location}"

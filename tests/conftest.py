@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,3 +93,76 @@ def cli(tmp_path: Path) -> Iterator:
     yield start
     for run in started:
         run.stop()
+
+
+# -- a real Redis for the shared store ----------------------------------------------------
+
+REDIS_MISSING = (
+    "redis-server is not installed, and the shared-store tests need a real one: "
+    "apt-get install -y redis-server (Debian/Ubuntu), brew install redis (macOS), "
+    "or put valkey-server on PATH"
+)
+
+
+class RedisServer:
+    """A redis-server of this test's own, on a unix socket in a temp folder (no TCP port)."""
+
+    def __init__(self, folder: Path):
+        self.binary = shutil.which("redis-server") or shutil.which("valkey-server")
+        if self.binary is None:
+            pytest.fail(REDIS_MISSING)
+        self.folder = folder
+        self.socket = folder / "redis.sock"
+        self.url = f"unix://{self.socket}"
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> RedisServer:
+        """Start it and return once it says it accepts connections."""
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port", "0",
+                "--unixsocket", str(self.socket),
+                "--unixsocketperm", "700",
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", str(self.folder),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        ready = threading.Event()
+        lines: list[str] = []
+
+        def read(stream) -> None:
+            for line in stream:
+                lines.append(line)
+                if "ready to accept connections" in line.lower():
+                    ready.set()
+            ready.set()  # it ended
+
+        threading.Thread(target=read, args=(self.process.stdout,), daemon=True).start()
+        if not ready.wait(15) or self.process.poll() is not None:
+            raise AssertionError("redis-server did not start:\n" + "".join(lines))
+        return self
+
+    def kill(self) -> None:
+        """Stop it at once, as a crash would (its data is gone)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def client(self):
+        import redis
+
+        return redis.Redis(unix_socket_path=str(self.socket))
+
+
+@pytest.fixture
+def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
+    """A fresh redis-server for this test, stopped after it."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.kill()

@@ -380,6 +380,8 @@ class Loader:
             journal=journal if isinstance(journal, int) else 1000,
             admin=admin.rstrip("/") if isinstance(admin, str) else None,
             max_body=max_body if isinstance(max_body, int) else DEFAULT_MAX_BODY,
+            store=_text_or_none(raw.get("store")),
+            namespace=_text_or_none(raw.get("namespace")),
         )
 
     def _tls(self, source: SourceFile, raw: Any) -> TlsFiles | None:
@@ -1114,3 +1116,7 @@ def _sendable_header(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

@@ -46,6 +46,8 @@ class Settings:
     admin: str | None = "/__mockserve"
     max_body: int = DEFAULT_MAX_BODY
     tls: TlsFiles | None = None
+    store: str | None = None  # a shared store's URL (redis://HOST:PORT/DB); None: memory
+    namespace: str | None = None  # its keys' prefix, mockserve:{namespace}: (default: title)
 
 
 @dataclass(frozen=True)

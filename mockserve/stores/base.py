@@ -85,6 +85,9 @@ class Stores:
     resources: ResourceStore
     journal: JournalStore
     random: Helpers
+    # True when every process and instance serving the spec shares these stores (--store):
+    # then the journal, a reset and the state are the same whichever of them answers.
+    shared: bool = False
 
     def reset(self) -> None:
         """Back to the start: journal, state, positions, resources and the random source."""
