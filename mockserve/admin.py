@@ -35,10 +35,10 @@ ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
     """The admin API's views under `prefix`, guarded by `mock.access`."""
     admin = Blueprint(BLUEPRINT, __name__, url_prefix=prefix)
-    views: dict[str, dict[str, Callable[[], Response]]] = {}
+    views: dict[str, dict[str, Callable[..., Response]]] = {}
 
-    def endpoint(suffix: str, method: str) -> Callable[[Callable[[], Response]], Any]:
-        def register(view: Callable[[], Response]) -> Callable[[], Response]:
+    def endpoint(suffix: str, method: str) -> Callable[[Callable[..., Response]], Any]:
+        def register(view: Callable[..., Response]) -> Callable[..., Response]:
             views.setdefault(suffix, {})[method] = view
             name = f"{method} {suffix}".replace(".", "_")  # Flask endpoints have no dots
             admin.add_url_rule(suffix, name, view, methods=[method])

@@ -70,7 +70,7 @@ class _ContextAdapter(BuiltinSSLAdapter):
         self.certificate = self.private_key = self.certificate_chain = None
         self.ciphers = self.private_key_password = None
         self.context = context
-        self._server_env = {}
+        self._server_env: dict[str, Any] = {}
 
 
 class CherootBackend:

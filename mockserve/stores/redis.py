@@ -188,7 +188,7 @@ class RedisResources:
         self._seeds = {name: _dump(list(data)) for name, data in seeds.items()}
         self._keys = {name: connection.key(f"resources:{name}") for name in seeds}
 
-    def _decode(self, name: str, raw: bytes | None) -> Items:
+    def _decode(self, name: str, raw: bytes | str | None) -> Items:
         return json.loads(raw if raw is not None else self._seeds[name])
 
     def items(self, name: str) -> Items:
@@ -270,7 +270,7 @@ class RedisJournal:
     def entries(self) -> list[Entry]:
         with self.connection.reachable():
             raw = self.connection.client.zrange(self.key, 0, -1)
-        return [load_entry(member) for member in raw]
+        return [load_entry(member) for member in raw]  # type: ignore[arg-type]  # bytes
 
     def violations(self) -> list[Violation]:
         with self._lock:
