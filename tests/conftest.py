@@ -143,7 +143,8 @@ class RedisServer:
                     ready.set()
             ready.set()  # it ended
 
-        threading.Thread(target=read, args=(self.process.stdout,), daemon=True).start()
+        self._reader = threading.Thread(target=read, args=(self.process.stdout,), daemon=True)
+        self._reader.start()
         if not ready.wait(15) or self.process.poll() is not None:
             raise AssertionError("redis-server did not start:\n" + "".join(lines))
         return self
@@ -153,6 +154,9 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
+        if self.process is not None and self.process.stdout is not None:
+            self._reader.join(timeout=10)  # it has read to the end of the output
+            self.process.stdout.close()
 
     def client(self):
         import redis
