@@ -25,7 +25,7 @@ from .cors import add_cors_headers, preflight
 from .errors import Problem
 from .exchange import begin_exchange, current_exchange
 from .listeners import log_access, log_violation
-from .matching import RouteShape
+from .matching import RouteShape, converter_patterns
 from .mock import AdminAccess, Mock
 from .pipeline import Pipeline
 from .problems import error_body, pick_error, render_problem
@@ -58,7 +58,7 @@ def create_app(
     # Bounded: a per-request callable (after_this_request) must not pile up.
     app.ensure_sync = functools.lru_cache(maxsize=1024)(app.ensure_sync)  # type: ignore
     stores = stores if stores is not None else open_stores(spec)  # settings.store, or memory
-    pipeline = Pipeline(spec, stores)
+    pipeline = Pipeline(spec, stores, converter_patterns(app.url_map.converters))
     mock = Mock(spec, stores, pipeline, access or AdminAccess(), workers)
     app.extensions["mockserve"] = mock
     mock.listen(log_access)
@@ -77,7 +77,8 @@ def create_app(
             )
         )
         pipeline.shapes += [
-            RouteShape.of(r.name, (r.method,), r.path) for r in resource_routes(resource)
+            RouteShape.of(r.name, (r.method,), r.path, pipeline.patterns)
+            for r in resource_routes(resource)
         ]
     if spec.settings.admin:
         app.register_blueprint(admin_blueprint(mock, spec.settings.admin))

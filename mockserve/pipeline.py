@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Request
@@ -57,12 +57,14 @@ class DisconnectResponse(FlaskResponse):
 class Pipeline:
     """Answers requests for one loaded spec from its stores."""
 
-    def __init__(self, spec: Spec, stores: Stores):
+    def __init__(self, spec: Spec, stores: Stores, patterns: Mapping[str, str]):
+        """`patterns`: each path converter's regex, as the app's URL map has them."""
         self.spec = spec
         self.stores = stores
+        self.patterns = patterns
         self.helper_names = stores.random.names()
         self.templated = {route.name for route in spec.routes if _renders(route)}
-        self.shapes = [RouteShape.of(r.name, r.methods, r.path) for r in spec.routes]
+        self.shapes = [RouteShape.of(r.name, r.methods, r.path, patterns) for r in spec.routes]
         self.listeners: list[Listener] = []
         self.fallbacks: list[Fallback] = [self.near_miss]
 

@@ -30,6 +30,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
+from .contract import media_type
 from .errors import StoreUnavailable, TemplateRenderError
 
 _LONE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}|\{#).)*)\}\}$", re.DOTALL)
@@ -437,18 +438,13 @@ def accepts(context: Any, *types: str) -> str | None:
     # Media type parameters (`; charset=utf-8`, `; version=1`) do not change the type
     # asked for: compare on both sides without them, then answer with the declared one.
     accepted = MIMEAccept(
-        [(_bare_media(value), quality) for value, quality in parse_accept_header(header)]
+        [(media_type(value), quality) for value, quality in parse_accept_header(header)]
     )
     bare: dict[str, str] = {}
     for declared in types:
-        bare.setdefault(_bare_media(declared), declared)
+        bare.setdefault(media_type(declared), declared)
     best = accepted.best_match(list(bare))
     return bare[best] if best is not None else None
-
-
-def _bare_media(media: str) -> str:
-    """`application/json; charset=utf-8` -> `application/json`."""
-    return media.split(";", 1)[0].strip().lower()
 
 
 @pass_context

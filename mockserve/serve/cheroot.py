@@ -8,7 +8,6 @@ subclasses here. See benchmarks/README.md for why cheroot and not another server
 
 from __future__ import annotations
 
-import json
 import ssl
 import threading
 from typing import Any
@@ -18,6 +17,8 @@ from cheroot.server import HTTPConnection, HTTPRequest
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from ..errors import Disconnect
+from ..problems import error_body
+from ..responses import dump_json
 from .waitress import DEFAULT_MAX_BODY, DRAIN_SECONDS
 
 DEFAULT_THREADS = 128
@@ -30,13 +31,8 @@ class _Request(HTTPRequest):
         status = str(status)
         code, _, reason = status.partition(" ")
         text = msg.decode("latin-1") if isinstance(msg, bytes) else str(msg)
-        body = json.dumps(
-            {
-                "error": f"{reason.lower()}: {text}" if text else reason.lower(),
-                "route": None,
-                "errors": [],
-            }
-        ).encode("utf-8")
+        message = f"{reason.lower()}: {text}" if text else reason.lower()
+        body = dump_json(error_body(message, None, []))
         head = (
             f"{self.server.protocol} {status}\r\n"
             f"Content-Length: {len(body)}\r\nContent-Type: application/json\r\n"

@@ -7,7 +7,6 @@ response sleeps in its own thread and never holds up the others.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import socket
@@ -21,6 +20,8 @@ from waitress.server import create_server
 from waitress.task import ErrorTask
 
 from ..errors import Disconnect
+from ..problems import error_body
+from ..responses import dump_json
 
 DEFAULT_THREADS = 128
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
@@ -33,13 +34,7 @@ class _JsonErrorTask(ErrorTask):
 
     def execute(self) -> None:
         error = self.request.error
-        body = json.dumps(
-            {
-                "error": f"{error.reason.lower()}: {error.body}",
-                "route": None,
-                "errors": [],
-            }
-        ).encode("utf-8")
+        body = dump_json(error_body(f"{error.reason.lower()}: {error.body}", None, []))
         self.status = f"{error.code} {error.reason}"
         self.response_headers.append(("Content-Type", "application/json"))
         self.set_close_on_finish()

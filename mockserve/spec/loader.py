@@ -20,7 +20,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from ..contract import BodyContract, ParameterContract, header_key
+from ..contract import BodyContract, ParameterContract, header_key, media_type
 from ..errors import SpecError, SpecProblem, SpecWarning
 from ..templating import (
     HTML_ENV,
@@ -727,9 +727,7 @@ class _RouteBuilder:
                 types, arrays = _field_types(
                     self.compiler.resolve_top(option["schema"]), self.compiler.resolve_top
                 )
-            content_type = (
-                str(option.get("content_type", "application/json")).split(";")[0].strip().lower()
-            )
+            content_type = media_type(str(option.get("content_type", "application/json")))
             bodies.append(
                 BodyContract(
                     content_type, validator, types, arrays, bool(option.get("required", True))
