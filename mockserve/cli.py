@@ -114,6 +114,14 @@ def main() -> None:
     help="Let any client use the admin API without a token (for a container on a "
     "network of its own).",
 )
+# -- meeting the real backend (proxy, record) ---
+@click.option(
+    "--proxy-to",
+    metavar="URL",
+    default=None,
+    help="Forward what the spec does not answer to URL (settings.proxy.to); only URL's "
+    "host is ever contacted.",
+)
 def run(
     spec: str,
     host: str,
@@ -126,6 +134,7 @@ def run(
     watch: bool,
     admin_token: str | None,
     admin_open: bool,
+    proxy_to: str | None = None,
 ) -> None:
     """Serve SPEC until stopped.
 
@@ -142,6 +151,7 @@ def run(
             "combine with --strict, --exit-after or --workers"
         )
     loaded = _load(spec, seed)
+    loaded = _with_upstream(loaded, proxy_to)
     access = _admin_access(host, admin_token, admin_open)
     if workers > 1:
         journal_options = tuple(
@@ -171,6 +181,7 @@ def run(
     if exit_after is not None:
         mock.listen(_stop_after(exit_after, stop))
     notes = ["strict"] if strict else []
+    notes += _proxy_notes(loaded)
     if exit_after is not None:
         notes.append(f"stops after {plural(exit_after, 'request')}")
     reloader = None
@@ -209,6 +220,28 @@ def run(
         click.echo(_summary(violations, journal.requests_seen))
     click.echo("mockserve: stopped", err=True)
     sys.exit(1 if strict and violations else 0)
+
+
+def _with_upstream(spec: Spec, proxy_to: str | None) -> Spec:
+    """`--proxy-to URL` as settings.proxy.to (a usage error for a URL that is not http(s))."""
+    if proxy_to is None:
+        return spec
+    from urllib.parse import urlsplit
+
+    from .proxy import with_upstream
+
+    parts = urlsplit(proxy_to)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.BadParameter(f"{proxy_to!r} is not an http(s) URL", param_hint="--proxy-to")
+    return with_upstream(spec, proxy_to)
+
+
+def _proxy_notes(spec: Spec) -> list[str]:
+    """`proxying to URL` for the banner, when requests are forwarded."""
+    proxy = spec.settings.proxy
+    if proxy is None or not proxy.to:
+        return []
+    return [f"proxying {'everything' if proxy.when == 'always' else 'the rest'} to {proxy.to}"]
 
 
 def _admin_access(host: str, token: str | None, open_: bool) -> Any:
