@@ -90,11 +90,11 @@ BANNER = re.compile(r"on (https?://\S+)")
 class Cli:
     """`mockserve run ...` as a user starts it: a process, its URL, its stderr lines."""
 
-    def __init__(self, args: list[str], env: dict[str, str] | None = None):
+    def __init__(self, args: list[str], env: dict[str, str] | None = None, command: str = "run"):
         paths = [str(ROOT), os.environ.get("PYTHONPATH", "")]
         full_env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths), **(env or {})}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "mockserve", "run", *args],
+            [sys.executable, "-m", "mockserve", command, *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -152,11 +152,12 @@ class Cli:
 
 @pytest.fixture
 def cli() -> Iterator:
-    """Start `mockserve run ARGS` in a subprocess: `run = cli([...]); run.wait_for_banner()`."""
+    """Start `mockserve run ARGS` (or `command`) in a subprocess: `run = cli([...]);
+    run.wait_for_banner()`."""
     started: list[Cli] = []
 
-    def start(args: list[str], env: dict[str, str] | None = None) -> Cli:
-        run = Cli([str(a) for a in args], env)
+    def start(args: list[str], env: dict[str, str] | None = None, command: str = "run") -> Cli:
+        run = Cli([str(a) for a in args], env, command)
         started.append(run)
         return run
 
