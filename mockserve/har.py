@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as _dt
 import json
 from pathlib import Path
 from typing import Any
@@ -97,9 +96,8 @@ def write_spec(har: dict[str, Any], source: str, output: str | Path) -> dict[str
     """Write the spec that answers as the HAR's traffic was answered; what was written."""
     output = Path(output)
     writer = Writer(output.resolve().parent)
-    now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     header = (
-        f"# Imported from {source} by `mockserve import` on {now}\n"
+        f"# Imported from {source} by mockserve\n"
         f"mockserve: 1\ntitle: {json.dumps('Recorded in ' + Path(source).name)}\n"
     )
     text, routes = merged_text("", recordings(har), writer, header=header)

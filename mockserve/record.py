@@ -18,7 +18,6 @@ nothing twice.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import gzip
 import hashlib
 import json
@@ -571,8 +570,7 @@ class Recorder:
         }
 
     def header(self) -> str:
-        now = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        lines = [f"# Recorded from {self.source} by mockserve on {now}\n"]
+        lines = [f"# Recorded from {self.source} by mockserve\n"]
         if self.main:
             lines += ["mockserve: 1\n", f"title: {json.dumps('Recorded from ' + self.source)}\n"]
         return "".join(lines)
