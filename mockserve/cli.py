@@ -568,7 +568,13 @@ def verify(
         if not colon or not name.strip():
             raise click.BadParameter(f"{header!r} is not 'Name: value'", param_hint="--header")
         sent[name.strip()] = value.strip()
-    verifier = Verifier(loaded, _http_url(url, "--against"), headers=sent, only_safe=only_safe)
+    verifier = Verifier(
+        loaded,
+        _http_url(url, "--against"),
+        headers=sent,
+        only_safe=only_safe,
+        declared=_declared(spec),
+    )
     outcomes = []
     try:
         for case in cases(loaded, routes):
@@ -636,6 +642,18 @@ def schema() -> None:
     from .spec import format_schema
 
     click.echo(json.dumps(format_schema(), indent=2))
+
+
+def _declared(path: str) -> Any:
+    """For an OpenAPI document, the response schemas it declares (verify checks those)."""
+    from .spec.loader import Loader
+    from .verify import declared_schemas
+
+    source = Loader(path).read_main()
+    data = source.data if source is not None else None
+    if isinstance(data, dict) and "openapi" in data and "mockserve" not in data:
+        return declared_schemas(data)
+    return None
 
 
 def _import_har(har: dict, document: str, output: str) -> None:

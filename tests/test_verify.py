@@ -239,3 +239,49 @@ def test_a_route_example_must_be_a_path_the_route_answers(write_spec):
     assert "routes[0].examples[0].request.path: '/users/abc' is not a path this route" in str(
         caught.value
     )
+
+
+OPENAPI = """
+    openapi: 3.0.3
+    info: {title: Users, version: "1"}
+    paths:
+      /users/{user-id}:
+        get:
+          operationId: get-user
+          parameters:
+            - {name: user-id, in: path, required: true, schema: {type: integer}}
+          responses:
+            "200":
+              description: a user
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/User"}
+                  example: {id: 1, name: Ada}
+    components:
+      schemas:
+        User:
+          type: object
+          required: [id, name]
+          properties:
+            id: {type: integer}
+            name: {type: string}
+            nick: {type: string, nullable: true}
+"""
+
+
+@pytest.mark.parametrize(
+    "answer, line",
+    [
+        ({"id": 3, "name": "Bo", "nick": None}, "PASS get-user[generated]"),
+        (
+            {"id": 3, "name": "Bo", "nick": 7},  # a field the example lacks: the schema knows
+            "FAIL get-user[generated] body /nick: 7 is not of type 'string', 'null'",
+        ),
+    ],
+)
+def test_an_openapi_document_is_checked_against_its_declared_schema(
+    upstream, verify, answer, line
+):
+    upstream.answer("GET", "/users/1", json_answer(answer))
+    result = verify(upstream.url, spec=OPENAPI)
+    assert result.stdout.splitlines()[0] == line, result.output
