@@ -163,6 +163,10 @@ def run(
     loaded = _with_upstream(loaded, proxy_to)
     if record_into is not None and (watch or workers > 1):
         raise click.UsageError("--record-into does not combine with --watch or --workers")
+    if proxy_to is not None and watch:  # a reload would drop it: say so rather than lose it
+        raise click.UsageError("--proxy-to does not combine with --watch; use settings.proxy.to")
+    if record_into is not None and (loaded.settings.proxy is None or not loaded.settings.proxy.to):
+        raise click.UsageError("--record-into records what is forwarded: give --proxy-to URL")
     access = _admin_access(host, admin_token, admin_open)
     if workers > 1:
         journal_options = tuple(

@@ -352,3 +352,22 @@ def test_a_proxied_response_has_no_body_of_its_own(write_spec):
     with pytest.raises(SpecError) as caught:
         load_spec(path)
     assert "routes[0].response.json: a proxied response takes its status" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--proxy-to", "ftp://x"], "'ftp://x' is not an http(s) URL"),
+        (["--proxy-to", "http://x", "--watch"], "--proxy-to does not combine with --watch"),
+        (["--record-into", "more.yaml"], "--record-into records what is forwarded"),
+    ],
+)
+def test_run_refuses_proxy_options_that_cannot_work(write_spec, options, message):
+    from click.testing import CliRunner
+
+    from mockserve.cli import main
+
+    spec = write_spec("mockserve: 1\n")
+    result = CliRunner().invoke(main, ["run", str(spec), "--port", "0", *options])
+    assert result.exit_code == 2
+    assert message in result.stderr
