@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import yaml
 from flask import Blueprint, Flask, request
@@ -297,9 +298,32 @@ class Writer:
             else:
                 entry["order"] = "sequence"
                 entry["responses"] = answers
-            return entry
-        entry["responses"] = self.branches(recs, variants)
+        else:
+            entry["responses"] = self.branches(recs, variants)
+        if any(r.query or r.body for r in recs):
+            # The requests as sent, so that `mockserve verify` asks the backend the same.
+            groups = list(variants.values())
+            entry["examples"] = [self.example(g[0], i) for i, g in enumerate(groups, 1)]
         return entry
+
+    def example(self, rec: Recording, number: int) -> dict[str, Any]:
+        """A recorded request as a route example (credentials are not part of it)."""
+        request: dict[str, Any] = {}
+        name = f"request {number}"
+        if rec.query:
+            request["query"] = rec.query
+            name = "?" + urlencode(rec.query, doseq=True)
+        if rec.body:
+            try:
+                if not _is_json(_media(rec.content_type)):
+                    raise ValueError("not JSON")
+                request["body"] = json.loads(rec.body)
+            except ValueError:
+                request["headers"] = {"Content-Type": rec.content_type or "text/plain"}
+                request["body"] = rec.body.decode("utf-8", "replace")
+            if rec.query:
+                name += f" (body {number})"
+        return {"name": name, "request": request}
 
     def branches(
         self, recs: list[Recording], variants: dict[tuple, list[Recording]] | None = None

@@ -417,3 +417,27 @@ def test_gzip_that_is_not_gzip_is_kept_as_it_came(upstream, recorder, tmp_path):
     response = yaml.safe_load((tmp_path / "recorded.yaml").read_text())["routes"][0]["response"]
     assert response["headers"]["Content-Encoding"] == "gzip"
     assert (tmp_path / response["file"]).read_bytes() == b"plain"
+
+
+def test_a_recording_verifies_against_the_api_it_came_from(upstream, recorder, tmp_path):
+    server, recording = recorder(upstream.url)
+    _send(
+        server.url,
+        [
+            ("GET", "/users/1", {}),
+            ("GET", "/search?q=tea", {}),
+            ("GET", "/search?q=cake", {}),
+            ("POST", "/orders", {"json": {"item": "tea", "qty": 2}}),
+        ],
+    )
+    recording.save()
+    output = str(tmp_path / "recorded.yaml")
+    result = CliRunner().invoke(main, ["verify", output, "--against", upstream.url])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "PASS GET /users/1[generated]",
+        "PASS GET /search[?q=tea]",
+        "PASS GET /search[?q=cake]",
+        "PASS POST /orders[request 1]",
+        "4 passed, 0 failed",
+    ]

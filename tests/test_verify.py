@@ -279,9 +279,7 @@ OPENAPI = """
         ),
     ],
 )
-def test_an_openapi_document_is_checked_against_its_declared_schema(
-    upstream, verify, answer, line
-):
+def test_an_openapi_document_is_checked_against_its_declared_schema(upstream, verify, answer, line):
     upstream.answer("GET", "/users/1", json_answer(answer))
     result = verify(upstream.url, spec=OPENAPI)
     assert result.stdout.splitlines()[0] == line, result.output
