@@ -29,6 +29,7 @@ from .matching import RouteShape, converter_patterns
 from .mock import AdminAccess, Mock
 from .pipeline import Pipeline
 from .problems import error_body, pick_error, render_problem
+from .proxy import install_proxy
 from .resources import resource_blueprint, resource_routes
 from .responses import dump_json
 from .spec import Route, Spec, load_spec
@@ -83,6 +84,7 @@ def create_app(
     if spec.settings.admin:
         app.register_blueprint(admin_blueprint(mock, spec.settings.admin))
     _add_handlers(app, mock)
+    install_proxy(app, mock)  # settings.proxy: after the handlers, so exchanges exist
     return app
 
 
@@ -175,6 +177,12 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
 
     @app.errorhandler(MethodNotAllowed)
     def _method_not_allowed(exc: MethodNotAllowed) -> Response:
+        try:  # not answered by the spec: the upstream, when there is one, answers it
+            forwarded = pipeline.before_near_miss(current_exchange())
+        except Problem as problem:
+            return answer_problem(problem)
+        if forwarded is not None:
+            return forwarded
         allowed = sorted(exc.valid_methods or [])
         message = f"{request.method} is not allowed on {request.path}; use {', '.join(allowed)}"
         allow = {"Allow": ", ".join(allowed)}

@@ -151,6 +151,22 @@ def main() -> None:
     "(default: settings.store, else this process's memory).",
 )
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="[-- CMD [ARGS]...]")
+# -- meeting the real backend (proxy, record) ---
+@click.option(
+    "--proxy-to",
+    metavar="URL",
+    default=None,
+    help="Forward what the spec does not answer to URL (settings.proxy.to); only URL's "
+    "host is ever contacted.",
+)
+@click.option(
+    "--record-into",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Record what is forwarded into FILE (routes added to what it holds, which the "
+    "spec may include), written when the server stops.",
+)
 def run(
     spec: str,
     host: str,
@@ -170,6 +186,8 @@ def run(
     cert_hosts: tuple[str, ...] = (),
     store: str | None = None,
     command: tuple[str, ...] = (),
+    proxy_to: str | None = None,
+    record_into: str | None = None,
 ) -> None:
     """Serve SPEC until stopped, or while `-- CMD ARGS` runs.
 
@@ -196,6 +214,13 @@ def run(
     if watch and store:
         raise click.UsageError("--watch starts state over at each reload; not with --store")
     loaded = _load(spec, seed)
+    loaded = _with_upstream(loaded, proxy_to)
+    if record_into is not None and (watch or workers > 1):
+        raise click.UsageError("--record-into does not combine with --watch or --workers")
+    if proxy_to is not None and watch:  # a reload would drop it: say so rather than lose it
+        raise click.UsageError("--proxy-to does not combine with --watch; use settings.proxy.to")
+    if record_into is not None and (loaded.settings.proxy is None or not loaded.settings.proxy.to):
+        raise click.UsageError("--record-into records what is forwarded: give --proxy-to URL")
     access = _admin_access(host, admin_token, admin_open)
     if workers > 1 and (https or https_port is not None):
         raise click.UsageError("--https and --https-port serve from one process (no --workers)")
@@ -209,6 +234,7 @@ def run(
     app = create_app(loaded, access=access, stores=stores)
     mock = app.extensions["mockserve"]
     listeners = _https_listeners(loaded, mock, host, https, https_port, cert, key, cert_hosts)
+    recorder = _recorder(app, record_into, main=False)
     try:
         runner = Runner(app, host=host, port=port, **listeners)
     except (OSError, ValueError) as exc:  # waitress: ValueError for a host it cannot resolve
@@ -231,6 +257,9 @@ def run(
     notes = ["strict"] if strict else []
     if stores.shared:
         notes.append(f"store {_store_shown(store or loaded.settings.store)}")
+    notes += _proxy_notes(loaded)
+    if recorder is not None:
+        notes.append(f"recording into {record_into}")
     if exit_after is not None:
         notes.append(f"stops after {plural(exit_after, 'request')}")
     reloader = None
@@ -267,6 +296,8 @@ def run(
     stop_logging()  # every line written before the summary
     if reloader is not None:
         reloader.stop()
+    if recorder is not None:
+        _save(recorder)
     journal = runner.mock.stores.journal
     violations = journal.violations()
     if strict:
@@ -398,6 +429,62 @@ Or per client, without touching the system:
   Node.js:                 NODE_EXTRA_CA_CERTS={ca}
   curl:                    curl --cacert {ca} https://localhost:8443/
 """
+
+
+def _with_upstream(spec: Spec, proxy_to: str | None) -> Spec:
+    """`--proxy-to URL` as settings.proxy.to (a usage error for a URL that is not http(s))."""
+    if proxy_to is None:
+        return spec
+    from .proxy import with_upstream
+
+    return with_upstream(spec, _http_url(proxy_to, "--proxy-to"))
+
+
+def _http_url(url: str, param_hint: str) -> str:
+    """`url` if it is an http(s) URL with a host, else a usage error naming the parameter."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint=param_hint)
+    return url
+
+
+def _proxy_notes(spec: Spec) -> list[str]:
+    """`proxying to URL` for the banner, when requests are forwarded."""
+    proxy = spec.settings.proxy
+    if proxy is None or not proxy.to:
+        return []
+    return [f"proxying {'everything' if proxy.when == 'always' else 'the rest'} to {proxy.to}"]
+
+
+def _recorder(app: Any, output: str | None, *, main: bool, redact: str = "") -> Any:
+    """Start recording what `app` forwards into `output` (None: not recording)."""
+    if output is None:
+        return None
+    from .record import start_recording
+
+    try:
+        return start_recording(
+            app, output, main=main, redact=[h for h in redact.split(",") if h.strip()]
+        )
+    except ValueError as exc:
+        raise click.UsageError(f"cannot record: {exc}") from None
+
+
+def _save(recorder: Any) -> None:
+    """Write the recording and say what was written (exit 1 when the file cannot be)."""
+    try:
+        saved = recorder.save()
+    except (OSError, ValueError) as exc:
+        click.echo(f"{recorder.output}: cannot write the recording: {exc}", err=True)
+        sys.exit(1)
+    for note in saved["notes"]:
+        click.echo(f"mockserve: note: {note}", err=True)
+    fixtures = f", {plural(saved['fixtures'], 'fixture')}" if saved["fixtures"] else ""
+    click.echo(
+        f"{saved['file']}: written ({plural(saved['routes'], 'new route')}{fixtures})", err=True
+    )
 
 
 def _admin_access(host: str, token: str | None, open_: bool) -> Any:
@@ -568,6 +655,146 @@ def _run_workers(
 
 
 @main.command()
+@click.argument("url")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The spec to write (YAML); routes are added to one that exists.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    "-p",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--redact",
+    metavar="H,...",
+    default="",
+    help="More headers to write as <redacted> (Authorization, Cookie and Set-Cookie always are).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+def record(url: str, output: str, host: str, port: int, redact: str, quiet: bool) -> None:
+    """Serve a proxy to URL and write what it saw into OUTPUT as a spec.
+
+    OUTPUT is written when the server stops (Ctrl-C, SIGTERM, POST
+    /__mockserve/shutdown) and on POST /__mockserve/record/save; `mockserve run
+    OUTPUT` then answers the same without URL.
+    """
+    from .app import create_app
+    from .record import recording_spec
+    from .serve import Runner
+
+    app = create_app(recording_spec(_http_url(url, "URL")))
+    recorder = _recorder(app, output, main=True, redact=redact)
+    try:
+        runner = Runner(app, host=host, port=port)
+    except (OSError, ValueError) as exc:
+        click.echo(
+            f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}", err=True
+        )
+        sys.exit(1)
+    stop_logging = _start_logging(quiet)
+    logging.getLogger("mockserve.violations").setLevel(logging.ERROR)
+    signal.signal(signal.SIGINT, lambda *_: runner.stop_soon())
+    signal.signal(signal.SIGTERM, lambda *_: runner.stop_soon())
+    click.echo(
+        f"mockserve: serving a recorder of {url} on {runner.url}  (writes {output} when "
+        "stopped, or on POST /__mockserve/record/save; Ctrl-C to stop)",
+        err=True,
+    )
+    runner.serve()
+    stop_logging()
+    _save(recorder)
+    click.echo("mockserve: stopped", err=True)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--against", "url", required=True, metavar="URL", help="The backend to check.")
+@click.option(
+    "--route", "routes", multiple=True, metavar="NAME", help="Check only this route (repeatable)."
+)
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'K: V'",
+    help="Send this header with every request, to both (e.g. credentials; repeatable).",
+)
+@click.option("--only-safe", is_flag=True, help="Send no POST, PUT, PATCH or DELETE.")
+@click.option(
+    "--junit", type=click.Path(dir_okay=False), default=None, help="Also write a JUnit XML report."
+)
+def verify(
+    spec: str,
+    url: str,
+    routes: tuple[str, ...],
+    headers: tuple[str, ...],
+    only_safe: bool,
+    junit: str | None,
+) -> None:
+    """Check that the backend at URL still answers as SPEC says.
+
+    Each route's examples (or a request made from its contract) go to the spec, then to
+    URL; status, media type, the headers the spec sets and the JSON shape must agree.
+    Exit 0 when all agree, 1 when some differ, 2 for a spec error, 3 when URL cannot be
+    reached.
+    """
+    from .verify import Unreachable, Verifier, cases, junit_xml
+
+    loaded = _load(spec)
+    names = {route.name for route in loaded.routes}
+    unknown = [name for name in routes if name not in names]
+    if unknown:
+        click.echo(
+            f"{spec}: no route named {', '.join(map(repr, unknown))} "
+            f"(there are: {', '.join(sorted(names))})",
+            err=True,
+        )
+        sys.exit(2)
+    sent: dict[str, str] = {}
+    for header in headers:
+        name, colon, value = header.partition(":")
+        if not colon or not name.strip():
+            raise click.BadParameter(f"{header!r} is not 'Name: value'", param_hint="--header")
+        sent[name.strip()] = value.strip()
+    verifier = Verifier(
+        loaded,
+        _http_url(url, "--against"),
+        headers=sent,
+        only_safe=only_safe,
+        declared=_declared(spec),
+    )
+    outcomes = []
+    try:
+        for case in cases(loaded, routes):
+            outcome = verifier.run(case)
+            outcomes.append(outcome)
+            click.echo(outcome.line())
+    except Unreachable as exc:
+        click.echo(f"mockserve: {exc}", err=True)
+        sys.exit(3)
+    passed = sum(1 for o in outcomes if o.passed)
+    failed = sum(1 for o in outcomes if o.skipped is None and not o.passed)
+    skipped = len(outcomes) - passed - failed
+    click.echo(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+    if junit is not None:
+        try:
+            with open(junit, "wb") as handle:
+                handle.write(junit_xml(outcomes, url))
+        except OSError as exc:
+            click.echo(f"{junit}: cannot write: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
 @click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(specs: tuple[str, ...]) -> None:
     """Check each SPEC; exit 0 when all are valid, 2 listing every problem otherwise."""
@@ -613,6 +840,36 @@ def schema() -> None:
     click.echo(json.dumps(format_schema(), indent=2))
 
 
+def _declared(path: str) -> Any:
+    """For an OpenAPI document, the response schemas it declares (verify checks those)."""
+    from .spec.loader import Loader
+    from .verify import declared_schemas
+
+    source = Loader(path).read_main()
+    data = source.data if source is not None else None
+    if isinstance(data, dict) and "openapi" in data and "mockserve" not in data:
+        return declared_schemas(data)
+    return None
+
+
+def _import_har(har: dict, document: str, output: str) -> None:
+    """`mockserve import traffic.har -o spec.yaml`: the spec that answers as recorded."""
+    from .har import HarError, write_spec
+
+    try:
+        saved = write_spec(har, document, output)
+    except HarError as exc:
+        click.echo(f"{document}: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"{output}: cannot write: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    for note in saved["notes"]:
+        click.echo(f"{document}: note: {note}", err=True)
+    fixtures = f", {plural(saved['fixtures'], 'fixture')}" if saved["fixtures"] else ""
+    click.echo(f"{output}: written ({plural(saved['routes'], 'route')}{fixtures})")
+
+
 @main.command("import")
 @click.argument("document", type=click.Path(dir_okay=False))
 @click.option(
@@ -626,8 +883,15 @@ def schema() -> None:
     "--seed", type=int, default=None, help="Seed for the bodies generated from schemas (default 0)."
 )
 def import_(document: str, output: str, seed: int | None) -> None:
-    """Write the mockserve spec that serves OpenAPI DOCUMENT, to edit and keep."""
+    """Write the mockserve spec that serves DOCUMENT (OpenAPI, or a HAR of recorded traffic)."""
     import yaml
+
+    from .har import read_har
+
+    har = read_har(document)
+    if har is not None:  # JSON with log.entries: recorded traffic
+        _import_har(har, document, output)
+        return
 
     from .openapi import openapi_spec
     from .spec.loader import Loader

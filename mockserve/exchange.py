@@ -33,6 +33,8 @@ class Exchange:
     response: Response | None = None
     duration_ms: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)  # what later steps add (e.g. a proxy's)
+    template: Any = None  # the ResponseTemplate that answered, when a route's did
+    upstream: Any = None  # what the upstream answered, whole (proxy.Capture), for the recorder
 
     @property
     def disconnected(self) -> bool:

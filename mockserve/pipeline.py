@@ -67,6 +67,8 @@ class Pipeline:
         self.shapes = [RouteShape.of(r.name, r.methods, r.path, patterns) for r in spec.routes]
         self.listeners: list[Listener] = []
         self.fallbacks: list[Fallback] = [self.near_miss]
+        # Answers a `response: {proxy: true}` by forwarding (set by `proxy.install_proxy`).
+        self.upstream: Fallback | None = None
 
     # -- the steps of a matched route ------------------------------------------------
 
@@ -80,7 +82,9 @@ class Pipeline:
         if fault is not None and fault.kind is not None:
             return fault_response(fault) if fault.kind != "disconnect" else DisconnectResponse()
         template = fault.response if fault is not None else self.choose(route, context)
-        assert template is not None
+        if template is None:  # no `when` held: a fallback in front of the 404 may answer
+            return self.unanswered(route, exchange)
+        exchange.template = template
         response = self.render(route, template, context)
         self.send(template)
         return response
@@ -129,8 +133,8 @@ class Pipeline:
             exchange.fault = fault.kind
         return fault
 
-    def choose(self, route: Route, context: dict[str, Any] | None) -> ResponseTemplate:
-        """The response this request gets, by the route's `order`; a 404 if no `when` held."""
+    def choose(self, route: Route, context: dict[str, Any] | None) -> ResponseTemplate | None:
+        """The response this request gets, by the route's `order`; None if no `when` held."""
         try:
             return choose(
                 route,
@@ -140,18 +144,27 @@ class Pipeline:
                 log_when=_log_when,
             )
         except NoResponseMatched:
-            raise Problem(
-                404,
-                f"no response of route {route.name!r} matched: no 'when' held",
-                route=route.name,
-                errors=[_no_when_held(route, current_exchange().request.method)],
-                violation=f"no 'when' of route {route.name!r} held",
-            ) from None
+            return None
+
+    def unanswered(self, route: Route, exchange: Exchange) -> Response:
+        """No `when` held: unmatched as far as the fallbacks go (the upstream), else a 404."""
+        response = self.before_near_miss(exchange)
+        if response is not None:
+            return response
+        raise Problem(
+            404,
+            f"no response of route {route.name!r} matched: no 'when' held",
+            route=route.name,
+            errors=[_no_when_held(route, exchange.request.method)],
+            violation=f"no 'when' of route {route.name!r} held",
+        )
 
     def render(
         self, route: Route, template: ResponseTemplate, context: dict[str, Any] | None
     ) -> Response:
         """Render the response; one that writes `state` renders and writes in one atomic step."""
+        if template.proxy:
+            return self.forward(route, current_exchange())
         try:
             if not template.state:
                 return render(template, context or {}).response
@@ -171,6 +184,18 @@ class Pipeline:
                 500, message, route=route.name, errors=[{"message": str(exc)}], violation=message
             ) from None
 
+    def forward(self, route: Route, exchange: Exchange) -> Response:
+        """`response: {proxy: true}`: the upstream answers (502 when there is none)."""
+        if self.upstream is None:
+            message = (
+                f"route {route.name!r} forwards to the upstream, but none is set "
+                "(settings.proxy.to or run --proxy-to)"
+            )
+            raise Problem(502, message, route=route.name, errors=[{"message": message}])
+        response = self.upstream(exchange)
+        assert response is not None
+        return response
+
     def send(self, template: ResponseTemplate) -> None:
         """Wait out the response's delay (in this request's own thread)."""
         delay = template.delay if template.delay is not None else self.spec.settings.delay
@@ -187,6 +212,20 @@ class Pipeline:
             if response is not None:
                 return response
         raise AssertionError("the near-miss 404 answers every request")  # pragma: no cover
+
+    def before_near_miss(self, exchange: Exchange) -> Response | None:
+        """The answer of a fallback in front of the near-miss 404 (the upstream), if any.
+
+        For requests the spec has a route for but does not answer: no `when` held, or
+        another method (the 405).
+        """
+        for fallback in self.fallbacks:
+            if fallback == self.near_miss:
+                break
+            response = fallback(exchange)
+            if response is not None:
+                return response
+        return None
 
     def near_miss(self, exchange: Exchange) -> Response | None:
         """The last fallback: a 404 naming the three closest routes and why each missed."""

@@ -85,8 +85,8 @@ def cli(tmp_path: Path) -> Iterator:
     """Start `mockserve run ARGS` as a process: `run = cli([...]); run.serving(); run.url`."""
     started: list[Running] = []
 
-    def start(args: list, env: dict[str, str] | None = None) -> Running:
-        run = Running(*(str(a) for a in args), cwd=tmp_path, env=env)
+    def start(args: list, env: dict[str, str] | None = None, command: str = "run") -> Running:
+        run = Running(*(str(a) for a in args), cwd=tmp_path, env=env, subcommand=command)
         started.append(run)
         return run
 

@@ -27,13 +27,14 @@ class Running:
         cwd: Path,
         command: list[str] | None = None,
         env: dict[str, str] | None = None,
+        subcommand: str = "run",
     ):
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | (env or {})
         if command is None:
             command = [sys.executable, "-m", "mockserve"]
             env["PYTHONPATH"] = str(ROOT)
         self.process = subprocess.Popen(
-            [*command, "run", *args],
+            [*command, subcommand, *args],
             cwd=cwd,
             env={**env, "PYTHONUNBUFFERED": "1"},
             stdin=subprocess.DEVNULL,

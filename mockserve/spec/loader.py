@@ -36,7 +36,9 @@ from .model import (
     Contract,
     Cors,
     Delay,
+    Example,
     Fault,
+    Proxy,
     Resource,
     ResponseTemplate,
     Route,
@@ -353,6 +355,7 @@ class Loader:
             warnings=self._sorted_warnings(),
             files=tuple(sorted(self.files)),
             webhooks={name: hook for name, hook in webhooks.items() if hook is not None},
+            schemas={name: item.data for name, item in collected.schemas.items()},
         )
 
     def _sorted_warnings(self) -> tuple[SpecWarning, ...]:
@@ -382,6 +385,7 @@ class Loader:
             max_body=max_body if isinstance(max_body, int) else DEFAULT_MAX_BODY,
             store=_text_or_none(raw.get("store")),
             namespace=_text_or_none(raw.get("namespace")),
+            proxy=_proxy(raw.get("proxy")),
         )
 
     def _tls(self, source: SourceFile, raw: Any) -> TlsFiles | None:
@@ -630,6 +634,7 @@ class _RouteBuilder:
             self.callback(source, at + ("callbacks", index), item, f"{name} callback {index + 1}")
             for index, item in enumerate(_sequence(raw.get("callbacks")))
         ]
+        examples = self.examples(source, at, raw, rule, methods)
         if len(self.loader.problems) != count:
             return None
         return Route(
@@ -644,7 +649,54 @@ class _RouteBuilder:
             where=format_path(at),
             errors=errors,
             callbacks=tuple(c for c in callbacks if c is not None),
+            examples=examples,
         )
+
+    def examples(
+        self, source: SourceFile, at: tuple, raw: dict, rule: str, methods: tuple[str, ...]
+    ) -> tuple[Example, ...]:
+        """A route's `examples`; each request's path must be one the route answers."""
+        examples = []
+        names: set[str] = set()
+        matcher = None
+        for index, item in enumerate(_sequence(raw.get("examples"))):
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                continue
+            where = at + ("examples", index)
+            name = item["name"]
+            if name in names:
+                self.problem(source, where + ("name",), f"example name {name!r} is used twice")
+            names.add(name)
+            request = _mapping(item.get("request"))
+            path = request.get("path", raw["path"])
+            if not isinstance(path, str):
+                continue
+            if matcher is None:
+                from werkzeug.routing import Map, Rule  # noqa: PLC0415 - only for examples
+
+                matcher = Map([Rule(rule, endpoint="route", methods=list(methods))]).bind("x")
+            try:
+                matcher.match(path, method=methods[0] if methods else "GET")
+            except Exception:  # NotFound, a redirect, or a path with `{...}` left in it
+                self.problem(
+                    source,
+                    where + ("request", "path"),
+                    f"{path!r} is not a path this route answers ({raw['path']})",
+                )
+                continue
+            examples.append(
+                Example(
+                    name=name,
+                    path=path,
+                    query={str(k): v for k, v in _mapping(request.get("query")).items()},
+                    headers={
+                        str(k): _header_text(v) for k, v in _mapping(request.get("headers")).items()
+                    },
+                    body=request.get("body"),
+                    has_body="body" in request,
+                )
+            )
+        return tuple(examples)
 
     def claim(
         self,
@@ -796,6 +848,8 @@ class _RouteBuilder:
     ) -> ResponseTemplate | None:
         if not isinstance(raw, dict):
             return None
+        if raw.get("proxy") is True:
+            return self.proxied(source, at, raw, allow_when=allow_when)
         kinds = [kind for kind in BODY_KINDS if kind in raw]
         if len(kinds) > 1:
             self.problem(
@@ -876,6 +930,52 @@ class _RouteBuilder:
             when=when,
             weight=float(raw.get("weight", 1)),
             where=format_path(at),
+            schema=self.response_schema(source, at, raw),
+            verify=str(raw.get("verify", "shape")),
+        )
+
+    def response_schema(self, source: SourceFile, at: tuple, raw: dict) -> Any:
+        """`response.schema`, checked as a JSON Schema; kept as written for `verify`."""
+        if "schema" not in raw:
+            return None
+        if not self.loader.check_schema(self.compiler, source, at + ("schema",), raw["schema"]):
+            return None
+        return raw["schema"]
+
+    def proxied(
+        self, source: SourceFile, at: tuple, raw: dict, *, allow_when: bool
+    ) -> ResponseTemplate | None:
+        """`response: {proxy: true}`: the upstream's status, headers and body, forwarded."""
+        for key in raw:
+            if key not in ("proxy", "when", "weight", "delay"):
+                self.problem(
+                    source,
+                    at + (key,),
+                    f"a proxied response takes its status, headers and body from the "
+                    f"upstream; remove {key!r}",
+                    key=True,
+                )
+        when = None
+        if isinstance(raw.get("when"), str):
+            if not allow_when:
+                self.problem(
+                    source,
+                    at + ("when",),
+                    "'when' is allowed only with order: first-match",
+                    key=True,
+                )
+            else:
+                when = self.compile_template(
+                    source, at + ("when",), compile_expression, raw["when"]
+                )
+        return ResponseTemplate(
+            status=200,
+            body=Body("none", None, static=b""),
+            delay=self.loader.delay(source, at + ("delay",), raw.get("delay")),
+            when=when,
+            weight=float(raw.get("weight", 1)),
+            where=format_path(at),
+            proxy=True,
         )
 
     def body(
@@ -1084,6 +1184,28 @@ class _RouteBuilder:
             if compiled is not None and str(status).isdigit():
                 result[int(status)] = compiled
         return result
+
+
+def _proxy(raw: Any) -> Proxy | None:
+    """`settings.proxy`, already checked against the format's schema."""
+    if not isinstance(raw, dict):
+        return None
+    timeout = raw.get("timeout")
+    return Proxy(
+        to=raw["to"] if isinstance(raw.get("to"), str) else None,
+        when=raw.get("when") if raw.get("when") in ("unmatched", "always") else "unmatched",
+        strip_prefix=str(raw.get("strip_prefix") or "").rstrip("/"),
+        headers=tuple((str(k), _header_text(v)) for k, v in _mapping(raw.get("headers")).items()),
+        remove_headers=tuple(str(h) for h in _sequence(raw.get("remove_headers"))),
+        timeout=float(timeout)
+        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
+        else Proxy.timeout,
+    )
+
+
+def _header_text(value: Any) -> str:
+    """A header value as sent: YAML's `true` is `true`, not `True`."""
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def _mapping(value: Any) -> dict[Any, Any]:

@@ -35,6 +35,19 @@ class TlsFiles:
 
 
 DEFAULT_MAX_BODY = 10 * 1024 * 1024  # bytes of a request body; larger ones get a 413
+DEFAULT_PROXY_TIMEOUT = 30_000.0  # ms the upstream may take before the answer is a 504
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """Where and when requests are forwarded to the real backend (`settings.proxy`)."""
+
+    to: str | None = None  # the upstream's base URL; None until `run --proxy-to` gives it
+    when: str = "unmatched"  # unmatched | always
+    strip_prefix: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    remove_headers: tuple[str, ...] = ()
+    timeout: float = DEFAULT_PROXY_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -48,6 +61,7 @@ class Settings:
     tls: TlsFiles | None = None
     store: str | None = None  # a shared store's URL (redis://HOST:PORT/DB); None: memory
     namespace: str | None = None  # its keys' prefix, mockserve:{namespace}: (default: title)
+    proxy: Proxy | None = None
 
 
 @dataclass(frozen=True)
@@ -74,12 +88,16 @@ class ResponseTemplate:
     weight: float = 1.0
     where: str = ""  # e.g. routes[3].responses[1], for messages
     status_value: Value | None = None  # a templated status; rendered instead of `status`
+    proxy: bool = False  # answered by forwarding to the upstream (`response: {proxy: true}`)
+    schema: Any = None  # the body's JSON Schema as written, for `mockserve verify`
+    verify: str = "shape"  # shape | exact: what `mockserve verify` compares
 
     @property
     def is_static(self) -> bool:
         """True when the response needs no rendering at all."""
         return (
-            self.body.static is not None
+            not self.proxy
+            and self.body.static is not None
             and self.status_value is None
             and self.redirect is None
             and not self.state
@@ -127,6 +145,18 @@ class Callback:
 
 
 @dataclass(frozen=True)
+class Example:
+    """A request `mockserve verify` sends to the spec and to the real backend."""
+
+    name: str
+    path: str
+    query: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    has_body: bool = False  # a JSON `null` body is a body too
+
+
+@dataclass(frozen=True)
 class Route:
     """A method+path and how it answers; exactly one Flask view."""
 
@@ -143,6 +173,7 @@ class Route:
     # example), tried in order before the spec's `errors`
     errors: dict[int, tuple[ResponseTemplate, ...]] = field(default_factory=dict)
     callbacks: tuple[Callback, ...] = ()
+    examples: tuple[Example, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -170,6 +201,7 @@ class Spec:
     warnings: tuple[str | SpecWarning, ...] = ()
     files: tuple[str, ...] = ()  # the files it was loaded from: spec, includes, fixtures
     webhooks: dict[str, Callback] = field(default_factory=dict)  # fired by name, admin API
+    schemas: dict[str, Any] = field(default_factory=dict)  # `schemas` as written (verify)
 
     @property
     def stateful(self) -> bool:
