@@ -5,11 +5,22 @@ The entries themselves live in a journal store (`stores/`): in memory by default
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 BODY_LIMIT = 64 * 1024  # characters of a request body, bytes of an answer, the journal keeps
+
+
+def stamped(fields: dict[str, Any]) -> dict[str, Any]:
+    """An entry's fields as every journal store keeps them: the time set, a long body cut."""
+    body = fields.get("body")
+    if body is not None and len(body) > BODY_LIMIT:
+        fields["body"] = body[:BODY_LIMIT] + f"... ({len(body) - BODY_LIMIT} more characters)"
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+    fields["time"] = now.replace("+00:00", "Z")
+    return fields
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 from running import Running
+from upstream import Upstream
 
 from mockserve import MockServer, create_app
 
@@ -78,6 +79,14 @@ def client(write_spec):
         return create_app(path, seed=seed).test_client()
 
     return make
+
+
+@pytest.fixture
+def upstream() -> Iterator[Upstream]:
+    """A real backend on a free port of 127.0.0.1: `upstream.answer(METHOD, PATH, ...)`."""
+    server = Upstream()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

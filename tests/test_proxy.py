@@ -15,13 +15,6 @@ from mockserve import MockServer
 
 
 @pytest.fixture
-def upstream():
-    server = Upstream()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def mock(write_spec):
     """`mock(text, **format)`: a MockServer for the spec, its `{up}` the upstream's URL."""
     servers: list[MockServer] = []

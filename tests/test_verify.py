@@ -69,13 +69,6 @@ def agreeing(upstream: Upstream) -> None:
 
 
 @pytest.fixture
-def upstream():
-    server = Upstream()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def verify(write_spec):
     def run(url: str, *options: str, spec: str = SPEC):
         path = write_spec(spec)

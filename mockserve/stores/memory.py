@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import copy
-import datetime as _dt
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from ..journal import BODY_LIMIT, Entry, Violation
+from ..journal import Entry, Violation, stamped
 from ..spec.model import Spec
 from ..templating import Helpers
 from .base import Items, Stores
@@ -92,12 +91,9 @@ class MemoryJournal:
         self.requests_seen = 0
 
     def record(self, violation: Violation | None = None, **fields: Any) -> Entry:
-        body = fields.get("body")
-        if body is not None and len(body) > BODY_LIMIT:
-            fields["body"] = body[:BODY_LIMIT] + f"... ({len(body) - BODY_LIMIT} more characters)"
-        now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+        fields = stamped(fields)
         with self._lock:
-            entry = Entry(id=self._next_id, time=now.replace("+00:00", "Z"), **fields)
+            entry = Entry(id=self._next_id, **fields)
             self._next_id += 1
             self.requests_seen += 1
             self._entries.append(entry)

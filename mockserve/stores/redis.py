@@ -23,7 +23,6 @@ reconnects on the next command, so the routes answer again once the store is bac
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import json
 import logging
 import threading
@@ -36,7 +35,7 @@ import redis
 from redis.exceptions import RedisError, WatchError
 
 from ..errors import StoreUnavailable
-from ..journal import BODY_LIMIT, Answer, Entry, Violation
+from ..journal import Answer, Entry, Violation, stamped
 from ..spec.model import Spec
 from ..templating import Helpers
 from .base import Items, Stores
@@ -238,11 +237,7 @@ class RedisJournal:
         self.requests_seen = 0
 
     def record(self, violation: Violation | None = None, **fields: Any) -> Entry:
-        body = fields.get("body")
-        if body is not None and len(body) > BODY_LIMIT:
-            fields["body"] = body[:BODY_LIMIT] + f"... ({len(body) - BODY_LIMIT} more characters)"
-        now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
-        fields["time"] = now.replace("+00:00", "Z")
+        fields = stamped(fields)
         with self._lock:
             self.requests_seen += 1
             if violation is not None:
