@@ -12,8 +12,6 @@ the mock, nor read its journal.
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +19,7 @@ from flask import Blueprint, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from .access import BLUEPRINT, guard
 from .errors import Problem
 from .journal import Entry
 from .mock import Mock
@@ -28,7 +27,6 @@ from .problems import json_response, no_content
 from .resources import resource_routes
 from .ui import add_journal_page
 
-BLUEPRINT = "mockserve_admin"
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -46,7 +44,7 @@ def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
 
         return register
 
-    admin.before_request(lambda: _guard(mock, request))
+    admin.before_request(lambda: guard(mock, request))
 
     @endpoint("/requests", "GET")
     def requests() -> Response:
@@ -147,54 +145,6 @@ def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
     for rule in ("", "/", "/<path:rest>"):
         admin.add_url_rule(rule, "unknown", unknown, methods=ANY_METHOD)
     return admin
-
-
-def _guard(mock: Mock, req: Any) -> None:
-    """Refuse admin requests from other machines (without the token) and from web pages."""
-    access = mock.access
-    site = req.headers.get("Sec-Fetch-Site")
-    origin = req.headers.get("Origin")
-    if site == "cross-site" or (origin and origin.rstrip("/") != req.host_url.rstrip("/")):
-        raise Problem(
-            403,
-            "the admin API refuses requests from web pages of other sites "
-            f"(Origin {origin or '-'}, Sec-Fetch-Site {site or '-'})",
-        )
-    if (req.endpoint or "").startswith(f"{BLUEPRINT}.journal_page_"):
-        return  # the page's own files hold no data: its requests for data carry the token
-    if access.token is not None:
-        scheme, _, given = req.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            given.strip().encode(), access.token.encode()
-        ):
-            raise Problem(
-                401,
-                "the admin API needs 'Authorization: Bearer TOKEN' (the --admin-token)",
-                headers={"WWW-Authenticate": 'Bearer realm="mockserve admin"'},
-            )
-        return
-    if access.open:
-        return
-    if not _is_loopback(req.remote_addr) or not _names_loopback(req.host):
-        raise Problem(
-            403,
-            "the admin API answers clients on this machine only; "
-            "start with --admin-token TOKEN (or --admin-open) to let others in",
-        )
-
-
-def _is_loopback(address: str | None) -> bool:
-    try:
-        return ipaddress.ip_address((address or "").split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-def _names_loopback(host: str) -> bool:
-    """True when the Host header names this machine (a page on a rebound name does not)."""
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    name = name.strip("[]").lower()
-    return name == "localhost" or name.endswith(".localhost") or _is_loopback(name)
 
 
 def _one_journal(mock: Mock) -> None:

@@ -35,6 +35,7 @@ import yaml
 from flask import Blueprint, Flask, request
 from werkzeug.wrappers import Response
 
+from .access import guard
 from .context import query_dict
 from .exchange import Exchange
 from .journal import BODY_LIMIT, Entry
@@ -619,10 +620,8 @@ def start_recording(
     mock.listen(recorder.listen)
     admin = mock.spec.settings.admin
     if admin:
-        from .admin import _guard  # noqa: PLC0415 - the admin API's one access rule
-
         blueprint = Blueprint("mockserve_record", __name__, url_prefix=admin)
-        blueprint.before_request(lambda: _guard(mock, request))
+        blueprint.before_request(lambda: guard(mock, request))
 
         @blueprint.post("/record/save")
         def save() -> Response:
