@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -387,28 +384,17 @@ def test_shutdown_answers_204_then_stops_the_server(shop):
         requests.get(shop.url + "/users/1", timeout=5)
 
 
-def test_shutdown_stops_the_command_line_server(write_spec):
+def test_shutdown_stops_the_command_line_server(write_spec, cli):
     spec = write_spec("""
         mockserve: 1
         routes:
           - path: /ping
     """)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mockserve", "run", str(spec), "--port", "0", "--quiet"],
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        banner = process.stderr.readline()
-        url = re.search(r"http://127\.0\.0\.1:\d+", banner).group(0)
-        assert requests.get(url + "/ping", timeout=10).status_code == 200
-        response = requests.post(url + f"{ADMIN}/shutdown", timeout=10)
-        assert response.status_code == 204
-        assert process.wait(timeout=20) == 0
-        assert "mockserve: stopped" in process.stderr.read()
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+    run = cli([spec, "--port", "0", "--quiet"])
+    run.serving()
+    assert requests.get(run.url + "/ping", timeout=10).status_code == 200
+    response = requests.post(run.url + f"{ADMIN}/shutdown", timeout=10)
+    assert response.status_code == 204
+    assert run.process.wait(timeout=20) == 0
+    assert run.stop() == 0
+    assert "mockserve: stopped" in run.lines

@@ -8,11 +8,8 @@ request naming the route, and stops cleanly (exit 0) on SIGINT or SIGTERM.
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -87,65 +84,16 @@ def test_routes_on_a_broken_spec_exits_2(tmp_path):
 # -- run, as a real process ----------------------------------------------------------------
 
 
-class Running:
-    """`python -m mockserve run ...` in a subprocess, with its stderr read line by line."""
-
-    def __init__(self, *args: str):
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mockserve", "run", *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        self.lines: list[str] = []
-        self.url = None
-        for line in self._read_until("serving"):
-            found = re.search(r"on (http://\S+)", line)
-            if found:
-                self.url = found.group(1)
-
-    def _read_until(self, text: str) -> list[str]:
-        read = []
-        for _ in range(200):  # bounded: the banner comes within a few lines
-            line = self.process.stdout.readline()
-            if not line:
-                break
-            read.append(line.rstrip("\n"))
-            if text in line:
-                break
-        self.lines += read
-        return read
-
-    def next_line(self) -> str:
-        return self._read_until("")[0]
-
-    def stop(self, signum: int) -> int:
-        self.process.send_signal(signum)
-        try:
-            code = self.process.wait(timeout=15)
-        finally:
-            if self.process.poll() is None:
-                self.process.kill()
-        self.lines += self.process.stdout.read().splitlines()
-        return code
-
-
 @pytest.fixture
-def running(spec_file):
-    started: list[Running] = []
+def running(spec_file, cli):
+    """`mockserve run SPEC --port 0 ARGS` as a process, once it printed where it serves."""
 
-    def start(*args: str) -> Running:
-        run = Running(str(spec_file), "--port", "0", *args)
-        started.append(run)
+    def start(*args: str):
+        run = cli([spec_file, "--port", "0", *args])
+        run.serving()
         return run
 
-    yield start
-    for run in started:
-        if run.process.poll() is None:
-            run.process.kill()
-            run.process.wait(timeout=5)
+    return start
 
 
 def test_run_binds_127_0_0_1_by_default_and_prints_its_url(running):
@@ -160,9 +108,9 @@ def test_run_binds_127_0_0_1_by_default_and_prints_its_url(running):
 def test_run_logs_one_line_per_request_with_the_route_name(running):
     server = running()
     requests.get(server.url + "/users/7?x=1", timeout=5)
-    first = server.next_line()
+    first = server.read_line()
     requests.get(server.url + "/nowhere", timeout=5)
-    second = server.next_line()
+    second = server.read_line()
     assert "GET /users/7?x=1 -> 200" in first and "get-user" in first
     assert "GET /nowhere -> 404" in second
 
@@ -224,7 +172,7 @@ def test_run_watch_reloads_an_edited_spec_and_says_so(running, spec_file):
     assert "watching for changes" in server.lines[-1]
     assert requests.get(server.url + "/health", timeout=5).json() == {"status": "ok"}
     spec_file.write_text(spec_file.read_text().replace("{status: ok}", "{status: edited}"))
-    assert "mockserve: reloaded" in server._read_until("reloaded")[-1]
+    assert "mockserve: reloaded" in server.read_until("mockserve: reloaded")[-1]
     assert requests.get(server.url + "/health", timeout=5).json() == {"status": "edited"}
     # The reloaded app still stops over the admin API.
     assert requests.post(server.url + "/__mockserve/shutdown", timeout=5).status_code == 204
