@@ -13,7 +13,7 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Request, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Response
@@ -121,27 +121,29 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
 
     @app.before_request
     def _begin() -> Response | None:
-        path = request.path
+        req = _request()
+        path = req.path
         is_admin = bool(admin) and (path == admin or path.startswith(f"{admin}/"))
-        begin_exchange(request, admin=is_admin)
+        begin_exchange(req, admin=is_admin)
         mock.stores.random.draw_for(None)  # until a route keys this request's draws
-        length = request.content_length
+        length = req.content_length
         if length is not None and length > max_body:
             raise RequestEntityTooLarge()
-        if cors is not None and request.method == "OPTIONS" and not is_admin:
-            return preflight(request, app.url_map.bind_to_environ(request.environ))
+        if cors is not None and req.method == "OPTIONS" and not is_admin:
+            return preflight(req, app.url_map.bind_to_environ(req.environ))
         return None
 
     @app.after_request
     def _finish(response: Response) -> Response:
         exchange = current_exchange()
-        if isinstance(request.routing_exception, RequestRedirect):
+        req = exchange.request
+        if isinstance(req.routing_exception, RequestRedirect):
             # Flask's slash redirect (/folder -> /folder/) says so in JSON, not HTML.
             location = response.headers.get("Location", "")
             response.set_data(dump_json(error_body(f"redirecting to {location}", None, [])))
             response.content_type = "application/json"
         if cors is not None and not exchange.admin:
-            add_cors_headers(cors, request, response)
+            add_cors_headers(cors, req, response)
         pipeline.remember(exchange, response)
         return response
 
@@ -206,3 +208,8 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
         route = current_exchange().route
         errors = [{"message": str(exc)}]
         return answer_problem(Problem(500, message, route=route, errors=errors, violation=message))
+
+
+def _request() -> Request:
+    """The request itself: each attribute read through Flask's proxy costs a lookup."""
+    return request._get_current_object()  # type: ignore[attr-defined,no-any-return]

@@ -23,9 +23,12 @@ def stamped(fields: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Answer:
-    """What the server answered: kept as bytes, shown as JSON only when someone looks."""
+    """What the server answered: kept as bytes, shown as JSON only when someone looks.
+
+    Not changed once recorded (plain slots, not frozen: one is made for every request).
+    """
 
     status: int | None
     headers: dict[str, str]
@@ -50,9 +53,12 @@ class Answer:
         return shown
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Entry:
-    """One request as the journal keeps it (the admin API serves these as JSON)."""
+    """One request as the journal keeps it (the admin API serves these as JSON).
+
+    Not changed once recorded (plain slots, not frozen: one is made for every request).
+    """
 
     id: int
     time: str
