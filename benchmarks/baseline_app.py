@@ -1,14 +1,20 @@
 """The baseline: the benchmark's scenarios written by hand in Flask, as a user would.
 
 Served by the same server `mockserve run` uses (`WaitressBackend`), so the ratio
-mockserve/baseline measures mockserve's own per-request work, not the server's.
+mockserve/baseline measures mockserve's own per-request work, not the server's:
 
     python benchmarks/baseline_app.py --port 8001 [--routes 1000]
+
+and, as the second baseline (the fastest one-process server for Flask), by granian
+through the module-level WSGI `app` (S4's routes when BASELINE_ROUTES is set):
+
+    granian --interface wsgi --workers 1 --working-dir benchmarks baseline_app:app
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import time
 from pathlib import Path
@@ -69,6 +75,16 @@ def many_routes_app(count: int) -> Flask:
     return app
 
 
+def app_from_env() -> Flask:
+    """S4's BASELINE_ROUTES static routes if that is set, else the scenarios."""
+    routes = int(os.environ.get("BASELINE_ROUTES") or 0)
+    return many_routes_app(routes) if routes else scenarios_app()
+
+
+# For servers that import a WSGI app by name (granian in benchmarks/run.py).
+app = app_from_env()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -77,8 +93,8 @@ def main() -> None:
     args = parser.parse_args()
     from mockserve.serve.waitress import WaitressBackend  # the server `mockserve run` uses
 
-    app = many_routes_app(args.routes) if args.routes else scenarios_app()
-    server = WaitressBackend(app, host=args.host, port=args.port)
+    served = many_routes_app(args.routes) if args.routes else scenarios_app()
+    server = WaitressBackend(served, host=args.host, port=args.port)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     signal.signal(signal.SIGINT, lambda *_: server.stop())
     server.serve()

@@ -1,13 +1,16 @@
-"""Benchmark mockserve against a hand-written Flask app (same server) and WireMock.
+"""Benchmark mockserve against a hand-written Flask app (waitress, granian) and WireMock.
 
-    python benchmarks/run.py            # full run, a few minutes
-    python benchmarks/run.py --quick    # 2 s per measurement
+    python benchmarks/run.py            # full run, about 8 minutes
+    python benchmarks/run.py --quick    # 2 s per measurement, no long WireMock warm-up
 
 Scenarios: S1 static JSON GET; S2 templated GET with path and query; S3 POST with JSON
 Schema validation; S4 a 1000-route spec, first and last route; S5 a `delay: 200` route
 under 100 concurrent clients while another route is probed; plus time to first response
-and memory (RSS) with the 1000-route spec. Not part of the test suite: figures depend on
-the machine and on whatever else runs on it.
+and memory (RSS) with the 1000-route spec. S1-S3 are also measured over HTTPS: `mockserve
+run --https` (cheroot) against the Flask app on granian with TLS. The Flask app runs on
+waitress (mockserve's server) and on granian with one worker; WireMock after a short
+warm-up and after a long one (its JIT). Needs wrk and granian (benchmark-only).
+Not part of the test suite: figures depend on the machine and on whatever else runs on it.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import importlib.util
 import json
 import os
 import re
 import shutil
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -27,6 +32,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +45,7 @@ ORDER_SCHEMA = yaml.safe_load((HERE / "scenarios.yaml").read_text())["schemas"][
 ROUTES = 1000
 ORDER_BODY = '{"item": "book", "qty": 2}'
 WIREMOCK_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mockserve-bench"
+JIT_WARMUP = 30.0  # seconds of load on each scenario before WireMock's warm measurement
 
 
 @dataclass
@@ -79,7 +86,13 @@ def free_port() -> int:
 
 
 class Target:
-    """A server under test in its own process, ready once `probe` answers."""
+    """A server under test in its own process, ready once `probe` answers.
+
+    With `tls` (a context trusting the server's CA) it is probed, and driven, over HTTPS.
+    `long_warmup`: seconds of load before a scenario's first measurement (WireMock's JIT).
+    """
+
+    long_warmup = 0.0
 
     def __init__(
         self,
@@ -89,9 +102,10 @@ class Target:
         probe: str,
         log: Path,
         env: dict[str, str] | None = None,
+        tls: ssl.SSLContext | None = None,
     ):
-        self.name, self.port = name, port
-        self.url = f"http://127.0.0.1:{port}"
+        self.name, self.port, self.tls = name, port, tls
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
         started = time.perf_counter()
         self.log = open(log, "wb")
         self.process = subprocess.Popen(
@@ -110,7 +124,8 @@ class Target:
                     f"{self.name} exited with {self.process.returncode}; see {self.log.name}"
                 )
             try:
-                with urllib.request.urlopen(self.url + probe, timeout=2) as answer:
+                url = self.url + probe
+                with urllib.request.urlopen(url, timeout=2, context=self.tls) as answer:
                     answer.read()
                 return time.perf_counter() - started
             except OSError:
@@ -118,12 +133,19 @@ class Target:
         raise RuntimeError(f"{self.name} did not answer {probe} within {limit:.0f} s")
 
     def rss_mb(self) -> float:
-        """Resident memory of the server process (Linux /proc), in MB."""
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
+        """Resident memory of the server's processes (Linux /proc), in MB.
+
+        The process and its descendants: granian serves from a worker process it spawns.
+        """
+        pids, total = [self.process.pid], 0
+        for pid in pids:  # grows as children are found
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    pids += [int(c) for c in (task / "children").read_text().split()]
+        return total / 1024 if total else float("nan")
 
     def stop(self) -> None:
         self.process.terminate()
@@ -150,6 +172,76 @@ def mockserve_target(spec: Path, work: Path, probe: str, extra: list[str] = ()) 
     )
 
 
+@dataclass
+class Tls:
+    """A throwaway CA's certificate for 127.0.0.1, served by both HTTPS targets."""
+
+    cert: Path  # the chain, PEM
+    key: Path  # PKCS#8 PEM: granian reads no other form
+    context: ssl.SSLContext  # trusts the CA, for the readiness probe
+
+
+def make_tls(work: Path) -> Tls:
+    import trustme
+    from cryptography.hazmat.primitives import serialization
+
+    ca = trustme.CA()
+    leaf = ca.issue_cert("127.0.0.1", "localhost")
+    cert, key = work / "cert.pem", work / "key.pem"
+    cert.write_bytes(b"".join(blob.bytes() for blob in leaf.cert_chain_pems))
+    private = serialization.load_pem_private_key(leaf.private_key_pem.bytes(), None)
+    key.write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return Tls(cert, key, context)
+
+
+def mockserve_https_target(spec: Path, work: Path, probe: str, tls: Tls) -> Target:
+    """`mockserve run --https`: cheroot with the given certificate."""
+    port = free_port()
+    argv = [sys.executable, "-m", "mockserve", "run", str(spec), "--port", str(port), "-q"]
+    argv += ["--https", "--cert", str(tls.cert), "--key", str(tls.key)]
+    return Target(
+        "mockserve-https",
+        argv,
+        port,
+        probe,
+        work / f"mockserve-https-{port}.log",
+        env={
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        },
+        tls=tls.context,
+    )
+
+
+def granian_target(
+    work: Path, probe: str, threads: int, routes: int = 0, tls: Tls | None = None
+) -> Target:
+    """baseline_app.py's module-level WSGI app on granian, one worker process."""
+    port = free_port()
+    name = "granian-tls" if tls else "granian"
+    argv = [sys.executable, "-m", "granian", "--interface", "wsgi", "--workers", "1"]
+    argv += ["--blocking-threads", str(threads), "--no-ws", "--log-level", "error"]
+    argv += ["--host", "127.0.0.1", "--port", str(port), "--working-dir", str(HERE)]
+    if tls:
+        argv += ["--ssl-certificate", str(tls.cert), "--ssl-keyfile", str(tls.key)]
+    return Target(
+        name,
+        argv + ["baseline_app:app"],
+        port,
+        probe,
+        work / f"{name}-{port}.log",
+        env={"BASELINE_ROUTES": str(routes)},
+        tls=tls.context if tls else None,
+    )
+
+
 def baseline_target(work: Path, probe: str, routes: int = 0) -> Target:
     port = free_port()
     argv = [sys.executable, str(HERE / "baseline_app.py"), "--port", str(port)]
@@ -170,32 +262,23 @@ def baseline_target(work: Path, probe: str, routes: int = 0) -> Target:
 # -- load generation ------------------------------------------------------------------
 
 
-def ensure_wrk() -> str | None:
-    """wrk's path; installed with apt-get where missing and allowed (root on Debian)."""
-    found = shutil.which("wrk")
-    if found or not shutil.which("apt-get") or os.geteuid() != 0:
-        return found
-    print("wrk not found: apt-get install -y wrk ...", file=sys.stderr)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "wrk"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
-    )
-    if not shutil.which("wrk"):
-        subprocess.run(
-            ["apt-get", "update", "-qq"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
+def require_tools(python_load: bool) -> str | None:
+    """wrk's path (None with --python-load); exit with how to install what is missing."""
+    missing = []
+    wrk = shutil.which("wrk")
+    if wrk is None and not python_load:
+        missing.append(
+            "wrk (the load generator): apt-get install wrk (or brew install wrk); "
+            "--python-load uses a slower Python one instead"
         )
-        subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "wrk"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
+    if importlib.util.find_spec("granian") is None:
+        missing.append(
+            f"granian (serves the Flask baseline; a benchmark-only requirement): "
+            f"{sys.executable} -m pip install granian"
         )
-    return shutil.which("wrk")
+    if missing:
+        sys.exit("benchmarks/run.py needs:\n  " + "\n  ".join(missing))
+    return None if python_load else wrk
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
@@ -241,15 +324,23 @@ class Driver:
 
     def _python(self, url: str, request: Request, connections: int) -> Load:
         """A plain keep-alive load generator: slower than wrk, so it caps high figures."""
-        host, port = url.removeprefix("http://").split(":")
+        scheme, _, address = url.partition("://")
+        host, port = address.split(":")
         deadline = time.perf_counter() + self.duration
         latencies: list[list[float]] = [[] for _ in range(connections)]
         errors = [0] * connections
         body = request.body.encode() if request.body else None
         headers = {"Content-Type": "application/json"} if body else {}
 
+        def connect() -> http.client.HTTPConnection:
+            if scheme == "https":  # like wrk: no verification
+                return http.client.HTTPSConnection(
+                    host, int(port), timeout=10, context=ssl._create_unverified_context()
+                )
+            return http.client.HTTPConnection(host, int(port), timeout=10)
+
         def worker(slot: int) -> None:
-            conn = http.client.HTTPConnection(host, int(port), timeout=10)
+            conn = connect()
             while time.perf_counter() < deadline:
                 began = time.perf_counter()
                 try:
@@ -261,7 +352,7 @@ class Driver:
                 except OSError:
                     errors[slot] += 1
                     conn.close()
-                    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+                    conn = connect()
                     continue
                 latencies[slot].append((time.perf_counter() - began) * 1000)
             conn.close()
@@ -383,7 +474,9 @@ def wiremock_route_stubs(count: int) -> list[dict]:
     ]
 
 
-def wiremock_target(jar: Path, stubs: list[dict], work: Path, probe: str) -> Target:
+def wiremock_target(
+    jar: Path, stubs: list[dict], work: Path, probe: str, name: str = "wiremock"
+) -> Target:
     root = Path(tempfile.mkdtemp(prefix="wiremock-", dir=work))
     (root / "mappings").mkdir()
     (root / "__files").mkdir()
@@ -411,10 +504,22 @@ def wiremock_target(jar: Path, stubs: list[dict], work: Path, probe: str) -> Tar
         "--container-threads",
         "200",
     ]
-    return Target("wiremock", argv, port, probe, work / f"wiremock-{port}.log")
+    return Target(name, argv, port, probe, work / f"{name}-{port}.log")
 
 
 # -- the runs -------------------------------------------------------------------------
+
+# The columns, in the report's order: key (as in --json) and title.
+TITLES = {
+    "mockserve": "mockserve",
+    "baseline": "Flask/waitress",
+    "granian": "Flask/granian",
+    "wiremock": "WireMock warm",
+    "wiremock-short": "WireMock short",
+    "mockserve-https": "mockserve HTTPS",
+    "granian-tls": "Flask/granian TLS",
+}
+PLAIN = ["mockserve", "baseline", "granian", "wiremock", "wiremock-short"]
 
 
 def measure(
@@ -427,17 +532,23 @@ def measure(
 ) -> None:
     """One scenario on each target in turn, so that all see the same machine load.
 
-    Each target gets a short warm-up run first (WireMock's JIT needs one); the best of
-    the rounds counts.
+    Each target gets a short warm-up run first (a third of the measurement), or, before
+    a scenario's first measurement, `long_warmup` seconds of load where it has one
+    (WireMock's JIT compiles the hot paths after some tens of thousands of requests);
+    the best of the rounds counts.
     """
-    warm = Driver(driver.wrk, max(1, round(driver.duration / 3)), driver.work)
+    short = max(1, round(driver.duration / 3))
     for name, target in targets.items():
-        warm.run(target.url, request, connections)
+        warmup = short
+        if target.long_warmup and label not in figures[name]:
+            warmup = target.long_warmup
+            print(f"  {name:15} {label:22} warming up for {warmup:g} s", file=sys.stderr)
+        Driver(driver.wrk, warmup, driver.work).run(target.url, request, connections)
         load = driver.run(target.url, request, connections)
         best = figures[name].get(label)
         if best is None or load.rps > best.rps:
             figures[name][label] = load
-        print(f"  {name:9} {label:22} {load.rps:9,.0f} req/s", file=sys.stderr)
+        print(f"  {name:15} {label:22} {load.rps:9,.0f} req/s", file=sys.stderr)
 
 
 def measure_delay(target: Target, driver: Driver) -> dict[str, Load]:
@@ -456,7 +567,7 @@ def measure_delay(target: Target, driver: Driver) -> dict[str, Load]:
         prober.join()
     other = statistics.median(probes) if probes else float("nan")
     print(
-        f"  {target.name:9} S5 {load.rps:,.0f} req/s; /static meanwhile p50 {other:.1f} ms",
+        f"  {target.name:15} S5 {load.rps:,.0f} req/s; /static meanwhile p50 {other:.1f} ms",
         file=sys.stderr,
     )
     return {
@@ -477,61 +588,108 @@ def write_routes_spec(path: Path, count: int) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+@dataclass
+class Contender:
+    """A column: how to start it on the scenarios, and on the 1000-route spec (S4)."""
+
+    name: str
+    scenarios: Callable[[], Target]
+    routes: Callable[[], Target] | None = None  # None: S1-S3 only (the HTTPS columns)
+    long_warmup: float = 0.0
+    delay: bool = True  # measured on S5
+
+
+def contenders(args: argparse.Namespace, work: Path) -> list[Contender]:
+    jar = None if args.no_wiremock else wiremock_jar()
+    if not args.no_wiremock and jar is None:
+        print("WireMock skipped: needs java (and npm to fetch the jar)", file=sys.stderr)
+    routes_spec = work / "routes1000.yaml"
+    write_routes_spec(routes_spec, ROUTES)
+    last = f"/r{ROUTES - 1:04d}/items"
+    spec = HERE / "scenarios.yaml"
+    extra = ["--workers", str(args.workers)] if args.workers > 1 else []
+    threads = args.granian_threads
+    tls = make_tls(work)
+    runs = [
+        Contender(
+            "mockserve",
+            lambda: mockserve_target(spec, work, "/static", extra),
+            lambda: mockserve_target(routes_spec, work, last, extra),
+        ),
+        Contender(
+            "baseline",
+            lambda: baseline_target(work, "/static"),
+            lambda: baseline_target(work, last, ROUTES),
+        ),
+        Contender(
+            "granian",
+            lambda: granian_target(work, "/static", threads),
+            lambda: granian_target(work, last, threads, ROUTES),
+        ),
+    ]
+    if jar is not None:
+        scenario_stubs, route_stubs = wiremock_scenario_stubs(), wiremock_route_stubs(ROUTES)
+        if args.jit_warmup:
+            runs.append(
+                Contender(
+                    "wiremock",
+                    lambda: wiremock_target(jar, scenario_stubs, work, "/static"),
+                    lambda: wiremock_target(jar, route_stubs, work, last),
+                    long_warmup=args.jit_warmup,
+                )
+            )
+        runs.append(  # its own JVM, so that no other scenario's load has warmed it
+            Contender(
+                "wiremock-short",
+                lambda: wiremock_target(jar, scenario_stubs, work, "/static", "wiremock-short"),
+                lambda: wiremock_target(jar, route_stubs, work, last, "wiremock-short"),
+                delay=not args.jit_warmup,  # S5 waits on its delay: one WireMock is enough
+            )
+        )
+    runs += [
+        Contender("mockserve-https", lambda: mockserve_https_target(spec, work, "/static", tls)),
+        Contender("granian-tls", lambda: granian_target(work, "/static", threads, tls=tls)),
+    ]
+    return runs
+
+
 def run_all(args: argparse.Namespace, work: Path) -> dict[str, dict]:
-    wrk = None if args.python_load else ensure_wrk()
+    wrk = require_tools(args.python_load)
     driver = Driver(wrk, args.duration, work)
     print(
         f"load generator: {'wrk -t1' if wrk else 'python threads'}, {args.duration:g} s "
         f"per run, {args.connections} connections",
         file=sys.stderr,
     )
-    jar = None if args.no_wiremock else wiremock_jar()
-    if not args.no_wiremock and jar is None:
-        print("WireMock skipped: needs java (and npm to fetch the jar)", file=sys.stderr)
-    routes_spec = work / "routes1000.yaml"
-    write_routes_spec(routes_spec, ROUTES)
-    extra = ["--workers", str(args.workers)] if args.workers > 1 else []
-    runs = [
-        (
-            "mockserve",
-            lambda: mockserve_target(HERE / "scenarios.yaml", work, "/static", extra),
-            lambda: mockserve_target(routes_spec, work, f"/r{ROUTES - 1:04d}/items", extra),
-        ),
-        (
-            "baseline",
-            lambda: baseline_target(work, "/static"),
-            lambda: baseline_target(work, f"/r{ROUTES - 1:04d}/items", ROUTES),
-        ),
-    ]
-    if jar is not None:
-        runs.append(
-            (
-                "wiremock",
-                lambda: wiremock_target(jar, wiremock_scenario_stubs(), work, "/static"),
-                lambda: wiremock_target(
-                    jar, wiremock_route_stubs(ROUTES), work, f"/r{ROUTES - 1:04d}/items"
-                ),
-            )
-        )
-    figures: dict[str, dict] = {name: {} for name, _, _ in runs}
+    if args.jit_warmup:
+        print(f"WireMock warm: {args.jit_warmup:g} s of load per scenario first", file=sys.stderr)
+    else:
+        print("WireMock: long warm-up skipped, short warm-up only", file=sys.stderr)
+    runs = contenders(args, work)
+    figures: dict[str, dict] = {run.name: {} for run in runs}
     targets: dict[str, Target] = {}
     try:
-        for name, scenarios, _ in runs:
-            targets[name] = scenarios()
+        for run in runs:
+            targets[run.name] = run.scenarios()
+            targets[run.name].long_warmup = run.long_warmup
         for _ in range(args.rounds):
             for label, request in SCENARIOS.items():
                 measure(targets, driver, label, request, args.connections, figures)
-        for name, target in targets.items():
-            figures[name].update(measure_delay(target, driver))
+        for run in runs:
+            if run.delay and run.routes is not None:
+                figures[run.name].update(measure_delay(targets[run.name], driver))
     finally:
         for target in targets.values():
             target.stop()
     targets = {}
     try:
-        for name, _, routes in runs:  # one after the other: each starts on a quiet machine
-            targets[name] = routes()
-            figures[name]["TTFR (s)"] = targets[name].first_response_s
-            figures[name]["RSS loaded (MB)"] = targets[name].rss_mb()
+        for run in runs:  # one after the other: each starts on a quiet machine
+            if run.routes is None:
+                continue
+            targets[run.name] = run.routes()
+            targets[run.name].long_warmup = run.long_warmup
+            figures[run.name]["TTFR (s)"] = targets[run.name].first_response_s
+            figures[run.name]["RSS loaded (MB)"] = targets[run.name].rss_mb()
         for _ in range(args.rounds):
             for label, index in (
                 ("S4 1000 routes, first", 0),
@@ -559,47 +717,88 @@ def ratio(a: Load | None, b: Load | None) -> str:
     return f"{a.rps / b.rps:.2f}x"
 
 
-def report(figures: dict[str, dict], args: argparse.Namespace) -> list[str]:
-    names = list(figures)
-    rows = [
-        "S1 static GET",
-        "S2 templated GET",
-        "S3 POST + schema",
-        "S4 1000 routes, first",
-        "S4 1000 routes, last",
-        "S5 delay 200ms x100",
-    ]
-    header = ["scenario"]
-    for name in names:
-        header += [f"{name} req/s", "p50 ms", "p99 ms"]
-    header += [f"ms/{n}" for n in names[1:]]
-    table = [header]
-    for row in rows:
-        cells = [row]
-        for name in names:
-            load = figures[name].get(row)
-            cells += load.cells() if load else ["-", "-", "-"]
-        cells += [ratio(figures["mockserve"].get(row), figures[n].get(row)) for n in names[1:]]
-        table.append(cells)
-    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+def cell(load: Load | None) -> str:
+    """req/s (p50/p99 ms)."""
+    if not isinstance(load, Load):
+        return "-"
+    mark = f", {load.errors} err" if load.errors else ""
+    return f"{load.rps:,.0f} ({load.p50_ms:.2f}/{load.p99_ms:.2f}{mark})"
+
+
+def table(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(
             c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
         )
-        for r in table
+        for r in rows
     ]
     lines.insert(1, "-" * len(lines[0]))
-    lines.append("")
-    for name in names:
-        f = figures[name]
-        other = f.get("S5 other route")
-        lines.append(
-            f"{name:9}  1000-route spec: first response {f['TTFR (s)']:.2f} s, "
-            f"RSS {f['RSS loaded (MB)']:.0f} MB loaded / "
-            f"{f['RSS after load (MB)']:.0f} MB after load;  "
-            f"/static during S5: p50 {other.p50_ms:.1f} ms, max {other.p99_ms:.1f} ms"
-        )
+    return lines
+
+
+ROWS = [
+    "S1 static GET",
+    "S2 templated GET",
+    "S3 POST + schema",
+    "S4 1000 routes, first",
+    "S4 1000 routes, last",
+    "S5 delay 200ms x100",
+]
+
+
+def report(figures: dict[str, dict], args: argparse.Namespace) -> list[str]:
+    plain = [n for n in PLAIN if n in figures]
+    others = plain[1:]
     ms = figures["mockserve"]
+    lines = ["plain HTTP: req/s (p50/p99 ms)"]
+    lines += table(
+        [["scenario", *(TITLES[n] for n in plain)]]
+        + [[row, *(cell(figures[n].get(row)) for n in plain)] for row in ROWS]
+    )
+    lines += ["", "mockserve / each of the others (req/s)"]
+    lines += table(
+        [["scenario", *(f"/{TITLES[n]}" for n in others)]]
+        + [[row, *(ratio(ms.get(row), figures[n].get(row)) for n in others)] for row in ROWS]
+    )
+    https, tls = figures["mockserve-https"], figures["granian-tls"]
+    lines += ["", "HTTPS (`run --https`, cheroot): req/s (p50/p99 ms)"]
+    lines += table(
+        [["scenario", TITLES["mockserve-https"], TITLES["granian-tls"], "ratio", "/plain"]]
+        + [
+            [row, cell(https.get(row)), cell(tls.get(row)), ratio(https.get(row), tls.get(row))]
+            + [ratio(https.get(row), ms.get(row))]
+            for row in ROWS[:3]
+        ]
+    )
+    lines.append("")
+    if "wiremock" in figures:
+        lines.append(
+            f"WireMock warm: measured after {args.jit_warmup:g} s of load on each scenario; "
+            f"WireMock short: a fresh JVM, {max(1, round(args.duration / 3))} s warm-up."
+        )
+    elif "wiremock-short" in figures:
+        lines.append(
+            "WireMock: long (JIT) warm-up skipped (--quick or --jit-warmup 0): only the "
+            f"short-warm-up figure; a full run warms it {JIT_WARMUP:g} s per scenario."
+        )
+    lines.append(
+        f"Flask/granian: baseline_app.py on granian, 1 worker, "
+        f"{args.granian_threads} blocking threads."
+    )
+    for name in plain:
+        f = figures[name]
+        if "TTFR (s)" not in f:
+            continue
+        line = (
+            f"{name:15} 1000-route spec: first response {f['TTFR (s)']:.2f} s, "
+            f"RSS {f['RSS loaded (MB)']:.0f} MB loaded / "
+            f"{f['RSS after load (MB)']:.0f} MB after load"
+        )
+        other = f.get("S5 other route")
+        if other:
+            line += f";  /static during S5: p50 {other.p50_ms:.1f} ms, max {other.p99_ms:.1f} ms"
+        lines.append(line)
     s1 = ms["S1 static GET"].rps
     ideal = 100 / 0.2
     lines += ["", "goals (mockserve):"]
@@ -607,13 +806,18 @@ def report(figures: dict[str, dict], args: argparse.Namespace) -> list[str]:
     def goal(text: str, ok: bool) -> None:
         lines.append(f"  [{'ok' if ok else 'MISS'}] {text}")
 
-    for row in rows[:3]:
-        base = figures["baseline"][row].rps
-        goal(f"{row}: {ms[row].rps / base:.2f}x baseline (>= 0.85)", ms[row].rps >= 0.85 * base)
-        if "wiremock" in figures:
-            wm = figures["wiremock"][row].rps
-            goal(f"{row}: {ms[row].rps / wm:.2f}x WireMock (>= 1.0)", ms[row].rps >= wm)
-    for row in rows[3:5]:
+    wiremock = "wiremock" if "wiremock" in figures else "wiremock-short"
+    for row in ROWS[:3]:
+        for name in ("granian", "baseline"):
+            base = figures[name][row].rps
+            goal(
+                f"{row}: {ms[row].rps / base:.2f}x {TITLES[name]} (>= 0.85)",
+                ms[row].rps >= 0.85 * base,
+            )
+        if wiremock in figures:
+            wm = figures[wiremock][row].rps
+            goal(f"{row}: {ms[row].rps / wm:.2f}x {TITLES[wiremock]} (>= 1.0)", ms[row].rps >= wm)
+    for row in ROWS[3:5]:
         goal(f"{row}: {ms[row].rps / s1:.2f}x S1 (within 10%)", ms[row].rps >= 0.9 * s1)
     s5 = ms["S5 delay 200ms x100"].rps
     goal(f"S5: {s5:.0f} req/s = {s5 / ideal:.0%} of ideal {ideal:.0f} (>= 80%)", s5 >= 0.8 * ideal)
@@ -645,7 +849,11 @@ def largest_openapi_document() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 s per measurement")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="2 s per measurement, and no long WireMock warm-up unless --jit-warmup says",
+    )
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per measurement")
     parser.add_argument(
         "--connections",
@@ -661,6 +869,20 @@ def main() -> None:
         help="measure each scenario this many times; the best counts",
     )
     parser.add_argument("--workers", type=int, default=1, help="mockserve run --workers N")
+    parser.add_argument(
+        "--granian-threads",
+        type=int,
+        default=128,
+        metavar="N",
+        help="granian --blocking-threads for the Flask baseline (default 128, as waitress)",
+    )
+    parser.add_argument(
+        "--jit-warmup",
+        type=float,
+        metavar="S",
+        help=f"seconds of load on each scenario before WireMock's warm measurement "
+        f"(default {JIT_WARMUP:g}; 0 with --quick); 0 measures only the short warm-up",
+    )
     parser.add_argument("--no-wiremock", action="store_true", help="skip WireMock")
     parser.add_argument(
         "--python-load",
@@ -671,6 +893,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.duration = 2.0
+    if args.jit_warmup is None:
+        args.jit_warmup = 0.0 if args.quick else JIT_WARMUP
     with tempfile.TemporaryDirectory(prefix="mockserve-bench-") as folder:
         figures = run_all(args, Path(folder))
     print("\n".join(report(figures, args)))
