@@ -147,6 +147,18 @@ class BodyContract:
     arrays: frozenset[str] = frozenset()
     required: bool = True
     alternatives: tuple[BodyContract, ...] = ()
+    # XML bodies: the schema's layout, compiled once (xmlbody.py)
+    xml: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.validator is not None and ("xml" in self.content_type):
+            from .openapi.parameters import validator_resolve
+            from .xmlbody import compile_xml, is_xml
+
+            if is_xml(self.content_type):
+                schema = getattr(self.validator, "schema", None)
+                reader = compile_xml(schema, validator_resolve(self.validator))
+                object.__setattr__(self, "xml", reader)
 
     def accepts(self, media: str) -> bool:
         wanted = self.content_type
@@ -265,6 +277,11 @@ def check_body(contract: BodyContract, content_type: str | None, body: ParsedBod
     if chosen.validator is None:
         return []
     value = body.value
+    if chosen.xml is not None:  # read by the schema's `xml` objects, then checked like JSON
+        from .xmlbody import named
+
+        value, names, failures = chosen.xml.read(body.text)
+        return failures or named(schema_failures(chosen.validator, value, "body"), names)
     if (chosen.types or chosen.arrays) and isinstance(value, dict) and got in (FORM, MULTIPART):
         value = convert_fields(value, chosen.types, chosen.arrays)
     return schema_failures(chosen.validator, value, "body")

@@ -391,7 +391,9 @@ class Converter:
             seen.add(content_type)
             option: dict[str, Any] = {"content_type": content_type}
             schema = media.get("schema") if isinstance(media, dict) else None
-            if schema is not None and (is_json_media(content_type) or content_type in _STRUCTURED):
+            if schema is not None and (
+                is_json_media(content_type) or content_type in _STRUCTURED or "xml" in content_type
+            ):  # XML bodies are read by the schema's `xml` objects (xmlbody.py)
                 option["schema"] = self._writable(self.dialect.convert(schema, where))
             if not body.get("required"):
                 option["required"] = False
