@@ -28,6 +28,7 @@ DEFAULT_STYLES = {"query": "form", "cookie": "form", "path": "simple", "header":
 _PREFIXED = ("label", "matrix")  # styles that add text even to a single value
 _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|", "simple": ","}
 _SCALARS = ("integer", "number", "boolean")
+_OWN_NAMES = ("form", "spaceDelimited", "pipeDelimited")  # exploded objects: names of their own
 
 Resolve = Callable[[Any], Any]
 
@@ -146,7 +147,7 @@ class Reader:
             if not found:
                 return MISSING, []
             return self._typed(found), [prefix + key + "]" for key in found]
-        if self.shape.kind == "object" and self.explode and self.style in _DELIMITERS:
+        if self.shape.kind == "object" and self.explode and self.style in _OWN_NAMES:
             return self._exploded_object(values)
         texts = values.getlist(self.key or self.name)
         if not texts:
