@@ -82,6 +82,22 @@ def convert_fields(
     return result
 
 
+def _marked(schema: Any) -> bool:
+    """Whether a location schema has a property the OpenAPI converter marked with a style."""
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    return isinstance(properties, dict) and any(
+        isinstance(sub, dict) and "x-mockserve-style" in sub for sub in properties.values()
+    )
+
+
+def _without(values: Any, used: set[str], location: str) -> Any:
+    """The raw values a style reader did not take (header names compared by `header_key`)."""
+    if location == "headers":
+        return Headers([(k, v) for k, v in values.items() if header_key(k) not in used])
+    pairs = values.items(multi=True) if isinstance(values, MultiDict) else values.items()
+    return MultiDict([(k, v) for k, v in pairs if k not in used])
+
+
 @dataclass(frozen=True)
 class ParameterContract:
     """Query, header or path parameters: strings, converted where the schema says so."""
@@ -91,12 +107,26 @@ class ParameterContract:
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spelling: dict[str, str] = field(default_factory=dict)  # lower-case name -> schema's
     arrays: frozenset[str] = frozenset()  # names whose schema is an array: always a list
+    # OpenAPI `style`/`explode` readers (openapi/parameters.py), compiled from the schema
+    readers: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        schema = getattr(self.validator, "schema", None)
+        if _marked(schema):
+            from .openapi.parameters import compile_readers, validator_resolve
+
+            readers = compile_readers(schema, self.location, validator_resolve(self.validator))
+            object.__setattr__(self, "readers", readers)
 
     def convert(self, values: Mapping[str, Any] | Headers) -> dict[str, Any]:
         """Turn raw values into what the schema checks: typed scalars, lists for repeats."""
         if self.location == "path":  # an empty segment (`/things//parts`) is a missing value
             values = {name: value for name, value in values.items() if value != ""}
-        return convert_fields(values, self.types, self.arrays, self.spelling)
+        if self.readers is None:
+            return convert_fields(values, self.types, self.arrays, self.spelling)
+        styled, used = self.readers.read(values)  # OpenAPI styles: read, the rest as usual
+        rest = _without(values, used, self.location)
+        return {**convert_fields(rest, self.types, self.arrays, self.spelling), **styled}
 
     def check(self, values: dict[str, Any]) -> list[Failure]:
         return schema_failures(self.validator, values, self.location)
@@ -117,6 +147,18 @@ class BodyContract:
     arrays: frozenset[str] = frozenset()
     required: bool = True
     alternatives: tuple[BodyContract, ...] = ()
+    # XML bodies: the schema's layout, compiled once (xmlbody.py)
+    xml: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.validator is not None and ("xml" in self.content_type):
+            from .openapi.parameters import validator_resolve
+            from .xmlbody import compile_xml, is_xml
+
+            if is_xml(self.content_type):
+                schema = getattr(self.validator, "schema", None)
+                reader = compile_xml(schema, validator_resolve(self.validator))
+                object.__setattr__(self, "xml", reader)
 
     def accepts(self, media: str) -> bool:
         wanted = self.content_type
@@ -235,6 +277,11 @@ def check_body(contract: BodyContract, content_type: str | None, body: ParsedBod
     if chosen.validator is None:
         return []
     value = body.value
+    if chosen.xml is not None:  # read by the schema's `xml` objects, then checked like JSON
+        from .xmlbody import named
+
+        value, names, failures = chosen.xml.read(body.text)
+        return failures or named(schema_failures(chosen.validator, value, "body"), names)
     if (chosen.types or chosen.arrays) and isinstance(value, dict) and got in (FORM, MULTIPART):
         value = convert_fields(value, chosen.types, chosen.arrays)
     return schema_failures(chosen.validator, value, "body")

@@ -326,13 +326,16 @@ def test_github_redirects_are_served_as_declared(served):
     assert answer.headers["Location"].startswith("https://")
 
 
-def test_stripe_deep_object_parameters_are_not_checked(served):
+def test_stripe_deep_object_parameters_are_checked(served):
     live = served("stripe-spec3.yaml")
-    assert any("deepObject" in w for w in live.spec.warnings)
+    assert not any("deepObject" in w for w in live.spec.warnings)
     auth = {"Authorization": "Bearer sk_test"}
     answer = live.request("GET", "/v1/apps/secrets?scope[type]=account", headers=auth)
     assert answer.status_code == 200
     assert answer.json()["object"] == "list"
+    wrong = live.request("GET", "/v1/apps/secrets?scope[type]=galaxy", headers=auth)
+    assert wrong.status_code == 422
+    assert [e["path"] for e in wrong.json()["errors"]] == ["/scope/type"]
 
 
 def test_box_a_declared_options_operation_answers_itself(served):

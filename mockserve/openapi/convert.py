@@ -19,6 +19,7 @@ from ..pointer import resolve_pointer
 from ..report import plural
 from .dialect import Dialect, schema_name_ref
 from .generate import CannotGenerate, Generator
+from .parameters import COOKIE, STYLE, annotation
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
@@ -179,15 +180,11 @@ class Converter:
     def warnings(self) -> list[str]:
         summary = {
             "links": "links are not followed ({n} with them)",
-            "cookie": "cookie parameters are not checked ({n})",
             "mutualTLS": "mutualTLS security is not checked ({n})",
-            "deepObject": "deepObject query parameters are not checked ({n})",
         }
         nouns = {
             "links": "response",
             "mutualTLS": "operation",
-            "cookie": "parameter",
-            "deepObject": "parameter",
         }
         counted = [
             summary[k].format(n=plural(n, nouns[k]))
@@ -338,18 +335,12 @@ class Converter:
             parameter = self.deref(raw, where)
             if isinstance(parameter, dict) and isinstance(parameter.get("name"), str):
                 merged[(parameter["name"], str(parameter.get("in")))] = parameter
-        parts: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
-        required: dict[str, list[str]] = {"path": [], "query": [], "header": []}
+        parts: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}, "cookie": {}}
+        required: dict[str, list[str]] = {"path": [], "query": [], "header": [], "cookie": []}
         for (name, location), parameter in merged.items():
-            if location == "cookie":
-                self.count("cookie")
-                continue
             if location not in parts:
                 continue
             if location == "header" and name.lower() in _IGNORED_HEADERS:
-                continue
-            if location == "query" and parameter.get("style") == "deepObject":
-                self.count("deepObject")  # `scope[type]=x` arrives as its own names
                 continue
             if location == "path":
                 if name not in renamed:
@@ -362,12 +353,21 @@ class Converter:
             parts[location][name] = self.dialect.convert(
                 schema if schema is not None else {}, where
             )
+            # style/explode: how the value is read (openapi/parameters.py)
+            style = annotation(parameter, location, self.deref(schema, where))
+            if style is not None and "schema" in parameter:  # `content` ones are JSON text
+                parts[location][name] = {**parts[location][name], STYLE: style}
             if parameter.get("required") or location == "path":
                 required[location].append(name)
         for name in renamed.values():
             if name not in parts["path"]:
                 parts["path"][name] = {"type": "string"}
                 required["path"].append(name)
+        if parts["cookie"]:  # cookies are checked as the Cookie header's parts
+            cookies = {"type": "object", "properties": parts["cookie"], STYLE: {"in": "cookie"}}
+            if required["cookie"]:
+                cookies["required"] = required["cookie"]
+            parts["header"][COOKIE] = cookies
         for location, key in (("path", "path_params"), ("query", "query"), ("header", "headers")):
             if parts[location]:
                 schema: dict[str, Any] = {"type": "object", "properties": parts[location]}
@@ -391,7 +391,9 @@ class Converter:
             seen.add(content_type)
             option: dict[str, Any] = {"content_type": content_type}
             schema = media.get("schema") if isinstance(media, dict) else None
-            if schema is not None and (is_json_media(content_type) or content_type in _STRUCTURED):
+            if schema is not None and (
+                is_json_media(content_type) or content_type in _STRUCTURED or "xml" in content_type
+            ):  # XML bodies are read by the schema's `xml` objects (xmlbody.py)
                 option["schema"] = self._writable(self.dialect.convert(schema, where))
             if not body.get("required"):
                 option["required"] = False

@@ -41,7 +41,8 @@ _COUNTS = (
 )
 _FLAGS = ("uniqueItems", "readOnly", "writeOnly", "deprecated")
 _TEXTS = ("format", "title", "description", "contentEncoding", "contentMediaType")
-_DROP = ("nullable", "xml", "externalDocs", "example", "x-nullable")
+_DROP = ("nullable", "externalDocs", "example", "x-nullable")
+_XML_KEYS = ("name", "namespace", "prefix", "attribute", "wrapped")
 
 
 def schema_name_ref(name: str) -> str:
@@ -155,6 +156,9 @@ class Dialect:
             elif key == "discriminator":  # an annotation: generated bodies follow it
                 if isinstance(value, dict) and isinstance(value.get("propertyName"), str):
                     out[key] = self._discriminator(value, where)
+            elif key == "xml":  # an annotation: XML request bodies are read by it (xmlbody.py)
+                if isinstance(value, dict):
+                    out[key] = {k: v for k, v in value.items() if k in _XML_KEYS}
             elif key in _DROP or key.startswith("x-"):
                 continue
             elif key == "$recursiveRef":  # draft 2019-09: "#" is the enclosing component schema
