@@ -212,4 +212,4 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
 
 def _request() -> Request:
     """The request itself: each attribute read through Flask's proxy costs a lookup."""
-    return request._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    return request._get_current_object()  # type: ignore[attr-defined]

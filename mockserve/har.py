@@ -66,8 +66,8 @@ def recordings(har: dict[str, Any]) -> list[Recording]:
         status = response.get("status")
         if not url or not isinstance(status, int) or status <= 0:  # 0: the request failed
             continue
-        post = request.get("postData") if isinstance(request.get("postData"), dict) else {}
-        content = response.get("content") if isinstance(response.get("content"), dict) else {}
+        post = _object(request.get("postData"))
+        content = _object(response.get("content"))
         text = content.get("text") or ""
         try:
             body = (
@@ -108,3 +108,8 @@ def write_spec(har: dict[str, Any], source: str, output: str | Path) -> dict[str
         "fixtures": len(writer.fixtures),
         "notes": writer.notes,
     }
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A HAR member that should be an object, or an empty one."""
+    return value if isinstance(value, dict) else {}

@@ -75,7 +75,7 @@ def hop_by_hop(headers: list[tuple[str, str]]) -> set[str]:
         if name.lower() == "connection"
         for token in value.split(",")
     }
-    return HOP_BY_HOP | named
+    return set(HOP_BY_HOP) | named
 
 
 def end_to_end(headers: list[tuple[str, str]], *, drop: frozenset[str] = frozenset()) -> list:

@@ -138,7 +138,8 @@ def _generated(route: Route, method: str, generator: Generator) -> Case:
         return _SAMPLE.get(converter, "1")
 
     path = _PARAM.sub(fill, route.path)
-    query = headers = {}
+    query: dict[str, Any] = {}
+    headers: dict[str, Any] = {}
     if contract.query is not None:
         query = _value(generator, contract.query.validator.schema, minimal=True) or {}
     if contract.headers is not None:
