@@ -8,11 +8,12 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import logging
 import mimetypes
 import os
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,14 @@ from .model import (
     Resource,
     ResponseTemplate,
     Route,
+    RouteParts,
     Settings,
     Spec,
 )
 from .schemas import SchemaCompiler, SchemaProblem
 from .source import SourceFile, format_path, parse_openapi_fast, parse_source
+
+log = logging.getLogger("mockserve")
 
 DEFAULT_ADMIN = "/__mockserve"
 _PARAM = re.compile(r"\{([^{}]*)\}")
@@ -175,7 +179,9 @@ class _Collected:
 class Loader:
     """Reads one spec (and its includes) and builds the frozen `Spec`."""
 
-    def __init__(self, path: str | os.PathLike[str], *, seed: int | None = None):
+    def __init__(
+        self, path: str | os.PathLike[str], *, seed: int | None = None, lazy: bool = False
+    ):
         self.path = Path(path)
         self.display = str(path)
         self.root_dir = self.path.resolve().parent
@@ -188,6 +194,9 @@ class Loader:
         # metaschema passes cost seconds on a 13 MB document. Refs, templates and routes
         # are still checked; `mockserve validate` on an imported spec runs every pass.
         self.generated = False
+        # Serving (not validating or importing) a generated spec: each route's contract and
+        # answers compile on its first request, so the first answer comes in seconds.
+        self.lazy = lazy
 
     # -- reading -----------------------------------------------------------------
 
@@ -318,7 +327,8 @@ class Loader:
             settings = self._settings(source, _mapping(data.get("settings")))
             compiler = self._schema_compiler(collected)
             builder = _RouteBuilder(self, compiler, settings)
-            routes = [builder.route(item) for item in collected.routes]
+            lazy = self.lazy and self.generated
+            routes = [builder.route(item, lazy=lazy) for item in collected.routes]
             resources = [builder.resource(name, item) for name, item in collected.resources.items()]
             errors = builder.errors(source, _mapping(data.get("errors")))
         except (TypeError, AttributeError, KeyError, ValueError):
@@ -383,12 +393,18 @@ class Loader:
         return compiler
 
     def check_schema(
-        self, compiler: SchemaCompiler, source: SourceFile, at: tuple, schema: Any
+        self,
+        compiler: SchemaCompiler,
+        source: SourceFile,
+        at: tuple,
+        schema: Any,
+        problems: list[SpecProblem] | None = None,
     ) -> bool:
         try:
             compiler.check(schema, meta=not self.generated)
         except SchemaProblem as exc:
-            self.problems.append(source.problem(at + exc.path, str(exc)))
+            problems = self.problems if problems is None else problems
+            problems.append(source.problem(at + exc.path, str(exc)))
             return False
         return True
 
@@ -460,25 +476,40 @@ def route_signature(path: str) -> str:
 class _RouteBuilder:
     """Compiles routes, resources and error overrides; records problems on the loader."""
 
-    def __init__(self, loader: Loader, compiler: SchemaCompiler, settings: Settings):
+    def __init__(
+        self,
+        loader: Loader,
+        compiler: SchemaCompiler,
+        settings: Settings,
+        problems: list[SpecProblem] | None = None,
+    ):
         self.loader = loader
         self.compiler = compiler
         self.settings = settings
         self.seen: dict[tuple[str, str], str] = {}
         self.names: set[str] = set()
+        self._problems = problems  # its own list when compiling a route after load
+
+    @property
+    def problems(self) -> list[SpecProblem]:
+        return self.loader.problems if self._problems is None else self._problems
 
     def problem(
         self, item_source: SourceFile, at: tuple, message: str, *, key: bool = False
     ) -> None:
-        self.loader.problems.append(item_source.problem(at, message, key=key))
+        self.problems.append(item_source.problem(at, message, key=key))
+
+    def check_schema(self, source: SourceFile, at: tuple, schema: Any) -> bool:
+        return self.loader.check_schema(self.compiler, source, at, schema, self.problems)
 
     # -- routes --------------------------------------------------------------------
 
-    def route(self, item: _Item) -> Route | None:
+    def route(self, item: _Item, *, lazy: bool = False) -> Route | None:
+        """The route; with `lazy`, only its name, methods and path are checked now."""
         raw, source, at = item.data, item.source, item.path
         if not isinstance(raw, dict) or not isinstance(raw.get("path"), str):
             return None
-        count = len(self.loader.problems)
+        count = len(self.problems)
         path = raw["path"]
         methods_raw = raw.get("method", "GET")
         methods = tuple(
@@ -491,6 +522,51 @@ class _RouteBuilder:
         for message in path_problems:
             self.problem(source, at + ("path",), message)
         self.claim(source, at, name, methods, path, explicit="name" in raw)
+        order = raw.get("order", "first-match")
+        keeps_state = any(
+            isinstance(response, dict) and bool(_mapping(response.get("state")))
+            for response in [raw.get("response"), *_sequence(raw.get("responses"))]
+        )
+        head = {"name": name, "methods": methods, "path": path, "rule": rule, "order": order}
+        if lazy:
+            if len(self.problems) != count:
+                return None
+            compile_later = partial(self._compile_later, item, methods, param_names, name)
+            return Route(
+                **head, parts=compile_later, where=format_path(at), keeps_state=keeps_state
+            )
+        parts = self.parts(item, methods, param_names)
+        if len(self.problems) != count:
+            return None
+        return Route(**head, parts=parts, where=format_path(at), keeps_state=keeps_state)
+
+    def _compile_later(
+        self, item: _Item, methods: tuple[str, ...], param_names: list[str], name: str
+    ) -> RouteParts:
+        """A lazy route's parts, on its first request; a route that fails answers 500 saying why.
+
+        Only converted OpenAPI documents are served lazily: the converter writes valid
+        routes, and `validate` and `import` compile every route at load and report all.
+        """
+        builder = _RouteBuilder(self.loader, self.compiler, self.settings, problems=[])
+        parts = builder.parts(item, methods, param_names)
+        if not builder.problems:
+            return parts
+        for problem in builder.problems:
+            log.error("route %r cannot be served: %s", name, problem)
+        message = f"route {name!r} cannot be served: {builder.problems[0].message}"
+        errors = [{"message": str(problem)} for problem in builder.problems]
+        body = _dump_json({"error": message, "route": name, "errors": errors})
+        answer = ResponseTemplate(
+            status=500,
+            body=Body("json", _CONTENT_TYPES["json"], static=body),
+            where=format_path(item.path),
+        )
+        return RouteParts(contract=Contract(), responses=(answer,))
+
+    def parts(self, item: _Item, methods: tuple[str, ...], param_names: list[str]) -> RouteParts:
+        """Compile a route's contract, responses and faults, recording every problem."""
+        raw, source, at = item.data, item.source, item.path
         contract = self.contract(source, at, raw, param_names)
         if "response" in raw and "responses" in raw:
             self.problem(
@@ -536,19 +612,7 @@ class _RouteBuilder:
                         key=True,
                     )
         faults = self.faults(source, at, _sequence(raw.get("faults")))
-        if len(self.loader.problems) != count:
-            return None
-        return Route(
-            name=name,
-            methods=methods,
-            path=path,
-            rule=rule,
-            contract=contract,
-            responses=tuple(responses),
-            order=order,
-            faults=faults,
-            where=format_path(at),
-        )
+        return RouteParts(contract=contract, responses=tuple(responses), faults=faults)
 
     def claim(
         self,
@@ -614,8 +678,8 @@ class _RouteBuilder:
             validator = None
             types: dict[str, tuple[str, ...]] = {}
             arrays: frozenset[str] = frozenset()
-            if "schema" in option and self.loader.check_schema(
-                self.compiler, source, where + ("schema",), option["schema"]
+            if "schema" in option and self.check_schema(
+                source, where + ("schema",), option["schema"]
             ):
                 validator = self.compiler.compile(option["schema"])
                 types, arrays = _field_types(
@@ -645,7 +709,7 @@ class _RouteBuilder:
     ) -> ParameterContract | None:
         if schema is None:
             return None
-        if not self.loader.check_schema(self.compiler, source, at, schema):
+        if not self.check_schema(source, at, schema):
             return None
         properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
         types, arrays = _field_types(schema, self.compiler.resolve_top)
@@ -844,9 +908,7 @@ class _RouteBuilder:
         path = raw["path"]
         key = raw.get("key", "id")
         validator = None
-        if "schema" in raw and self.loader.check_schema(
-            self.compiler, source, at + ("schema",), raw["schema"]
-        ):
+        if "schema" in raw and self.check_schema(source, at + ("schema",), raw["schema"]):
             validator = self.compiler.compile(raw["schema"])
         for method, route_path in (
             ("GET", path),
@@ -923,9 +985,13 @@ def _dump_json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def load_spec(path: str | os.PathLike[str], *, seed: int | None = None) -> Spec:
-    """Load, check and compile a spec file; raise SpecError listing every problem."""
-    return Loader(path, seed=seed).load()
+def load_spec(path: str | os.PathLike[str], *, seed: int | None = None, lazy: bool = False) -> Spec:
+    """Load, check and compile a spec file; raise SpecError listing every problem.
+
+    `lazy` is for serving: an OpenAPI document's routes then compile on their first
+    request. A spec in mockserve's format is always checked and compiled whole.
+    """
+    return Loader(path, seed=seed, lazy=lazy).load()
 
 
 def _sendable_header(text: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,18 +95,73 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class RouteParts:
+    """What a route checks and answers with: its contract, responses and faults, compiled."""
+
+    contract: Contract
+    responses: tuple[ResponseTemplate, ...]
+    faults: tuple[Fault, ...] = ()
+
+    def __post_init__(self) -> None:
+        templates = [*self.responses, *(f.response for f in self.faults if f.response)]
+        renders = any(t.when is not None or not t.is_static for t in templates)
+        object.__setattr__(self, "renders", renders)  # read on every request: worked out once
+
+
+@dataclass(frozen=True)
 class Route:
-    """A method+path and how it answers; exactly one Flask view."""
+    """A method+path and how it answers; exactly one Flask view.
+
+    `parts` is compiled at load, or (for a served OpenAPI document) a function that
+    compiles it: then the first request compiles it, once, and every later one reads it.
+    """
 
     name: str
     methods: tuple[str, ...]
-    path: str  # as written in the spec
+    path: str
     rule: str  # as Werkzeug reads it
-    contract: Contract
-    responses: tuple[ResponseTemplate, ...]
+    parts: RouteParts | Callable[[], RouteParts] = field(repr=False, compare=False)
     order: str = "first-match"
-    faults: tuple[Fault, ...] = ()
     where: str = ""
+    keeps_state: bool = False  # a response sets `state`: known without compiling
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.parts, RouteParts):
+            object.__setattr__(self, "_lock", threading.Lock())
+
+    @property
+    def compiled(self) -> RouteParts:
+        """The route's compiled parts, compiling them on first use (once, whatever the threads)."""
+        parts = self.parts
+        if isinstance(parts, RouteParts):
+            return parts
+        with self._lock:  # type: ignore[attr-defined]
+            parts = self.parts  # another thread may have compiled it meanwhile
+            if not isinstance(parts, RouteParts):
+                parts = parts()
+                object.__setattr__(self, "parts", parts)
+        return parts
+
+    @property
+    def is_compiled(self) -> bool:
+        return isinstance(self.parts, RouteParts)
+
+    @property
+    def contract(self) -> Contract:
+        return self.compiled.contract
+
+    @property
+    def responses(self) -> tuple[ResponseTemplate, ...]:
+        return self.compiled.responses
+
+    @property
+    def faults(self) -> tuple[Fault, ...]:
+        return self.compiled.faults
+
+    @property
+    def renders(self) -> bool:
+        """True when some answer looks at the request (a template or a `when`)."""
+        return self.compiled.renders  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -135,7 +192,5 @@ class Spec:
     def stateful(self) -> bool:
         """True when answers depend on earlier requests."""
         return bool(self.resources) or any(
-            route.order in ("sequence", "cycle")
-            or any(response.state for response in route.responses)
-            for route in self.routes
+            route.order in ("sequence", "cycle") or route.keeps_state for route in self.routes
         )

@@ -1,0 +1,203 @@
+"""Start time: a served OpenAPI document compiles each route on its first request.
+
+`load_spec(path, lazy=True)` (what `run` serves) checks a converted document's names,
+methods and paths at load; a route's contract and answers compile when it is first
+called, once, whatever the threads. `validate` and `import` compile every route, and a
+spec in mockserve's own format is checked whole at load either way.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+import threading
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from mockserve import create_app
+from mockserve.cli import main
+from mockserve.errors import SpecError
+from mockserve.server import Server
+from mockserve.spec import load_spec
+from mockserve.spec import loader as spec_loader
+
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {"title": "Start", "version": "1"},
+    "paths": {
+        "/items": {
+            "get": {
+                "operationId": "listItems",
+                "parameters": [
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "integer", "maximum": 10},
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "items",
+                        "content": {"application/json": {"example": [{"id": 1}]}},
+                    }
+                },
+            }
+        },
+        "/items/{id}": {
+            "get": {
+                "operationId": "getItem",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+                ],
+                "responses": {
+                    "200": {
+                        "description": "one item",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["id"],
+                                    "properties": {"id": {"type": "integer", "const": 7}},
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        },
+        "/broken": {
+            "get": {
+                "operationId": "broken",
+                "parameters": [
+                    {"name": "q", "in": "query", "schema": {"$ref": "#/components/schemas/Gone"}}
+                ],
+                "responses": {"204": {"description": "nothing"}},
+            }
+        },
+    },
+}
+
+
+@pytest.fixture
+def document(tmp_path):
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(DOCUMENT))
+    return path
+
+
+@pytest.fixture
+def served(document):
+    """The document loaded lazily (as `run` loads it), served over real HTTP."""
+    spec = load_spec(document, lazy=True)
+    server = Server(create_app(spec), host="127.0.0.1", port=0)
+    server.start_in_thread()
+    yield spec, server.url
+    server.stop()
+
+
+def _route(spec, name):
+    return next(route for route in spec.routes if route.name == name)
+
+
+def test_routes_compile_on_their_first_request_not_at_load(document):
+    spec = load_spec(document, lazy=True)
+    assert [route.name for route in spec.routes] == ["listItems", "getItem", "broken"]
+    assert not any(route.is_compiled for route in spec.routes)
+    assert all(route.is_compiled for route in load_spec(document).routes)
+
+
+def test_a_lazy_contract_rejects_invalid_requests_on_the_first_call_and_later(served):
+    spec, url = served
+    for _ in range(2):
+        answer = requests.get(url + "/items", params={"limit": 11}, timeout=10)
+        assert answer.status_code == 422
+        assert answer.json()["errors"] == [
+            {"in": "query", "path": "/limit", "message": "11 is greater than the maximum of 10"}
+        ]
+    assert requests.get(url + "/items", timeout=10).status_code == 422  # limit is required
+    answer = requests.get(url + "/items", params={"limit": 3}, timeout=10)
+    assert (answer.status_code, answer.json()) == (200, [{"id": 1}])
+    assert requests.get(url + "/items/x", timeout=10).status_code == 422
+    assert _route(spec, "listItems").is_compiled
+
+
+def test_concurrent_first_requests_compile_a_route_once_and_all_get_its_answer(
+    document, monkeypatch
+):
+    compiled = []
+    parts = spec_loader._RouteBuilder.parts
+
+    def counting(self, item, *args):
+        compiled.append(item.data.get("name"))
+        return parts(self, item, *args)
+
+    monkeypatch.setattr(spec_loader._RouteBuilder, "parts", counting)
+    spec = load_spec(document, lazy=True)
+    server = Server(create_app(spec), host="127.0.0.1", port=0)
+    server.start_in_thread()
+    start = threading.Barrier(16)
+    answers: list[tuple[int, object]] = []
+
+    def call() -> None:
+        start.wait()
+        answer = requests.get(server.url + "/items/7", timeout=30)
+        answers.append((answer.status_code, answer.json()))
+
+    try:
+        threads = [threading.Thread(target=call) for _ in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.stop()
+    assert answers == [(200, {"id": 7})] * 16
+    assert compiled.count("getItem") == 1
+
+
+def test_a_route_that_cannot_compile_answers_500_saying_why_and_the_rest_serve(served):
+    _, url = served
+    answer = requests.get(url + "/broken", timeout=10)
+    assert answer.status_code == 500
+    body = answer.json()
+    assert body["route"] == "broken"
+    assert "unknown $ref '#/schemas/Gone'" in body["error"]
+    assert requests.get(url + "/items?limit=1", timeout=10).status_code == 200
+
+
+def test_validate_reports_a_route_that_is_never_called(document):
+    result = CliRunner().invoke(main, ["validate", str(document)])
+    assert result.exit_code == 0
+    assert "warning: GET /broken: unknown $ref '#/schemas/Gone'" in result.output
+    assert "not served" in result.output
+
+
+SPEC = """\
+    mockserve: 1
+    routes:
+      - path: /called
+        response: {json: {ok: true}}
+      - path: /never-called
+        response: {json: {n: "{{ 1 + }}"}}
+"""
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_spec_in_the_format_is_checked_whole_at_load_even_lazily(tmp_path, lazy):
+    path = tmp_path / "spec.yaml"
+    path.write_text(textwrap.dedent(SPEC))
+    with pytest.raises(SpecError) as raised:
+        load_spec(path, lazy=lazy)
+    [problem] = raised.value.problems
+    assert (problem.line, problem.column, problem.where) == (6, 26, "routes[1].response.json.n")
+
+
+def test_validate_reports_a_bad_route_that_is_never_called_with_its_location(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spec.yaml").write_text(textwrap.dedent(SPEC))
+    result = CliRunner().invoke(main, ["validate", "spec.yaml"])
+    assert result.exit_code == 2
+    assert result.output.startswith("spec.yaml:6:26: routes[1].response.json.n: template syntax")
