@@ -201,3 +201,46 @@ def test_validate_reports_a_bad_route_that_is_never_called_with_its_location(tmp
     result = CliRunner().invoke(main, ["validate", "spec.yaml"])
     assert result.exit_code == 2
     assert result.output.startswith("spec.yaml:6:26: routes[1].response.json.n: template syntax")
+
+
+YAML_DOCUMENT = """\
+openapi: 3.0.3
+info: {title: Cached, version: "1"}
+paths:
+  /when:
+    get:
+      responses:
+        "200":
+          description: a date stays the text written
+          content: {application/json: {example: {on: 2024-01-01, n: 1.5}}}
+"""
+
+
+def test_a_yaml_document_is_parsed_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    from mockserve.spec import source
+
+    monkeypatch.setattr(source, "CACHE_MIN_BYTES", 0)
+    monkeypatch.setenv("MOCKSERVE_CACHE_DIR", str(tmp_path / "cache"))
+    first = source.parse_openapi_fast(YAML_DOCUMENT, "doc.yaml")
+    [entry] = (tmp_path / "cache").iterdir()
+    parsed = []
+    monkeypatch.setattr(source.yaml, "load", lambda *a, **k: parsed.append(1))
+    second = source.parse_openapi_fast(YAML_DOCUMENT, "doc.yaml")
+    assert second.data == first.data and not parsed
+    assert first.data["paths"]["/when"]["get"]["responses"]["200"]["content"] == {
+        "application/json": {"example": {"true": "2024-01-01", "n": 1.5}}
+    }
+    entry.write_bytes(b"not marshal")  # a damaged entry is parsed afresh
+    monkeypatch.undo()
+    monkeypatch.setattr(source, "CACHE_MIN_BYTES", 0)
+    monkeypatch.setenv("MOCKSERVE_CACHE_DIR", str(tmp_path / "cache"))
+    assert source.parse_openapi_fast(YAML_DOCUMENT, "doc.yaml").data == first.data
+
+
+def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
+    from mockserve.spec import source
+
+    monkeypatch.setattr(source, "CACHE_MIN_BYTES", 0)
+    monkeypatch.setenv("MOCKSERVE_CACHE_DIR", "off")
+    assert source.cache_dir() is None
+    assert source.parse_openapi_fast(YAML_DOCUMENT, "doc.yaml").data["openapi"] == "3.0.3"

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import marshal
+import os
 import re
+import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
@@ -93,12 +99,60 @@ def parse_openapi_fast(text: str, name: str) -> SourceFile | None:
             return None
     elif _OPENAPI_KEY.search(text) and not _MOCKSERVE_KEY.search(text):
         try:
-            data = yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a safe loader
+            data = parse_yaml_cached(text)
         except yaml.YAMLError:
             return None
     if not isinstance(data, dict) or "openapi" not in data or "mockserve" in data:
         return None
     return SourceFile(name, data)
+
+
+# Parsing YAML costs ~0.7 s a megabyte even with libyaml (objects are built in Python);
+# a document seen before is read back from the cache in milliseconds. Smaller ones parse
+# faster than a cache file is checked.
+CACHE_MIN_BYTES = 256 * 1024
+_CACHE_FORMAT = "yaml-1"  # bump when _FastLoader's output changes
+
+
+def cache_dir() -> FilePath | None:
+    """Where parsed documents are kept: MOCKSERVE_CACHE_DIR, or the user's cache folder.
+
+    MOCKSERVE_CACHE_DIR=off keeps nothing.
+    """
+    configured = os.environ.get("MOCKSERVE_CACHE_DIR")
+    if configured:
+        return None if configured.lower() in ("off", "0", "no", "false") else FilePath(configured)
+    import platformdirs  # noqa: PLC0415 - only when a large YAML document is read
+
+    return FilePath(platformdirs.user_cache_dir("mockserve")) / "parsed"
+
+
+def parse_yaml_cached(text: str) -> Any:
+    """YAML as plain data (no marks), read from the parse cache when the same text was seen.
+
+    Keyed by the text's sha256, the parser and Python's version: a changed document, or
+    another PyYAML or Python, is parsed afresh. A cache that cannot be read or written
+    is skipped: it only ever saves time.
+    """
+    folder = cache_dir() if len(text) >= CACHE_MIN_BYTES else None
+    if folder is None:
+        return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a safe loader
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    version = f"{_CACHE_FORMAT}-{yaml.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
+    target = folder / f"{digest}-{version}.marshal"
+    try:
+        return marshal.loads(target.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    data = yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a safe loader
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as handle:
+            handle.write(marshal.dumps(data))
+        os.replace(handle.name, target)  # whole or not at all, even with two servers starting
+    except (OSError, ValueError):
+        pass
+    return data
 
 
 def parse_source(text: str, name: str) -> tuple[SourceFile | None, list[SpecProblem]]:
