@@ -244,3 +244,59 @@ def test_the_cache_can_be_turned_off(tmp_path, monkeypatch):
     monkeypatch.setenv("MOCKSERVE_CACHE_DIR", "off")
     assert source.cache_dir() is None
     assert source.parse_openapi_fast(YAML_DOCUMENT, "doc.yaml").data["openapi"] == "3.0.3"
+
+
+GENERATED = {
+    "openapi": "3.1.0",
+    "info": {"title": "Generated", "version": "1"},
+    "components": {
+        "schemas": {
+            "Pet": {
+                "type": "object",
+                "required": ["id", "name"],
+                "properties": {
+                    "id": {"type": "string", "format": "uuid"},
+                    "name": {"type": "string", "pattern": "^[a-z]{3,8}$"},
+                    "age": {"type": "integer", "minimum": 1, "maximum": 30},
+                },
+            }
+        }
+    },
+    "paths": {
+        f"/{kind}": {
+            "get": {
+                "responses": {
+                    "200": {
+                        "description": "generated",
+                        "headers": {"X-Token": {"schema": {"type": "string", "format": "uuid"}}},
+                        "content": {
+                            "application/json": {"schema": schema},
+                            "application/xml": {"schema": schema},
+                        },
+                    }
+                }
+            }
+        }
+        for kind, schema in {
+            "pet": {"$ref": "#/components/schemas/Pet"},
+            "pets": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}},
+            "id": {"type": "string", "format": "uuid"},
+        }.items()
+    },
+}
+
+
+def test_routes_converted_on_first_request_in_any_order_answer_what_the_import_writes():
+    import copy
+
+    from mockserve.openapi import convert_document
+    from mockserve.openapi.convert import Converter
+
+    imported, _ = convert_document(copy.deepcopy(GENERATED), seed=7)
+    converter = Converter(copy.deepcopy(GENERATED), seed=7)
+    served = converter.spec(later=True)
+    assert [set(route) for route in served["routes"]] == [{"method", "path"}] * 3
+    for route in reversed(served["routes"]):
+        converter.complete(route)
+        converter.complete(route)  # a second call changes nothing
+    assert served == imported

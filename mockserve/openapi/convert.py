@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -86,6 +87,10 @@ class Converter:
         self._counts: dict[str, int] = {}
         self._route_name = ""  # the route being made, named in its 401 and 406 answers
         self._values: dict[Any, tuple[Any, Any]] = {}  # media (id or schema) -> (it, its value)
+        self._seed = seed if seed is not None else 0
+        # Routes whose conversion waits for their first request (spec(later=True)).
+        self._pending: dict[int, tuple[Any, ...]] = {}
+        self._lock = threading.Lock()
         version = str(document.get("openapi", ""))
         self.dialect = Dialect(version.startswith("3.1"), self.warn, self.pointer)
         components = (
@@ -160,7 +165,8 @@ class Converter:
 
     # -- the document ------------------------------------------------------------------
 
-    def spec(self) -> dict[str, Any]:
+    def spec(self, *, later: bool = False) -> dict[str, Any]:
+        """The spec dict; with `later`, routes hold only name, method and path until `complete`."""
         document = self.document
         info = document.get("info") if isinstance(document.get("info"), dict) else {}
         routes: list[dict[str, Any]] = []
@@ -185,7 +191,12 @@ class Converter:
                     self.warn(f"{where}: same URL as {seen[(method, signature)]}; skipped")
                     continue
                 seen[(method, signature)] = where
-                routes.append(self.route(method, path, renamed, item, operation, where, names))
+                if later:
+                    route = self._head(method, path, operation, names)
+                    self._pending[id(route)] = (route, renamed, item, operation, where)
+                    routes.append(route)
+                else:
+                    routes.append(self.route(method, path, renamed, item, operation, where, names))
         if isinstance(document.get("webhooks"), dict) and document["webhooks"]:
             self.warn(f"webhooks are not sent ({len(document['webhooks'])} declared)")
         spec: dict[str, Any] = {
@@ -225,6 +236,24 @@ class Converter:
         where: str,
         names: set[str],
     ) -> dict[str, Any]:
+        route = self._head(method, path, operation, names)
+        self._complete(route, renamed, item, operation, where)
+        return route
+
+    def complete(self, route: dict[str, Any]) -> list[str]:
+        """Convert the rest of a route made by spec(later=True); return its new warnings."""
+        with self._lock:  # first requests to two routes may come at once
+            pending = self._pending.get(id(route))
+            if pending is None:
+                return []
+            before = len(self._warnings)
+            self._complete(*pending)
+            del self._pending[id(route)]
+            return list(self._warnings)[before:]
+
+    def _head(
+        self, method: str, path: str, operation: dict[str, Any], names: set[str]
+    ) -> dict[str, Any]:
         route: dict[str, Any] = {}
         name = operation.get("operationId")
         if isinstance(name, str) and name.strip() and name not in names:
@@ -232,15 +261,24 @@ class Converter:
             names.add(name)
         route["method"] = method.upper()
         route["path"] = path
+        return route
+
+    def _complete(
+        self,
+        route: dict[str, Any],
+        renamed: dict[str, str],
+        item: dict[str, Any],
+        operation: dict[str, Any],
+        where: str,
+    ) -> None:
         self._parameters(route, renamed, item, operation, where)
         body = self._request_body(operation, where)
         if body:
             route["body"] = body if len(body) > 1 else body[0]
         if operation.get("callbacks"):
             self.count("callbacks")
-        self._route_name = route.get("name") or f"{route['method']} {path}"
+        self._route_name = route.get("name") or f"{route['method']} {route['path']}"
         route["responses"] = self._responses(operation, where)
-        return route
 
     def _parameters(
         self,
@@ -416,6 +454,9 @@ class Converter:
             # JSON and XML of one schema show the same value
             key = json.dumps(media["schema"], sort_keys=True, default=str)
         if key not in self._values:
+            # Seeded by what is generated, not by how many values came before: a route
+            # converted on its first request answers what the whole import answers.
+            self._reseed(key if isinstance(key, str) else where)
             self._values[key] = (media, self._make_value(media, where))
         return self._values[key][1]
 
@@ -489,6 +530,7 @@ class Converter:
             if "example" in header:
                 value = header["example"]
             else:
+                self._reseed(f"{where} {name}")
                 try:
                     value = self.generator.value(
                         self.dialect.convert(header.get("schema", {}), where)
@@ -501,6 +543,9 @@ class Converter:
                 value = "true" if value else "false"
             result[str(name)] = literal(str(value))
         return result
+
+    def _reseed(self, key: str) -> None:
+        self.generator.random.seed(f"{self._seed}|{key}")
 
     # -- security -------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ import logging
 import mimetypes
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from importlib import resources as importlib_resources
@@ -197,6 +198,9 @@ class Loader:
         # Serving (not validating or importing) a generated spec: each route's contract and
         # answers compile on its first request, so the first answer comes in seconds.
         self.lazy = lazy
+        # Set with `lazy` for an OpenAPI document: converts the rest of a route (given its
+        # dict) on its first request, returning the warnings that conversion gave.
+        self.complete_route: Callable[[dict[str, Any]], list[str]] | None = None
 
     # -- reading -----------------------------------------------------------------
 
@@ -549,7 +553,14 @@ class _RouteBuilder:
         routes, and `validate` and `import` compile every route at load and report all.
         """
         builder = _RouteBuilder(self.loader, self.compiler, self.settings, problems=[])
-        parts = builder.parts(item, methods, param_names)
+        try:
+            if self.loader.complete_route is not None:
+                for warning in self.loader.complete_route(item.data):
+                    log.warning("%s", warning)
+            parts = builder.parts(item, methods, param_names)
+        except Exception as exc:  # noqa: BLE001 - one route must not stop the others
+            log.exception("route %r cannot be served", name)
+            builder.problem(item.source, item.path, f"{type(exc).__name__}: {exc}")
         if not builder.problems:
             return parts
         for problem in builder.problems:
