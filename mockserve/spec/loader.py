@@ -392,8 +392,8 @@ class Loader:
 
     def _schema_compiler(self, collected: _Collected) -> SchemaCompiler:
         compiler = SchemaCompiler({name: item.data for name, item in collected.schemas.items()})
-        for item in collected.schemas.values():
-            self.check_schema(compiler, item.source, item.path, item.data)
+        for name, item in collected.schemas.items():
+            self.check_schema(compiler, item.source, item.path, item.data, name=name)
         return compiler
 
     def check_schema(
@@ -403,9 +403,11 @@ class Loader:
         at: tuple,
         schema: Any,
         problems: list[SpecProblem] | None = None,
+        *,
+        name: str | None = None,
     ) -> bool:
         try:
-            compiler.check(schema, meta=not self.generated)
+            compiler.check(schema, meta=not self.generated, name=name)
         except SchemaProblem as exc:
             problems = self.problems if problems is None else problems
             problems.append(source.problem(at + exc.path, str(exc)))
