@@ -300,3 +300,20 @@ def test_routes_converted_on_first_request_in_any_order_answer_what_the_import_w
         converter.complete(route)
         converter.complete(route)  # a second call changes nothing
     assert served == imported
+
+
+def test_a_spec_read_from_the_parse_cache_still_locates_its_problems(tmp_path, monkeypatch):
+    """A large spec (an import) is parsed without marks, and read from the cache the
+    second time; a problem is still reported at its line and column."""
+    from mockserve.spec import source
+
+    monkeypatch.setattr(source, "CACHE_MIN_BYTES", 0)
+    monkeypatch.setenv("MOCKSERVE_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "spec.yaml"
+    path.write_text(textwrap.dedent(SPEC))
+    for _ in range(2):
+        with pytest.raises(SpecError) as raised:
+            load_spec(path)
+        [problem] = raised.value.problems
+        assert (problem.line, problem.column, problem.where) == (6, 26, "routes[1].response.json.n")
+    assert len(list((tmp_path / "cache").iterdir())) == 1

@@ -9,6 +9,7 @@ import os
 import re
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Any
@@ -22,16 +23,26 @@ Path = tuple[Any, ...]
 
 @dataclass
 class SourceFile:
-    """A parsed file: its data and the line/column of each value, keyed by path."""
+    """A parsed file: its data and the line/column of each value, keyed by path.
+
+    Marks are only read to locate a problem: with `text` set, they are worked out (by
+    parsing the text again, with marks) when the first problem asks for them.
+    """
 
     name: str
     data: Any
     marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
     key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
     location: Any = None  # the file's resolved pathlib.Path, when read from disk
+    text: str | None = field(default=None, repr=False)
 
     def locate(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Line and column of `path`, or of its closest located ancestor."""
+        if self.text is not None:
+            marked, _ = parse_marked(self.text, self.name)
+            self.text = None
+            if marked is not None:
+                self.marks, self.key_marks = marked.marks, marked.key_marks
         path = tuple(path)
         if key and path in self.key_marks:
             return self.key_marks[path]
@@ -111,7 +122,7 @@ def parse_openapi_fast(text: str, name: str) -> SourceFile | None:
 # a document seen before is read back from the cache in milliseconds. Smaller ones parse
 # faster than a cache file is checked.
 CACHE_MIN_BYTES = 256 * 1024
-_CACHE_FORMAT = "yaml-1"  # bump when _FastLoader's output changes
+_CACHE_VERSION = 1  # bump when what _FastLoader or _plain builds changes
 
 
 def cache_dir() -> FilePath | None:
@@ -128,23 +139,28 @@ def cache_dir() -> FilePath | None:
 
 
 def parse_yaml_cached(text: str) -> Any:
-    """YAML as plain data (no marks), read from the parse cache when the same text was seen.
+    """YAML as plain data (no marks, OpenAPI's reading), from the parse cache if seen before."""
+    return _cached(text, "openapi", lambda: yaml.load(text, Loader=_FastLoader))  # noqa: S506
 
-    Keyed by the text's sha256, the parser and Python's version: a changed document, or
-    another PyYAML or Python, is parsed afresh. A cache that cannot be read or written
-    is skipped: it only ever saves time.
+
+def _cached(text: str, kind: str, parse: Callable[[], Any]) -> Any:
+    """What `parse()` makes of `text`, read from the parse cache when the same text was seen.
+
+    Keyed by the text's sha256, the reading (`kind`), and PyYAML's and Python's versions:
+    a changed file, or another PyYAML or Python, is parsed afresh. A cache that cannot be
+    read or written is skipped: it only ever saves time.
     """
     folder = cache_dir() if len(text) >= CACHE_MIN_BYTES else None
     if folder is None:
-        return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a safe loader
+        return parse()
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    version = f"{_CACHE_FORMAT}-{yaml.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
-    target = folder / f"{digest}-{version}.marshal"
+    python = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    target = folder / f"{digest}-{kind}{_CACHE_VERSION}-{yaml.__version__}-{python}.marshal"
     try:
         return marshal.loads(target.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         pass
-    data = yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a safe loader
+    data = parse()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as handle:
@@ -155,7 +171,60 @@ def parse_yaml_cached(text: str) -> Any:
     return data
 
 
+class _NeedsMarks(Exception):
+    """The quick reading met what only the marked one reports (a duplicate key)."""
+
+
 def parse_source(text: str, name: str) -> tuple[SourceFile | None, list[SpecProblem]]:
+    """Parse YAML text into data, marks to follow if a problem needs them; never raise.
+
+    The data is the marked reading's, built without its 1.5 million marks for a 17 MB
+    spec (and from the parse cache for a large file seen before).
+    """
+    try:
+        data = _cached(text, "source", lambda: _parse_plain(text))
+    except (_NeedsMarks, yaml.YAMLError, RecursionError):
+        return parse_marked(text, name)
+    return SourceFile(name, data, text=text), []
+
+
+def _parse_plain(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    return None if node is None else _plain(node, _Loader(""))
+
+
+def _plain(node, constructor) -> Any:
+    """What `_build` makes of `node`, without marks; raise _NeedsMarks where it reports."""
+    if isinstance(node, yaml.MappingNode):
+        constructor.flatten_mapping(node)
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+            else:
+                key = constructor.construct_object(key_node, deep=True)
+                if not isinstance(key, str):
+                    plain = isinstance(key_node, yaml.ScalarNode)
+                    key = key_node.value if plain else str(key)
+            if key in result:
+                raise _NeedsMarks
+            result[key] = _plain(value_node, constructor)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(item, constructor) for item in node.value]
+    if node.tag == _STR_TAG:
+        return node.value
+    return constructor.construct_object(node, deep=True)
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def parse_marked(text: str, name: str) -> tuple[SourceFile | None, list[SpecProblem]]:
     """Parse YAML text into data with marks; return problems instead of raising."""
     try:
         loader = _Loader(text)
