@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _PARAM = re.compile(r"\{([^{}:]*)(?::([^{}]*))?\}")
 _CONVERTER_PATTERNS = {
@@ -28,21 +29,23 @@ class Segment:
 
 
 def _segments(path: str) -> list[Segment]:
-    result = []
-    for text in path.split("/")[1:]:
-        if "{" not in text:
-            result.append(Segment(text, None))
-            continue
-        pattern, last, converter = "", 0, ""
-        for match in _PARAM.finditer(text):
-            converter = (match.group(2) or "").strip()
-            pattern += re.escape(text[last : match.start()]) + _CONVERTER_PATTERNS.get(
-                converter, "[^/]+"
-            )
-            last = match.end()
-        pattern += re.escape(text[last:])
-        result.append(Segment(text, re.compile(pattern), converter))
-    return result
+    return [_segment(text) for text in path.split("/")[1:]]
+
+
+@lru_cache(maxsize=16384)
+def _segment(text: str) -> Segment:
+    """One path segment, compiled once: `{owner}` and `{repo}` recur in a thousand routes."""
+    if "{" not in text:
+        return Segment(text, None)
+    pattern, last, converter = "", 0, ""
+    for match in _PARAM.finditer(text):
+        converter = (match.group(2) or "").strip()
+        pattern += re.escape(text[last : match.start()]) + _CONVERTER_PATTERNS.get(
+            converter, "[^/]+"
+        )
+        last = match.end()
+    pattern += re.escape(text[last:])
+    return Segment(text, re.compile(pattern), converter)
 
 
 @dataclass(frozen=True)

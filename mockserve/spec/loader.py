@@ -415,8 +415,12 @@ class Loader:
         return True
 
 
-def _rule_for(path: str) -> tuple[str, list[str], list[str]]:
-    """`/users/{id:int}` -> Werkzeug's `/users/<int:id>`, with the problems found."""
+@lru_cache(maxsize=16384)
+def _rule_for(path: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """`/users/{id:int}` -> Werkzeug's `/users/<int:id>`, its names and the problems found.
+
+    Cached: an OpenAPI path is written once for each of its methods.
+    """
     problems: list[str] = []
     names: list[str] = []
 
@@ -444,7 +448,7 @@ def _rule_for(path: str) -> tuple[str, list[str], list[str]]:
     rule = _PARAM.sub(replace, path)
     if "{" in literal or "}" in literal:
         problems.append("unbalanced braces in path")
-    return rule, names, problems
+    return rule, tuple(names), tuple(problems)
 
 
 def _declared_types(schema: Any) -> list[str]:
@@ -547,7 +551,7 @@ class _RouteBuilder:
         return Route(**head, parts=parts, where=format_path(at), keeps_state=keeps_state)
 
     def _compile_later(
-        self, item: _Item, methods: tuple[str, ...], param_names: list[str], name: str
+        self, item: _Item, methods: tuple[str, ...], param_names: tuple[str, ...], name: str
     ) -> RouteParts:
         """A lazy route's parts, on its first request; a route that fails answers 500 saying why.
 
@@ -577,7 +581,9 @@ class _RouteBuilder:
         )
         return RouteParts(contract=Contract(), responses=(answer,))
 
-    def parts(self, item: _Item, methods: tuple[str, ...], param_names: list[str]) -> RouteParts:
+    def parts(
+        self, item: _Item, methods: tuple[str, ...], param_names: tuple[str, ...]
+    ) -> RouteParts:
         """Compile a route's contract, responses and faults, recording every problem."""
         raw, source, at = item.data, item.source, item.path
         contract = self.contract(source, at, raw, param_names)
@@ -667,7 +673,7 @@ class _RouteBuilder:
         self.names.add(name)
 
     def contract(
-        self, source: SourceFile, at: tuple, raw: dict, param_names: list[str]
+        self, source: SourceFile, at: tuple, raw: dict, param_names: tuple[str, ...]
     ) -> Contract:
         query = self.parameters(source, at + ("query",), raw.get("query"), "query")
         headers = self.parameters(
