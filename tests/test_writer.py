@@ -36,3 +36,18 @@ def test_plain_text_stays_plain():
     assert yaml.safe_load(text) == {
         "routes": [{"method": "GET", "path": "/users/{id}", "response": {}}]
     }
+
+
+def test_a_written_spec_is_remembered_in_the_parse_cache(tmp_path, monkeypatch):
+    from mockserve.spec import source
+    from mockserve.spec.writer import write_spec
+
+    monkeypatch.setattr(source, "CACHE_MIN_BYTES", 0)
+    monkeypatch.setenv("MOCKSERVE_CACHE_DIR", str(tmp_path / "cache"))
+    data = {"mockserve": 1, "routes": [{"path": "/on", "response": {"json": {"yes": "no"}}}]}
+    with open(tmp_path / "spec.yaml", "w", encoding="utf-8") as handle:
+        write_spec(data, handle, header="# imported\n")
+    text = (tmp_path / "spec.yaml").read_text("utf-8")
+    assert text.startswith("# imported\nmockserve: 1\n")
+    monkeypatch.setattr(source, "_parse_plain", lambda text: {"parsed": True})
+    assert source.parse_source(text, "spec.yaml")[0].data == data  # from the cache

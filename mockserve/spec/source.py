@@ -150,25 +150,46 @@ def _cached(text: str, kind: str, parse: Callable[[], Any]) -> Any:
     a changed file, or another PyYAML or Python, is parsed afresh. A cache that cannot be
     read or written is skipped: it only ever saves time.
     """
-    folder = cache_dir() if len(text) >= CACHE_MIN_BYTES else None
-    if folder is None:
+    target = _cache_file(text, kind)
+    if target is None:
         return parse()
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-    python = f"py{sys.version_info[0]}{sys.version_info[1]}"
-    target = folder / f"{digest}-{kind}{_CACHE_VERSION}-{yaml.__version__}-{python}.marshal"
     try:
         return marshal.loads(target.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         pass
     data = parse()
+    _store(target, data)
+    return data
+
+
+def _cache_file(text: str, kind: str) -> FilePath | None:
+    folder = cache_dir() if len(text) >= CACHE_MIN_BYTES else None
+    if folder is None:
+        return None
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    python = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    return folder / f"{digest}-{kind}{_CACHE_VERSION}-{yaml.__version__}-{python}.marshal"
+
+
+def _store(target: FilePath, data: Any) -> None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as handle:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".tmp", delete=False) as handle:
             handle.write(marshal.dumps(data))
         os.replace(handle.name, target)  # whole or not at all, even with two servers starting
     except (OSError, ValueError):
         pass
-    return data
+
+
+def remember_spec(text: str, data: Any) -> None:
+    """Put `data` in the parse cache as what spec file `text` holds (a spec just written).
+
+    For a writer whose output is known to read back as `data` (spec.writer): the first
+    start of a 17 MB import then skips parsing it.
+    """
+    target = _cache_file(text, "source")
+    if target is not None:
+        _store(target, data)
 
 
 class _NeedsMarks(Exception):

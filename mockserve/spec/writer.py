@@ -16,6 +16,8 @@ from typing import IO, Any
 
 import yaml
 
+from .source import remember_spec
+
 _PLAIN = re.compile(r"[A-Za-z_/$.][A-Za-z0-9_ ./$(){}+-]*")
 # Characters JSON leaves as they are but YAML cannot read raw (or reads as a line break).
 _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
@@ -123,6 +125,12 @@ def dump_spec(data: dict[str, Any]) -> str:
     return "".join(out)
 
 
-def write_spec(data: dict[str, Any], handle: IO[str]) -> None:
-    """Write `data` as YAML to an open text file."""
-    handle.write(dump_spec(data))
+def write_spec(data: dict[str, Any], handle: IO[str], *, header: str = "") -> None:
+    """Write `header` (comment lines) and `data` as YAML to an open text file.
+
+    The text is also remembered in the parse cache as holding `data`, so the first run
+    of a large imported spec does not parse what was just written.
+    """
+    text = header + dump_spec(data)
+    handle.write(text)
+    remember_spec(text, data)
