@@ -317,3 +317,25 @@ def test_a_spec_read_from_the_parse_cache_still_locates_its_problems(tmp_path, m
         [problem] = raised.value.problems
         assert (problem.line, problem.column, problem.where) == (6, 26, "routes[1].response.json.n")
     assert len(list((tmp_path / "cache").iterdir())) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        YAML_DOCUMENT,
+        "on: 1\nyes: 2\n1: 3\n1.5: 4\nnull: 5\n2024-01-01: 6\nd: 2024-01-01\n",
+        "a: &x {b: 1}\nc: *x\nd: {<<: *x, e: 2}\n",
+        "a: !!set {x, y}\nb: !!omap [{a: 1}]\nc: !!binary aGk=\n",
+        "x: 1\nx: 2\n",
+        "a: &a [*a]\n",
+        "",
+    ],
+)
+def test_a_yaml_document_reads_as_pyyaml_reads_it(text):
+    """The quick walk over the nodes gives what yaml.load gives (duplicate and odd keys too)."""
+    import yaml
+
+    from mockserve.spec import source
+
+    expected = yaml.load(text, Loader=source._FastLoader)  # noqa: S506 - a safe loader
+    assert repr(source._parse_openapi(text)) == repr(expected)

@@ -140,7 +140,65 @@ def cache_dir() -> FilePath | None:
 
 def parse_yaml_cached(text: str) -> Any:
     """YAML as plain data (no marks, OpenAPI's reading), from the parse cache if seen before."""
-    return _cached(text, "openapi", lambda: yaml.load(text, Loader=_FastLoader))  # noqa: S506
+    return _cached(text, "openapi", lambda: _parse_openapi(text))
+
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+def _parse_openapi(text: str) -> Any:
+    """What `yaml.load(text, Loader=_FastLoader)` gives, built from the nodes directly.
+
+    PyYAML's constructor walks every node through generators and dispatch tables; a
+    plain walk is a quarter faster on Stripe's 4 MB (2.0 s instead of 2.65 s). Anything
+    unusual (a tagged collection, an unhashable key, a recursive alias) is left to PyYAML.
+    """
+    loader = _FastLoader(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    if node is None:
+        return None
+    try:
+        return _openapi_data(node, _FastLoader(""))
+    except (_NeedsMarks, RecursionError):
+        return yaml.load(text, Loader=_FastLoader)  # noqa: S506 - a safe loader
+
+
+def _openapi_data(node, constructor) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != _MAP_TAG:
+            raise _NeedsMarks  # !!set, !!omap...: PyYAML builds those
+        constructor.flatten_mapping(node)
+        result: dict[Any, Any] = {}
+        texts = True
+        for key_node, value_node in node.value:
+            if key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode):
+                key = key_node.value
+            else:
+                key = constructor.construct_object(key_node, deep=True)
+                if isinstance(key, (dict, list)):
+                    raise _NeedsMarks  # PyYAML refuses an unhashable key
+                texts = texts and isinstance(key, str)
+            result[key] = _openapi_data(value_node, constructor)
+        if texts:
+            return result
+        # Keys made text afterwards, as _FastLoader.construct_mapping does (`on` and `1`
+        # are one key to Python until then).
+        return {
+            (k if isinstance(k, str) else str(k).lower() if isinstance(k, bool) else str(k)): v
+            for k, v in result.items()
+        }
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ_TAG:
+            raise _NeedsMarks
+        return [_openapi_data(item, constructor) for item in node.value]
+    if node.tag == _STR_TAG or node.tag == _TIMESTAMP_TAG:
+        return node.value
+    return constructor.construct_object(node, deep=True)
 
 
 def _cached(text: str, kind: str, parse: Callable[[], Any]) -> Any:
