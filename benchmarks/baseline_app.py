@@ -1,6 +1,6 @@
 """The baseline: the benchmark's scenarios written by hand in Flask, as a user would.
 
-Served by the same server `mockserve run` uses (mockserve.server.Server), so the ratio
+Served by the same server `mockserve run` uses (`WaitressBackend`), so the ratio
 mockserve/baseline measures mockserve's own per-request work, not the server's.
 
     python benchmarks/baseline_app.py --port 8001 [--routes 1000]
@@ -75,12 +75,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--routes", type=int, default=0, help="serve S4's N static routes")
     args = parser.parse_args()
-    from mockserve.server import Server  # the same server `mockserve run` uses
+    from mockserve.serve.waitress import WaitressBackend  # the server `mockserve run` uses
 
     app = many_routes_app(args.routes) if args.routes else scenarios_app()
-    server = Server(app, host=args.host, port=args.port)
-    signal.signal(signal.SIGTERM, lambda *_: server.stop(wait=False))
-    signal.signal(signal.SIGINT, lambda *_: server.stop(wait=False))
+    server = WaitressBackend(app, host=args.host, port=args.port)
+    signal.signal(signal.SIGTERM, lambda *_: server.stop())
+    signal.signal(signal.SIGINT, lambda *_: server.stop())
     server.serve()
 
 

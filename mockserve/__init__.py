@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from .errors import MockserveError, SpecError, SpecProblem
+from .errors import MockserveError, SpecError, SpecProblem, SpecWarning
 
 if TYPE_CHECKING:
     from .app import create_app
@@ -18,6 +18,7 @@ __all__ = [
     "Spec",
     "SpecError",
     "SpecProblem",
+    "SpecWarning",
     "create_app",
     "load_spec",
 ]

@@ -1,69 +1,83 @@
-"""The admin API under `settings.admin` (default /__mockserve): look at and reset a server.
+"""The admin API under `settings.admin` (default /__mockserve), as a Flask Blueprint.
 
 Tests and tools use it to read the journal, start over and stop the server. Its own
-requests are never journaled (Runtime.finish skips them), so looking changes nothing,
-and its errors are plain JSON that the spec's `errors` overrides never replace.
+requests are never journaled, so looking changes nothing; its errors are plain JSON that
+the spec's `errors` overrides never replace, and its answers never carry CORS headers.
+
+Nobody else drives the mock: it answers loopback clients only, unless a token is set
+(then every request must carry it) or it was opened on purpose; a request a browser
+marks as coming from another site is refused, so a web page can neither reset nor stop
+the mock, nor read its journal.
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, request
+from flask import Blueprint, request
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from .app import Runtime
+from .errors import Problem
 from .journal import Entry
-from .resources import json_response, no_content, resource_routes
-from .server_errors import error_response
+from .mock import Mock
+from .problems import json_response, no_content
+from .resources import resource_routes
+from .ui import add_journal_page
 
+BLUEPRINT = "mockserve_admin"
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-class AdminError(Exception):
-    """A bad admin request (e.g. `?since=abc`): a 400 naming the parameter."""
+def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
+    """The admin API's views under `prefix`, guarded by `mock.access`."""
+    admin = Blueprint(BLUEPRINT, __name__, url_prefix=prefix)
+    views: dict[str, dict[str, Callable[..., Response]]] = {}
 
+    def endpoint(suffix: str, method: str) -> Callable[[Callable[..., Response]], Any]:
+        def register(view: Callable[..., Response]) -> Callable[..., Response]:
+            views.setdefault(suffix, {})[method] = view
+            name = f"{method} {suffix}".replace(".", "_")  # Flask endpoints have no dots
+            admin.add_url_rule(suffix, name, view, methods=[method])
+            return view
 
-class Admin:
-    """The admin views of one running app."""
+        return register
 
-    def __init__(self, runtime: Runtime, prefix: str):
-        self.runtime = runtime
-        self.prefix = prefix
-        # suffix -> method -> view; the table drives registration, 404 and 405 alike
-        self.endpoints: dict[str, dict[str, Callable[[], Response]]] = {
-            "/requests": {"GET": self.requests, "DELETE": self.clear_requests},
-            "/reset": {"POST": self.reset},
-            "/shutdown": {"POST": self.shutdown},
-            "/routes": {"GET": self.routes},
-            "/health": {"GET": self.health},
-        }
+    admin.before_request(lambda: _guard(mock, request))
 
-    def requests(self) -> Response:
+    @endpoint("/requests", "GET")
+    def requests() -> Response:
         """The journal, oldest first, filtered by method, path, route, unmatched and since."""
-        try:
-            keep = _journal_filter(request.args)
-        except AdminError as exc:
-            return error_response(400, str(exc))
-        entries = self.runtime.journal.entries()
+        _one_journal(mock)
+        keep = _journal_filter(request.args)
+        entries = mock.stores.journal.entries()
         return json_response([entry.as_json() for entry in entries if keep(entry)])
 
-    def clear_requests(self) -> Response:
-        self.runtime.journal.clear()
+    @endpoint("/requests", "DELETE")
+    def clear_requests() -> Response:
+        _one_journal(mock)
+        mock.stores.journal.clear()
         return no_content()
 
-    def reset(self) -> Response:
-        self.runtime.reset()
+    @endpoint("/reset", "POST")
+    def reset() -> Response:
+        _one_journal(mock)
+        mock.reset()
         return no_content()
 
-    def shutdown(self) -> Response:
+    @endpoint("/shutdown", "POST")
+    def shutdown() -> Response:
         """204 first; the server is asked to stop once the answer has been sent."""
         response = no_content()
-        response.call_on_close(self.runtime.request_shutdown)
+        response.call_on_close(mock.request_shutdown)
         return response
 
-    def routes(self) -> Response:
-        spec = self.runtime.spec
+    @endpoint("/routes", "GET")
+    def routes() -> Response:
+        spec = mock.spec
         listed = [{"name": r.name, "methods": list(r.methods), "path": r.path} for r in spec.routes]
         for resource in spec.resources:
             listed += [
@@ -72,38 +86,142 @@ class Admin:
             ]
         return json_response(listed)
 
-    def health(self) -> Response:
+    @endpoint("/state", "GET")
+    def state() -> Response:
+        """What templates see as `state` and `resources` now."""
+        _one_journal(mock)
+        stores = mock.stores
+        return json_response(
+            {"state": dict(stores.state.snapshot()), "resources": dict(stores.resources.snapshot())}
+        )
+
+    @endpoint("/health", "GET")
+    def health() -> Response:
         return json_response({"status": "ok"})
 
-    def unknown(self, rest: str = "") -> Response:
+    @endpoint("/callbacks", "GET")
+    def callbacks() -> Response:
+        """Every callback attempt, oldest first (`?name=` keeps one callback's)."""
+        name = request.args.get("name")
+        attempts = mock.callbacks.attempts() if mock.callbacks is not None else []
+        return json_response([a.as_json() for a in attempts if name in (None, a.name)])
+
+    @endpoint("/webhooks/<name>", "POST")
+    def webhook(name: str) -> Response:
+        """Fire a webhook of the spec (an OpenAPI 3.1 document's `webhooks`) at a URL."""
+        known = mock.spec.webhooks
+        if name not in known:
+            listed = ", ".join(sorted(known)) or "none"
+            raise Problem(404, f"no webhook {name!r}; the spec has: {listed}")
+        given = request.get_json(silent=True)
+        url = given.get("url") if isinstance(given, dict) else None
+        if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+            raise Problem(400, 'give the URL to send it to: {"url": "http://..."}')
+        mock.callbacks.fire_webhook(name, url)
+        return json_response({"webhook": name, "url": url}, status=202)
+
+    @endpoint("/ca.pem", "GET")
+    def ca_pem() -> Response:
+        """The local CA's certificate, for clients to trust (`mockserve cert` says how)."""
+        from .tls import ca_path
+
+        path = mock.ca_path or ca_path()
+        if not path.is_file():
+            raise Problem(404, "no local CA yet: `mockserve cert` or `run --https` makes one")
+        return Response(path.read_bytes(), mimetype="application/x-pem-file")
+
+    def unknown(rest: str = "") -> Response:
         """A JSON 405 for a known admin path with another method, else a JSON 404."""
         suffix = "/" + rest if rest else ""
-        methods = self.endpoints.get(suffix)
+        methods = views.get(suffix)
         if methods is not None:
             allowed = ", ".join(sorted(methods))
             message = f"{request.method} is not allowed on {request.path}; use {allowed}"
-            return error_response(405, message, headers={"Allow": allowed})
+            raise Problem(405, message, headers={"Allow": allowed})
         known = ", ".join(
-            f"{method} {self.prefix}{path}"
-            for path, views in self.endpoints.items()
-            for method in views
+            f"{method} {prefix}{path}" for path, methods in views.items() for method in methods
         )
-        return error_response(
-            404, f"no admin endpoint {request.method} {request.path}; there are: {known}"
+        raise Problem(404, f"no admin endpoint {request.method} {request.path}; there are: {known}")
+
+    add_journal_page(admin, "")
+    for rule in ("", "/", "/<path:rest>"):
+        admin.add_url_rule(rule, "unknown", unknown, methods=ANY_METHOD)
+    return admin
+
+
+def _guard(mock: Mock, req: Any) -> None:
+    """Refuse admin requests from other machines (without the token) and from web pages."""
+    access = mock.access
+    site = req.headers.get("Sec-Fetch-Site")
+    origin = req.headers.get("Origin")
+    if site == "cross-site" or (origin and origin.rstrip("/") != req.host_url.rstrip("/")):
+        raise Problem(
+            403,
+            "the admin API refuses requests from web pages of other sites "
+            f"(Origin {origin or '-'}, Sec-Fetch-Site {site or '-'})",
+        )
+    if (req.endpoint or "").startswith(f"{BLUEPRINT}.journal_page_"):
+        return  # the page's own files hold no data: its requests for data carry the token
+    if access.token is not None:
+        scheme, _, given = req.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), access.token.encode()
+        ):
+            raise Problem(
+                401,
+                "the admin API needs 'Authorization: Bearer TOKEN' (the --admin-token)",
+                headers={"WWW-Authenticate": 'Bearer realm="mockserve admin"'},
+            )
+        return
+    if access.open:
+        return
+    if not _is_loopback(req.remote_addr) or not _names_loopback(req.host):
+        raise Problem(
+            403,
+            "the admin API answers clients on this machine only; "
+            "start with --admin-token TOKEN (or --admin-open) to let others in",
         )
 
 
-def _journal_filter(args) -> Callable[[Entry], bool]:
-    """A predicate for `GET /requests` from its query parameters."""
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address((address or "").split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _names_loopback(host: str) -> bool:
+    """True when the Host header names this machine (a page on a rebound name does not)."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip("[]").lower()
+    return name == "localhost" or name.endswith(".localhost") or _is_loopback(name)
+
+
+def _one_journal(mock: Mock) -> None:
+    """With several worker processes, each keeps its own journal and state: say so.
+
+    Unless they share a store (`--store`): then every worker sees the same.
+    """
+    if mock.workers > 1 and not mock.stores.shared:
+        raise Problem(
+            409,
+            f"this mock runs {mock.workers} worker processes, each with its own journal, "
+            "state and resources; this request would reach only one of them. "
+            "Serve with one worker to use it",
+        )
+
+
+def _journal_filter(args: MultiDict[str, str]) -> Callable[[Entry], bool]:
+    """A predicate for `GET /requests` from its query parameters (a 400 for a bad one)."""
     method = args.get("method")
     path = args.get("path")
     route = args.get("route")
     unmatched = args.get("unmatched")
     since = args.get("since")
     if unmatched is not None and unmatched not in ("true", "false"):
-        raise AdminError(f"unmatched must be true or false, got {unmatched!r}")
+        raise Problem(400, f"unmatched must be true or false, got {unmatched!r}")
     if since is not None and not since.isdigit():
-        raise AdminError(f"since must be a request id (a whole number), got {since!r}")
+        raise Problem(400, f"since must be a request id (a whole number), got {since!r}")
     after = int(since) if since is not None else 0
 
     def keep(entry: Entry) -> bool:
@@ -116,23 +234,3 @@ def _journal_filter(args) -> Callable[[Entry], bool]:
         )
 
     return keep
-
-
-def register_admin(app: Flask, runtime: Runtime) -> None:
-    """Serve the admin API under settings.admin, unless the spec turned it off."""
-    prefix = runtime.spec.settings.admin
-    if not prefix:
-        return
-    admin = Admin(runtime, prefix)
-    for suffix, views in admin.endpoints.items():
-        for method, view in views.items():
-            app.add_url_rule(
-                prefix + suffix,
-                endpoint=f"mockserve.admin:{method} {suffix}",
-                view_func=view,
-                methods=[method],
-            )
-    for rule in (prefix, prefix + "/", prefix + "/<path:rest>"):
-        app.add_url_rule(
-            rule, endpoint="mockserve.admin:unknown", view_func=admin.unknown, methods=ANY_METHOD
-        )

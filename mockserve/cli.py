@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import queue
 import signal
 import sys
 import threading
 from collections.abc import Callable
 from logging.handlers import QueueHandler, QueueListener
+from typing import Any
 
 import click
 
 from . import __version__
-from .errors import SpecError
+from .errors import SpecError, SpecWarning
 from .report import plural
 from .spec import Spec, load_spec
 
@@ -33,10 +35,11 @@ def _load(path: str, seed: int | None = None) -> Spec:
     return spec
 
 
-def _warn(path: str, warnings: tuple[str, ...] | list[str]) -> None:
+def _warn(path: str, warnings: tuple[str | SpecWarning, ...] | list[str]) -> None:
     """What a spec (or OpenAPI document) declares but mockserve does not do, said once."""
     for warning in warnings:
-        click.echo(f"{path}: warning: {warning}", err=True)
+        located = isinstance(warning, SpecWarning)  # FILE:LINE:COL: WHERE: warning: ...
+        click.echo(str(warning) if located else f"{path}: warning: {warning}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,13 +48,15 @@ def main() -> None:
     """A declarative HTTP mock server: one YAML file fakes a whole backend."""
 
 
-@main.command()
+# Every option of `run` can also be set as MOCKSERVE_<OPTION> (MOCKSERVE_PORT=9000).
+@main.command(context_settings={"auto_envvar_prefix": "MOCKSERVE"})
 @click.argument("spec", type=click.Path(dir_okay=False))
 @click.option(
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to bind. Use 0.0.0.0 to accept other machines.",
+    help="Address to bind. Use 0.0.0.0 to accept other machines (the admin API "
+    "still answers this machine only; see --admin-token).",
 )
 @click.option(
     "--port",
@@ -98,6 +103,70 @@ def main() -> None:
     "is reported and the previous version keeps serving. State starts over "
     "at each reload.",
 )
+@click.option(
+    "--admin-token",
+    envvar="MOCKSERVE_ADMIN_TOKEN",
+    metavar="TOKEN",
+    default=None,
+    help="Let any client use the admin API with 'Authorization: Bearer TOKEN' "
+    "(default: clients on this machine only, without a token). Also MOCKSERVE_ADMIN_TOKEN.",
+)
+@click.option(
+    "--admin-open",
+    is_flag=True,
+    help="Let any client use the admin API without a token (for a container on a "
+    "network of its own).",
+)
+# -- HTTPS (see `mockserve cert`) --
+@click.option("--https", is_flag=True, help="Serve HTTPS (TLS) on --port instead of HTTP.")
+@click.option(
+    "--https-port",
+    type=click.IntRange(0, 65535),
+    metavar="N",
+    default=None,
+    help="Also serve HTTPS on port N, beside plain HTTP on --port.",
+)
+@click.option(
+    "--cert",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Certificate (PEM) to serve over HTTPS, with --key (default: settings.tls, "
+    "else one issued by mockserve's local CA).",
+)
+@click.option("--key", type=click.Path(dir_okay=False), default=None, help="Key of --cert (PEM).")
+@click.option(
+    "--cert-host",
+    "cert_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Another name the issued certificate is valid for (repeatable).",
+)
+# -- many processes and machines: a shared store; a command to run against the mock --
+@click.option(
+    "--store",
+    metavar="URL",
+    default=None,
+    help="Keep state, resources, sequence positions and the journal in Redis or Valkey "
+    "(redis://HOST:PORT/DB, unix:///PATH), so workers and instances answer as one server "
+    "(default: settings.store, else this process's memory).",
+)
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="[-- CMD [ARGS]...]")
+# -- meeting the real backend (proxy, record) ---
+@click.option(
+    "--proxy-to",
+    metavar="URL",
+    default=None,
+    help="Forward what the spec does not answer to URL (settings.proxy.to); only URL's "
+    "host is ever contacted.",
+)
+@click.option(
+    "--record-into",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Record what is forwarded into FILE (routes added to what it holds, which the "
+    "spec may include), written when the server stops.",
+)
 def run(
     spec: str,
     host: str,
@@ -108,32 +177,66 @@ def run(
     exit_after: int | None,
     workers: int,
     watch: bool,
+    admin_token: str | None,
+    admin_open: bool,
+    https: bool = False,
+    https_port: int | None = None,
+    cert: str | None = None,
+    key: str | None = None,
+    cert_hosts: tuple[str, ...] = (),
+    store: str | None = None,
+    command: tuple[str, ...] = (),
+    proxy_to: str | None = None,
+    record_into: str | None = None,
 ) -> None:
-    """Serve SPEC until stopped.
+    """Serve SPEC until stopped, or while `-- CMD ARGS` runs.
 
     It stops on Ctrl-C or SIGTERM, on POST /__mockserve/shutdown, or after the
     requests --exit-after asks for. With --strict the exit status is the verdict: 1
     if any request was not covered by the spec or broke a contract, 0 otherwise.
+
+    With `-- CMD ARGS`, it serves until CMD (run with MOCKSERVE_URL set) ends, and
+    exits with CMD's code (or 1 with --strict violations when CMD succeeded).
+
+    Every option can also be set as MOCKSERVE_<OPTION>, e.g. MOCKSERVE_PORT=9000,
+    MOCKSERVE_STORE=redis://redis:6379/0.
     """
     from .app import create_app
-    from .server import Server
+    from .serve import Runner
 
     if watch and (strict or exit_after or workers > 1):
         raise click.UsageError(
             "--watch is for editing a spec while it serves; it does not "
             "combine with --strict, --exit-after or --workers"
         )
+    if command and (workers > 1 or watch):
+        raise click.UsageError("-- CMD serves with one process, without --watch")
+    if watch and store:
+        raise click.UsageError("--watch starts state over at each reload; not with --store")
     loaded = _load(spec, seed)
+    loaded = _with_upstream(loaded, proxy_to)
+    if record_into is not None and (watch or workers > 1):
+        raise click.UsageError("--record-into does not combine with --watch or --workers")
+    if proxy_to is not None and watch:  # a reload would drop it: say so rather than lose it
+        raise click.UsageError("--proxy-to does not combine with --watch; use settings.proxy.to")
+    if record_into is not None and (loaded.settings.proxy is None or not loaded.settings.proxy.to):
+        raise click.UsageError("--record-into records what is forwarded: give --proxy-to URL")
+    access = _admin_access(host, admin_token, admin_open)
+    if workers > 1 and (https or https_port is not None):
+        raise click.UsageError("--https and --https-port serve from one process (no --workers)")
+    stores = _open_store(loaded, store)
     if workers > 1:
         journal_options = tuple(
             name for name, used in (("--strict", strict), ("--exit-after", exit_after)) if used
         )
-        _run_workers(loaded, spec, host, port, quiet, workers, journal_options)
+        _run_workers(loaded, spec, host, port, quiet, workers, access, journal_options, stores)
         return
-    app = create_app(loaded)
-    runtime = app.extensions["mockserve"]
+    app = create_app(loaded, access=access, stores=stores)
+    mock = app.extensions["mockserve"]
+    listeners = _https_listeners(loaded, mock, host, https, https_port, cert, key, cert_hosts)
+    recorder = _recorder(app, record_into, main=False)
     try:
-        server = Server(app, host=host, port=port)
+        runner = Runner(app, host=host, port=port, **listeners)
     except (OSError, ValueError) as exc:  # waitress: ValueError for a host it cannot resolve
         reason = getattr(exc, "strerror", None) or exc
         click.echo(f"cannot listen on {host}:{port}: {reason}", err=True)
@@ -144,24 +247,27 @@ def run(
     else:  # each request's log line says why it missed; no second line for it
         logging.getLogger("mockserve.violations").setLevel(logging.ERROR)
 
-    def stop(signum=None, frame=None):
-        server.stop(wait=False)
+    def stop(signum: object = None, frame: object = None) -> None:
+        runner.stop_soon()
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    runtime.shutdown_callbacks.append(stop)
     if exit_after is not None:
-        runtime.request_listeners.append(_stop_after(exit_after, stop))
+        mock.listen(_stop_after(exit_after, stop))
     notes = ["strict"] if strict else []
+    if stores.shared:
+        notes.append(f"store {_store_shown(store or loaded.settings.store)}")
+    notes += _proxy_notes(loaded)
+    if recorder is not None:
+        notes.append(f"recording into {record_into}")
     if exit_after is not None:
         notes.append(f"stops after {plural(exit_after, 'request')}")
     reloader = None
     if watch:
         from .reload import Reloader
 
-        def serve_reloaded(new_app, new_spec: Spec) -> None:
-            new_app.extensions["mockserve"].shutdown_callbacks.append(stop)
-            server.swap(new_app)
+        def serve_reloaded(new_app: Any, new_spec: Spec) -> None:
+            runner.swap(new_app)
             _warn(spec, new_spec.warnings)
             click.echo(
                 f"mockserve: reloaded {spec} ({_counts(new_spec)}); state starts over", err=True
@@ -171,24 +277,252 @@ def run(
             spec,
             loaded,
             seed=seed,
+            access=access,
             on_reload=serve_reloaded,
             report=lambda text: click.echo(text, err=True),
         ).start()
         notes.append("watching for changes")
     click.echo(
         f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
-        f"on {server.url}  ({'; '.join(notes + ['Ctrl-C to stop'])})",
+        f"on {' and '.join(runner.urls)}  ({'; '.join(notes + ['Ctrl-C to stop'])})",
         err=True,
     )
-    server.serve()
+    _warn_admin(host, access)
+    code = 0
+    if command:
+        code = _serve_while(runner, command, mock.spec.settings.admin, access)
+    else:
+        runner.serve()
     stop_logging()  # every line written before the summary
     if reloader is not None:
         reloader.stop()
-    violations = list(runtime.journal.violations)
+    if recorder is not None:
+        _save(recorder)
+    journal = runner.mock.stores.journal
+    violations = journal.violations()
     if strict:
-        click.echo(_summary(violations, runtime.journal.requests_seen))
+        click.echo(_summary(violations, journal.requests_seen))
     click.echo("mockserve: stopped", err=True)
-    sys.exit(1 if strict and violations else 0)
+    sys.exit(code or (1 if strict and violations else 0))
+
+
+def _open_store(spec: Spec, url: str | None) -> Any:
+    """The stores to serve from (--store, else settings.store, else memory); exit 2 if lost."""
+    from .errors import StoreUnavailable
+    from .stores import open_stores
+
+    try:
+        return open_stores(spec, url)
+    except (StoreUnavailable, ValueError) as exc:
+        click.echo(f"mockserve: {exc}; not serving.", err=True)
+        sys.exit(2)
+
+
+def _store_shown(url: str | None) -> str:
+    """A store's URL without its password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url or "")
+    if parts.password:
+        return (url or "").replace(f":{parts.password}@", ":***@", 1)
+    return url or ""
+
+
+def _serve_while(runner: Any, command: tuple[str, ...], admin: str | None, access: Any) -> int:
+    """Serve while CMD runs (with MOCKSERVE_URL), once the mock answers; CMD's exit code."""
+    import subprocess
+
+    from .serve import probe
+
+    runner.start()
+    if admin:
+        why = probe.wait(runner.url, 10, admin=admin, token=access.token)
+        if why is not None:
+            click.echo(f"mockserve: {why}; not running {command[0]}", err=True)
+            runner.stop()
+            return 1
+    try:
+        child = subprocess.Popen(list(command), env={**os.environ, "MOCKSERVE_URL": runner.url})
+    except OSError as exc:
+        click.echo(f"mockserve: cannot run {command[0]}: {exc.strerror or exc}", err=True)
+        runner.stop()
+        return 127
+
+    def forward(signum: int, frame: object) -> None:
+        child.send_signal(signum)  # CMD decides when to stop; the mock serves until then
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    code = child.wait()
+    runner.stop()
+    return code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says
+
+
+def _https_listeners(
+    spec: Spec,
+    mock: Any,
+    host: str,
+    https: bool,
+    https_port: int | None,
+    cert: str | None,
+    key: str | None,
+    cert_hosts: tuple[str, ...],
+) -> dict[str, Any]:
+    """The Runner's backends for --https / --https-port; exit 2 on a certificate it cannot serve."""
+    if not https and https_port is None:
+        if cert or key or cert_hosts:
+            raise click.UsageError("--cert, --key and --cert-host need --https or --https-port")
+        return {}
+    import functools
+
+    from .serve import Listen
+    from .serve.cheroot import CherootBackend
+    from .tls import CertificateError, spec_certificate
+
+    hosts = (*(() if host in ("0.0.0.0", "::") else (host,)), *cert_hosts)
+    try:
+        certificate = spec_certificate(spec.settings, cert, key, hosts)
+        tls = functools.partial(CherootBackend, tls=certificate.context())
+    except CertificateError as exc:
+        click.echo(f"mockserve: {exc}", err=True)
+        sys.exit(2)
+    mock.ca_path = certificate.ca_path
+    if https_port is None:
+        return {"backend": tls}
+    return {"also": [Listen(https_port, tls)]}
+
+
+@main.command()
+def cert() -> None:
+    """Print where mockserve's local CA is and how to trust it (made on first use)."""
+    from .tls import CertificateError, local_ca
+    from .tls import ca_path as path_of_ca
+
+    try:
+        local_ca()
+    except CertificateError as exc:
+        click.echo(f"mockserve: {exc}", err=True)
+        sys.exit(2)
+    click.echo(trust_text(str(path_of_ca())), nl=False)
+
+
+def trust_text(ca: str) -> str:
+    """How to trust the local CA, on each system and in each client."""
+    return f"""\
+{ca}
+
+mockserve's local certificate authority: `run --https` serves certificates it issues.
+Its key stays in the same folder, readable by you only. Trust it once:
+
+  Linux (Debian, Ubuntu):  sudo cp {ca} /usr/local/share/ca-certificates/mockserve-ca.crt
+                           sudo update-ca-certificates
+  Linux (Fedora, RHEL):    sudo cp {ca} /etc/pki/ca-trust/source/anchors/mockserve-ca.pem
+                           sudo update-ca-trust
+  macOS:                   sudo security add-trusted-cert -d -r trustRoot \\
+                             -k /Library/Keychains/System.keychain {ca}
+  Windows:                 certutil -user -addstore Root {ca}
+
+Or per client, without touching the system:
+
+  Python (requests):       REQUESTS_CA_BUNDLE={ca}
+  Python (ssl, httpx):     SSL_CERT_FILE={ca}
+  Node.js:                 NODE_EXTRA_CA_CERTS={ca}
+  curl:                    curl --cacert {ca} https://localhost:8443/
+"""
+
+
+def _with_upstream(spec: Spec, proxy_to: str | None) -> Spec:
+    """`--proxy-to URL` as settings.proxy.to (a usage error for a URL that is not http(s))."""
+    if proxy_to is None:
+        return spec
+    from .proxy import with_upstream
+
+    return with_upstream(spec, _http_url(proxy_to, "--proxy-to"))
+
+
+def _http_url(url: str, param_hint: str) -> str:
+    """`url` if it is an http(s) URL with a host, else a usage error naming the parameter."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint=param_hint)
+    return url
+
+
+def _proxy_notes(spec: Spec) -> list[str]:
+    """`proxying to URL` for the banner, when requests are forwarded."""
+    proxy = spec.settings.proxy
+    if proxy is None or not proxy.to:
+        return []
+    return [f"proxying {'everything' if proxy.when == 'always' else 'the rest'} to {proxy.to}"]
+
+
+def _recorder(app: Any, output: str | None, *, main: bool, redact: str = "") -> Any:
+    """Start recording what `app` forwards into `output` (None: not recording)."""
+    if output is None:
+        return None
+    from .record import start_recording
+
+    try:
+        return start_recording(
+            app, output, main=main, redact=[h for h in redact.split(",") if h.strip()]
+        )
+    except ValueError as exc:
+        raise click.UsageError(f"cannot record: {exc}") from None
+
+
+def _save(recorder: Any) -> None:
+    """Write the recording and say what was written (exit 1 when the file cannot be)."""
+    try:
+        saved = recorder.save()
+    except (OSError, ValueError) as exc:
+        click.echo(f"{recorder.output}: cannot write the recording: {exc}", err=True)
+        sys.exit(1)
+    for note in saved["notes"]:
+        click.echo(f"mockserve: note: {note}", err=True)
+    fixtures = f", {plural(saved['fixtures'], 'fixture')}" if saved["fixtures"] else ""
+    click.echo(
+        f"{saved['file']}: written ({plural(saved['routes'], 'new route')}{fixtures})", err=True
+    )
+
+
+def _admin_access(host: str, token: str | None, open_: bool) -> Any:
+    """Who may use the admin API, from --admin-token / --admin-open."""
+    from .mock import AdminAccess
+
+    if token is not None and not token.strip():
+        raise click.BadParameter("must not be empty", param_hint="--admin-token")
+    return AdminAccess(token=token, open=open_ and token is None)
+
+
+def _warn_admin(host: str, access: Any) -> None:
+    """Say who may use the admin API when the server is reachable from elsewhere."""
+    if access.token is not None:
+        return
+    if access.open:
+        click.echo(
+            "mockserve: warning: --admin-open: any client that reaches this server may read "
+            "the journal, reset the mock and shut it down",
+            err=True,
+        )
+    elif not _loopback_host(host):
+        click.echo(
+            f"mockserve: warning: serving on {host}, but the admin API answers clients on this "
+            "machine only; use --admin-token TOKEN to reach it from elsewhere",
+            err=True,
+        )
+
+
+def _loopback_host(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _start_logging(quiet: bool) -> Callable[[], None]:
@@ -228,12 +562,12 @@ def _log_violations_as_such() -> None:
     violations.propagate = False
 
 
-def _stop_after(count: int, stop):
-    """A request listener that stops the server once `count` requests were answered."""
+def _stop_after(count: int, stop: Callable[[], None]) -> Callable[[Any, Any], None]:
+    """A listener that stops the server once `count` requests were answered."""
     lock = threading.Lock()
     seen = 0
 
-    def listener(entry) -> None:
+    def listener(exchange: Any, entry: Any) -> None:
         nonlocal seen
         with lock:
             seen += 1
@@ -270,14 +604,17 @@ def _run_workers(
     port: int,
     quiet: bool,
     workers: int,
+    access: Any,
     journal_options: tuple[str, ...] = (),
+    stores: Any = None,
 ) -> None:
-    """`run --workers N`: refuse specs with state (exit 2), else fork N servers."""
+    """`run --workers N`: refuse specs with state without a store (exit 2), else fork N."""
     from . import workers as forking
     from .app import create_app
-    from .server import Server
+    from .serve import Runner
 
-    reason = forking.why_not(loaded, journal_options=journal_options)
+    shared = stores is not None and stores.shared
+    reason = forking.why_not(loaded, journal_options=journal_options, shared=shared)
     if reason:
         click.echo(f"{spec}: {reason}.", err=True)
         sys.exit(2)
@@ -288,7 +625,7 @@ def _run_workers(
         datefmt="%H:%M:%S",
         stream=sys.stderr,
     )
-    app = create_app(loaded)
+    app = create_app(loaded, access=access, workers=workers, stores=stores)
     try:
         sock = forking.listen(host, port)
     except OSError as exc:
@@ -297,19 +634,163 @@ def _run_workers(
     bound = sock.getsockname()[1]
 
     def serve_one() -> None:
-        server = Server(app, host=host, port=bound, sock=sock)
-        signal.signal(signal.SIGINT, lambda *_: server.stop(wait=False))
-        signal.signal(signal.SIGTERM, lambda *_: server.stop(wait=False))
-        server.serve()
+        runner = Runner(app, host=host, port=bound, sock=sock)
+        signal.signal(signal.SIGINT, lambda *_: runner.stop_soon())
+        signal.signal(signal.SIGTERM, lambda *_: runner.stop_soon())
+        # POST /__mockserve/shutdown reaches one worker: it stops them all, as SIGTERM does.
+        runner.mock.shutdown_hooks.append(forking.stop_all)
+        runner.serve()
 
     shown = f"[{host}]" if ":" in host else host
     click.echo(
         f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
-        f"on http://{shown}:{bound} with {workers} workers  (Ctrl-C to stop)",
+        f"on http://{shown}:{bound} with {workers} workers"
+        f"{' sharing one store' if shared else ''}  (Ctrl-C to stop)",
         err=True,
     )
+    _warn_admin(host, access)
     failed = forking.serve_forked(sock, workers, serve_one)
     click.echo("mockserve: stopped", err=True)
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("url")
+@click.option(
+    "--output",
+    "-o",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The spec to write (YAML); routes are added to one that exists.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--port",
+    "-p",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0 picks a free one).",
+)
+@click.option(
+    "--redact",
+    metavar="H,...",
+    default="",
+    help="More headers to write as <redacted> (Authorization, Cookie and Set-Cookie always are).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+def record(url: str, output: str, host: str, port: int, redact: str, quiet: bool) -> None:
+    """Serve a proxy to URL and write what it saw into OUTPUT as a spec.
+
+    OUTPUT is written when the server stops (Ctrl-C, SIGTERM, POST
+    /__mockserve/shutdown) and on POST /__mockserve/record/save; `mockserve run
+    OUTPUT` then answers the same without URL.
+    """
+    from .app import create_app
+    from .record import recording_spec
+    from .serve import Runner
+
+    app = create_app(recording_spec(_http_url(url, "URL")))
+    recorder = _recorder(app, output, main=True, redact=redact)
+    try:
+        runner = Runner(app, host=host, port=port)
+    except (OSError, ValueError) as exc:
+        click.echo(
+            f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}", err=True
+        )
+        sys.exit(1)
+    stop_logging = _start_logging(quiet)
+    logging.getLogger("mockserve.violations").setLevel(logging.ERROR)
+    signal.signal(signal.SIGINT, lambda *_: runner.stop_soon())
+    signal.signal(signal.SIGTERM, lambda *_: runner.stop_soon())
+    click.echo(
+        f"mockserve: serving a recorder of {url} on {runner.url}  (writes {output} when "
+        "stopped, or on POST /__mockserve/record/save; Ctrl-C to stop)",
+        err=True,
+    )
+    runner.serve()
+    stop_logging()
+    _save(recorder)
+    click.echo("mockserve: stopped", err=True)
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--against", "url", required=True, metavar="URL", help="The backend to check.")
+@click.option(
+    "--route", "routes", multiple=True, metavar="NAME", help="Check only this route (repeatable)."
+)
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'K: V'",
+    help="Send this header with every request, to both (e.g. credentials; repeatable).",
+)
+@click.option("--only-safe", is_flag=True, help="Send no POST, PUT, PATCH or DELETE.")
+@click.option(
+    "--junit", type=click.Path(dir_okay=False), default=None, help="Also write a JUnit XML report."
+)
+def verify(
+    spec: str,
+    url: str,
+    routes: tuple[str, ...],
+    headers: tuple[str, ...],
+    only_safe: bool,
+    junit: str | None,
+) -> None:
+    """Check that the backend at URL still answers as SPEC says.
+
+    Each route's examples (or a request made from its contract) go to the spec, then to
+    URL; status, media type, the headers the spec sets and the JSON shape must agree.
+    Exit 0 when all agree, 1 when some differ, 2 for a spec error, 3 when URL cannot be
+    reached.
+    """
+    from .verify import Unreachable, Verifier, cases, junit_xml
+
+    loaded = _load(spec)
+    names = {route.name for route in loaded.routes}
+    unknown = [name for name in routes if name not in names]
+    if unknown:
+        click.echo(
+            f"{spec}: no route named {', '.join(map(repr, unknown))} "
+            f"(there are: {', '.join(sorted(names))})",
+            err=True,
+        )
+        sys.exit(2)
+    sent: dict[str, str] = {}
+    for header in headers:
+        name, colon, value = header.partition(":")
+        if not colon or not name.strip():
+            raise click.BadParameter(f"{header!r} is not 'Name: value'", param_hint="--header")
+        sent[name.strip()] = value.strip()
+    verifier = Verifier(
+        loaded,
+        _http_url(url, "--against"),
+        headers=sent,
+        only_safe=only_safe,
+        declared=_declared(spec),
+    )
+    outcomes = []
+    try:
+        for case in cases(loaded, routes):
+            outcome = verifier.run(case)
+            outcomes.append(outcome)
+            click.echo(outcome.line())
+    except Unreachable as exc:
+        click.echo(f"mockserve: {exc}", err=True)
+        sys.exit(3)
+    passed = sum(1 for o in outcomes if o.passed)
+    failed = sum(1 for o in outcomes if o.skipped is None and not o.passed)
+    skipped = len(outcomes) - passed - failed
+    click.echo(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+    if junit is not None:
+        try:
+            with open(junit, "wb") as handle:
+                handle.write(junit_xml(outcomes, url))
+        except OSError as exc:
+            click.echo(f"{junit}: cannot write: {exc.strerror or exc}", err=True)
+            sys.exit(1)
     sys.exit(1 if failed else 0)
 
 
@@ -359,6 +840,36 @@ def schema() -> None:
     click.echo(json.dumps(format_schema(), indent=2))
 
 
+def _declared(path: str) -> Any:
+    """For an OpenAPI document, the response schemas it declares (verify checks those)."""
+    from .spec.loader import Loader
+    from .verify import declared_schemas
+
+    source = Loader(path).read_main()
+    data = source.data if source is not None else None
+    if isinstance(data, dict) and "openapi" in data and "mockserve" not in data:
+        return declared_schemas(data)
+    return None
+
+
+def _import_har(har: dict, document: str, output: str) -> None:
+    """`mockserve import traffic.har -o spec.yaml`: the spec that answers as recorded."""
+    from .har import HarError, write_spec
+
+    try:
+        saved = write_spec(har, document, output)
+    except HarError as exc:
+        click.echo(f"{document}: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        click.echo(f"{output}: cannot write: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    for note in saved["notes"]:
+        click.echo(f"{document}: note: {note}", err=True)
+    fixtures = f", {plural(saved['fixtures'], 'fixture')}" if saved["fixtures"] else ""
+    click.echo(f"{output}: written ({plural(saved['routes'], 'route')}{fixtures})")
+
+
 @main.command("import")
 @click.argument("document", type=click.Path(dir_okay=False))
 @click.option(
@@ -372,8 +883,15 @@ def schema() -> None:
     "--seed", type=int, default=None, help="Seed for the bodies generated from schemas (default 0)."
 )
 def import_(document: str, output: str, seed: int | None) -> None:
-    """Write the mockserve spec that serves OpenAPI DOCUMENT, to edit and keep."""
+    """Write the mockserve spec that serves DOCUMENT (OpenAPI, or a HAR of recorded traffic)."""
     import yaml
+
+    from .har import read_har
+
+    har = read_har(document)
+    if har is not None:  # JSON with log.entries: recorded traffic
+        _import_har(har, document, output)
+        return
 
     from .openapi import openapi_spec
     from .spec.loader import Loader
@@ -403,3 +921,64 @@ def import_(document: str, output: str, seed: int | None) -> None:
         sys.exit(1)
     routes = len(spec.routes)
     click.echo(f"{output}: written ({plural(routes, 'route')}, {plural(len(warnings), 'warning')})")
+
+
+# -- is a mock up? (container health checks, scripts) ---------------------------------
+
+
+def _default_url() -> str:
+    return f"http://127.0.0.1:{os.environ.get('MOCKSERVE_PORT', '8000')}"
+
+
+_url_argument = click.argument("url", required=False)
+_admin_token_option = click.option(
+    "--admin-token",
+    envvar="MOCKSERVE_ADMIN_TOKEN",
+    metavar="TOKEN",
+    default=None,
+    help="The token the mock's admin API asks for. Also MOCKSERVE_ADMIN_TOKEN.",
+)
+_admin_path_option = click.option(
+    "--admin", default="/__mockserve", show_default=True, help="The mock's settings.admin path."
+)
+
+
+@main.command()
+@_url_argument
+@_admin_token_option
+@_admin_path_option
+def health(url: str | None, admin_token: str | None, admin: str) -> None:
+    """Exit 0 when the mock at URL answers its health check, else 1 saying why.
+
+    URL defaults to http://127.0.0.1:$MOCKSERVE_PORT (8000): the container's own server.
+    """
+    from .serve import probe
+
+    why = probe.health(url or _default_url(), admin=admin, token=admin_token)
+    if why is not None:
+        click.echo(f"mockserve: {why}", err=True)
+        sys.exit(1)
+    click.echo("ok")
+
+
+@main.command()
+@_url_argument
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=30.0,
+    show_default=True,
+    metavar="S",
+    help="Give up after S seconds.",
+)
+@_admin_token_option
+@_admin_path_option
+def wait(url: str | None, timeout: float, admin_token: str | None, admin: str) -> None:
+    """Wait until the mock at URL answers its health check: exit 0, or 1 after --timeout."""
+    from .serve import probe
+
+    why = probe.wait(url or _default_url(), timeout, admin=admin, token=admin_token)
+    if why is not None:
+        click.echo(f"mockserve: gave up after {timeout:g} s: {why}", err=True)
+        sys.exit(1)
+    click.echo("ok")

@@ -11,6 +11,8 @@ from werkzeug.datastructures import Headers
 
 from .contract import ParsedBody
 
+_MISSING = object()
+
 
 class HeaderMap(Mapping):
     """Request headers whose lookups ignore case (`headers.authorization`).
@@ -18,10 +20,16 @@ class HeaderMap(Mapping):
     A view over the request's own headers: nothing is copied unless a template asks.
     """
 
-    def __init__(self, headers: Headers):
+    def __init__(self, headers: Headers, typed: dict[str, Any] | None = None):
         self._headers = headers
+        # Values the route's header contract converted (`integer`: 3, not "3"), by lower name.
+        self._typed = {name.lower(): value for name, value in typed.items()} if typed else None
 
     def __getitem__(self, name: str) -> Any:
+        if self._typed is not None:
+            value = self._typed.get(name.lower(), _MISSING)
+            if value is not _MISSING:
+                return value
         return self._headers[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -64,12 +72,13 @@ def build_context(
     path_values: dict[str, Any],
     query: dict[str, Any],
     body: ParsedBody,
-    state: dict[str, Any],
-    resources: dict[str, Any],
+    state: Mapping[str, Any],
+    resources: Mapping[str, Any],
     helpers: dict[str, Any],
+    typed_headers: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The names a template can use while answering `request`."""
-    headers = HeaderMap(request.headers)
+    headers = HeaderMap(request.headers, typed_headers)
     cookies = dict(request.cookies) if "HTTP_COOKIE" in request.environ else {}
     view = RequestView(
         method=request.method,

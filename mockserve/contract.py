@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 from jsonschema.protocols import Validator
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
 Failure = dict[str, str]
+
+# JSON bodies nested deeper than this (arrays and objects) are refused: checking a schema
+# against them, or echoing them in a template, would recurse as deep as the client chose.
+MAX_BODY_DEPTH = 100
 
 _CONVERTERS = {"integer": int, "number": float}
 
@@ -87,8 +92,10 @@ class ParameterContract:
     spelling: dict[str, str] = field(default_factory=dict)  # lower-case name -> schema's
     arrays: frozenset[str] = frozenset()  # names whose schema is an array: always a list
 
-    def convert(self, values: MultiDict | dict[str, Any]) -> dict[str, Any]:
+    def convert(self, values: Mapping[str, Any] | Headers) -> dict[str, Any]:
         """Turn raw values into what the schema checks: typed scalars, lists for repeats."""
+        if self.location == "path":  # an empty segment (`/things//parts`) is a missing value
+            values = {name: value for name, value in values.items() if value != ""}
         return convert_fields(values, self.types, self.arrays, self.spelling)
 
     def check(self, values: dict[str, Any]) -> list[Failure]:
@@ -162,18 +169,36 @@ def parse_body(raw: bytes, content_type: str | None) -> ParsedBody:
         message = f"body is not valid UTF-8 (byte {exc.start})"
         return ParsedBody(text, None, None, [{"in": "body", "path": "", "message": message}])
     if kind == "application/json" or kind.endswith("+json"):
+        too_deep = f"body is nested more than {MAX_BODY_DEPTH} levels deep"
         try:
             value = json.loads(text, parse_constant=_reject_constant)
         except (ValueError, RecursionError) as exc:
-            reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
-            message = f"body is not valid JSON: {reason}"
+            message = (
+                too_deep if isinstance(exc, RecursionError) else f"body is not valid JSON: {exc}"
+            )
             return ParsedBody(text, None, None, [{"in": "body", "path": "", "message": message}])
+        if _deeper_than(value, text, MAX_BODY_DEPTH):
+            return ParsedBody(text, None, None, [{"in": "body", "path": "", "message": too_deep}])
         return ParsedBody(text, value, value, [])
     if kind == FORM:
         fields = MultiDict(parse_qsl(text, keep_blank_values=True))
         value = {key: (items[0] if len(items) == 1 else items) for key, items in fields.lists()}
         return ParsedBody(text, value, None, [])
     return ParsedBody(text, text, None, [])
+
+
+def _deeper_than(value: Any, text: str, limit: int) -> bool:
+    """True when arrays and objects nest more than `limit` levels (`[]` is one level)."""
+    if text.count("[") + text.count("{") <= limit:  # cheap and common: it cannot be
+        return False
+    stack = [(value, 1)] if isinstance(value, (dict, list)) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False
 
 
 def _parse_multipart(raw: bytes, content_type: str) -> ParsedBody:

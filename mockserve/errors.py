@@ -24,6 +24,14 @@ class SpecProblem:
         return f"{self.file}:{self.line}:{self.column}: {where}: {self.message}"
 
 
+class SpecWarning(SpecProblem):
+    """Something a spec says that is likely not what its author meant; it still serves."""
+
+    def __str__(self) -> str:
+        where = self.where or "(top)"
+        return f"{self.file}:{self.line}:{self.column}: {where}: warning: {self.message}"
+
+
 class SpecError(MockserveError):
     """A spec that cannot be served; carries every problem found, not just the first."""
 
@@ -47,3 +55,42 @@ class TemplateRenderError(MockserveError):
 
 class Disconnect(MockserveError):
     """Raised through the WSGI stack to drop the connection without an answer."""
+
+
+class Problem(MockserveError):
+    """The server's own answer to a request it cannot serve as asked (404, 405, 409, 422, 500).
+
+    Raised anywhere while answering and rendered in one place (`problems.render_problem`),
+    the way Flask routes exceptions to one handler: the JSON shape, the spec's `errors`
+    overrides and CORS are applied there, never where the problem is found.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        route: str | None = None,
+        errors: list | None = None,
+        headers: dict[str, str] | None = None,
+        violation: str | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.route = route
+        self.errors = errors if errors is not None else []
+        self.headers = headers or {}
+        # Why the request is a violation (--strict, assert_no_violations), when it is one.
+        self.violation = violation
+
+
+class StoreUnavailable(Problem):
+    """The shared store (`--store`) cannot be reached: a 503 for the routes that need it.
+
+    At start it stops `mockserve run` (exit 2); while serving, routes that read or change
+    state, positions or resources answer 503 and the others keep serving.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(503, message)

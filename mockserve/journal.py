@@ -1,14 +1,42 @@
-"""The journal: a bounded record of the requests a server answered, and its violations."""
+"""What the journal keeps of a request: its entry (served by the admin API) and violations.
+
+The entries themselves live in a journal store (`stores/`): in memory by default.
+"""
 
 from __future__ import annotations
 
-import datetime as _dt
-import threading
-from collections import deque
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-BODY_LIMIT = 64 * 1024  # characters of a request body the journal keeps
+BODY_LIMIT = 64 * 1024  # characters of a request body, bytes of an answer, the journal keeps
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the server answered: kept as bytes, shown as JSON only when someone looks."""
+
+    status: int | None
+    headers: dict[str, str]
+    body: bytes = b""
+    content_type: str | None = None
+    truncated: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        body: Any = None
+        if self.body:
+            text = self.body.decode("utf-8", "replace")
+            body = text
+            kind = (self.content_type or "").partition(";")[0].strip().lower()
+            if not self.truncated and (kind == "application/json" or kind.endswith("+json")):
+                try:
+                    body = json.loads(text)
+                except ValueError:
+                    pass
+        shown: dict[str, Any] = {"status": self.status, "headers": self.headers, "body": body}
+        if self.truncated:
+            shown["body_truncated"] = True
+        return shown
 
 
 @dataclass(frozen=True)
@@ -26,9 +54,31 @@ class Entry:
     status: int | None
     failures: list[dict[str, str]] = field(default_factory=list)
     duration_ms: float = 0.0
+    response: Answer | None = None
+    why: list[dict[str, str]] = field(default_factory=list)  # closest routes when unmatched
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. proxied, upstream
 
     def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+        shown = {
+            name: getattr(self, name)
+            for name in (
+                "id",
+                "time",
+                "method",
+                "path",
+                "query",
+                "headers",
+                "body",
+                "route",
+                "status",
+                "failures",
+                "duration_ms",
+            )
+        }
+        shown["response"] = self.response.as_json() if self.response is not None else None
+        shown["why"] = self.why
+        shown.update(self.extra)
+        return shown
 
 
 @dataclass(frozen=True)
@@ -45,64 +95,5 @@ class Violation:
     def __str__(self) -> str:
         return f"{self.method} {self.path} -> {self.status}: {self.why}"
 
-
-class Journal:
-    """A ring buffer of entries with ids that only ever count up, plus every violation."""
-
-    def __init__(self, size: int = 1000):
-        self._entries: deque[Entry] = deque(maxlen=size if size > 0 else 0)
-        self._lock = threading.Lock()
-        self._next_id = 1
-        self.violations: list[Violation] = []
-        self.requests_seen = 0
-
-    def record(
-        self,
-        *,
-        method: str,
-        path: str,
-        query: dict[str, Any],
-        headers: dict[str, str],
-        body: str | None,
-        route: str | None,
-        status: int | None,
-        failures: list[dict[str, str]],
-        duration_ms: float,
-        violation: str | None = None,
-    ) -> Entry:
-        """Add a request; the oldest entry drops out when the journal is full."""
-        if body is not None and len(body) > BODY_LIMIT:
-            body = body[:BODY_LIMIT] + f"... ({len(body) - BODY_LIMIT} more characters)"
-        now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
-        with self._lock:
-            entry = Entry(
-                self._next_id,
-                now.replace("+00:00", "Z"),
-                method,
-                path,
-                query,
-                headers,
-                body,
-                route,
-                status,
-                failures,
-                round(duration_ms, 3),
-            )
-            self._next_id += 1
-            self.requests_seen += 1
-            self._entries.append(entry)
-            if violation is not None and status is not None:
-                self.violations.append(
-                    Violation(method, path, status, violation, route, tuple(failures))
-                )
-        return entry
-
-    def entries(self) -> list[Entry]:
-        """The entries kept, oldest first."""
-        with self._lock:
-            return list(self._entries)
-
-    def clear(self) -> None:
-        """Forget the entries (ids keep counting up; violations stay for the run's verdict)."""
-        with self._lock:
-            self._entries.clear()
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "failures": list(self.failures)}

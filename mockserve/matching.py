@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from werkzeug.routing import BaseConverter
+
 _PARAM = re.compile(r"\{([^{}:]*)(?::([^{}]*))?\}")
-_CONVERTER_PATTERNS = {
-    "": r"[^/]+",
-    "int": r"\d+",
-    "float": r"\d+\.\d+",
-    "uuid": r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}",
-    "path": r"[^/].*?",
-}
+# A spec's converter names, as Werkzeug calls them (`{id}` is its "default").
+_WERKZEUG_NAMES = {"": "default", "int": "int", "float": "float", "uuid": "uuid", "path": "path"}
+
+
+def converter_patterns(converters: Mapping[str, type[BaseConverter]]) -> dict[str, str]:
+    """The regex of each converter a spec path may name, read from the app's URL map."""
+    return {
+        ours: converters[theirs].regex
+        for ours, theirs in _WERKZEUG_NAMES.items()
+        if theirs in converters
+    }
+
+
 _CONVERTER_WORDS = {"int": "an integer", "float": "a decimal number", "uuid": "a UUID"}
 
 
@@ -28,21 +37,21 @@ class Segment:
         return value == self.text if self.pattern is None else bool(self.pattern.fullmatch(value))
 
 
-def _segments(path: str) -> list[Segment]:
-    return [_segment(text) for text in path.split("/")[1:]]
+def _segments(path: str, patterns: Mapping[str, str]) -> list[Segment]:
+    key = tuple(sorted(patterns.items()))  # hashable: the cache's key
+    return [_segment(text, key) for text in path.split("/")[1:]]
 
 
 @lru_cache(maxsize=16384)
-def _segment(text: str) -> Segment:
+def _segment(text: str, patterns: tuple[tuple[str, str], ...]) -> Segment:
     """One path segment, compiled once: `{owner}` and `{repo}` recur in a thousand routes."""
     if "{" not in text:
         return Segment(text, None)
+    regexes = dict(patterns)
     pattern, last, converter = "", 0, ""
     for match in _PARAM.finditer(text):
         converter = (match.group(2) or "").strip()
-        pattern += re.escape(text[last : match.start()]) + _CONVERTER_PATTERNS.get(
-            converter, "[^/]+"
-        )
+        pattern += re.escape(text[last : match.start()]) + regexes.get(converter, "[^/]+")
         last = match.end()
     pattern += re.escape(text[last:])
     return Segment(text, re.compile(pattern), converter)
@@ -58,8 +67,10 @@ class RouteShape:
     segments: tuple[Segment, ...]
 
     @classmethod
-    def of(cls, name: str, methods: tuple[str, ...], path: str) -> RouteShape:
-        return cls(name, methods, path, tuple(_segments(path)))
+    def of(
+        cls, name: str, methods: tuple[str, ...], path: str, patterns: Mapping[str, str]
+    ) -> RouteShape:
+        return cls(name, methods, path, tuple(_segments(path, patterns)))
 
 
 @dataclass(frozen=True)

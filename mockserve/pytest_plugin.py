@@ -17,20 +17,24 @@ typed in a shell; the ini option against the ini file's folder, as pytest's own 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 import pytest
 
 from .errors import SpecError
 from .journal import Violation
 from .report import plural, violations_text
+from .tls import CertificateError
 
 if TYPE_CHECKING:  # imported when a test first asks for a server, not when pytest starts
+    import os
+
+    from .spec import Spec
     from .testing import MockServer
 
 SPEC_MARKER = "mockserve_spec"
 ALLOW_MARKER = "mockserve_allow_violations"
-SpecLike = "Spec | str | os.PathLike[str]"
+SpecLike: TypeAlias = "Spec | str | os.PathLike[str]"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -79,8 +83,12 @@ class ServerFactory:
         seed: int | None = None,
         port: int = 0,
         host: str = "127.0.0.1",
+        https: bool = False,
     ) -> MockServer:
-        """Start a MockServer for `spec` (None: the test's default spec) and return it."""
+        """Start a MockServer for `spec` (None: the test's default spec) and return it.
+
+        `https=True` serves TLS; the server's `ca_path` is the CA for the client's `verify=`.
+        """
         __tracebackhide__ = True
         if spec is None:
             spec, marked = default_spec(self._request)
@@ -91,8 +99,8 @@ class ServerFactory:
         from .testing import MockServer
 
         try:
-            server = MockServer(spec, port=port, seed=seed, host=host)
-        except SpecError as exc:
+            server = MockServer(spec, port=port, seed=seed, host=host, https=https)
+        except (SpecError, CertificateError) as exc:
             problems = exc  # failed below, outside this block, so pytest shows it once
         else:
             self.servers.append(server.start())
@@ -200,7 +208,7 @@ def _message(found: list[tuple[MockServer, list[Violation]]]) -> str:
     ]
     for server, violations in found:
         if len(found) > 1:
-            lines.append(f"  on {server.runtime.spec.title!r}:")
+            lines.append(f"  on {server.spec.title!r}:")
         lines.append(violations_text(violations, indent="    " if len(found) > 1 else "  "))
     return "\n".join(lines)
 

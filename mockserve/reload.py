@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from watchfiles import watch
@@ -33,12 +34,14 @@ class Reloader:
         spec: Spec,
         *,
         seed: int | None,
+        access: Any = None,
         on_reload: Callable[[Flask, Spec], None],
         report: Callable[[str], None],
         debounce_ms: int = 200,
     ):
         self.path = path
         self.seed = seed
+        self.access = access
         self.files = set(spec.files)
         self.stamps = _stamps(self.files)
         self.on_reload = on_reload
@@ -61,13 +64,17 @@ class Reloader:
         while not self._stop.is_set():
             folders = sorted({str(Path(file).parent) for file in self.files})
             files = frozenset(self.files)
+
+            def ours(_change: object, path: str, files: frozenset[str] = files) -> bool:
+                return path in files
+
             # Every second without events, compare modification times too: that catches
             # a change made before the watcher was ready, and file systems without events.
             for changes in watch(
                 *folders,
                 stop_event=self._stop,
                 debounce=self.debounce_ms,
-                watch_filter=lambda _change, path, files=files: path in files,
+                watch_filter=ours,
                 rust_timeout=1000,
                 yield_on_timeout=True,
                 raise_interrupt=False,
@@ -94,7 +101,7 @@ class Reloader:
             return False
         self.files = set(spec.files)
         self.stamps = _stamps(self.files)
-        self.on_reload(create_app(spec), spec)
+        self.on_reload(create_app(spec, access=self.access), spec)
         return True
 
 

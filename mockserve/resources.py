@@ -1,9 +1,9 @@
-"""Resources: stateful collections served with full CRUD, their items kept in the Store.
+"""Resources: stateful collections served with full CRUD, their items in a resource store.
 
-Each resource gets six routes, named like unnamed spec routes (`GET /pets`, `POST /pets`,
-`GET|PUT|PATCH|DELETE /pets/{id}`). Every change happens under the store's lock and
-replaces the collection's list instead of editing it, so concurrent requests never lose
-an update and a template reading `resources.pets` always sees one consistent list.
+Each resource is a Blueprint of six routes, named like unnamed spec routes (`GET /pets`,
+`POST /pets`, `GET|PUT|PATCH|DELETE /pets/{id}`). Every change is one atomic step of the
+store that replaces the collection's list instead of editing it, so concurrent requests
+never lose an update and a template reading `resources.pets` sees one consistent list.
 """
 
 from __future__ import annotations
@@ -15,15 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from flask import Flask, request
+from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-from .app import FAILURES_KEY, ROUTE_KEY, VIOLATION_KEY, Runtime
 from .contract import Failure, media_type, parse_body, schema_failures
-from .matching import RouteShape
+from .errors import Problem
+from .exchange import current_exchange
+from .problems import json_response, no_content
 from .report import failures_text
-from .responses import dump_json
 from .spec.model import Resource
+from .stores import ResourceStore
+from .templating import Helpers
 
 PAGING = ("limit", "offset")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -83,45 +85,34 @@ def _json_type(value: Any) -> str:
     return "null"
 
 
-def json_response(value: Any, status: int = 200) -> Response:
-    return Response(dump_json(value), status=status, content_type="application/json")
-
-
-def no_content() -> Response:
-    """A 204 with no body and so no Content-Type."""
-    response = Response(status=204)
-    del response.headers["Content-Type"]
-    return response
-
-
 class Collection:
-    """The views of one resource; they read and change `store.resources[NAME]`."""
+    """The views of one resource; its items live in the resource store."""
 
-    def __init__(self, runtime: Runtime, resource: Resource):
-        self.runtime = runtime
+    def __init__(self, resource: Resource, store: ResourceStore, helpers: Helpers, cors: bool):
         self.resource = resource
+        self.store = store
+        self.helpers = helpers
+        self.cors = cors
         self.name = resource.name
         self.key = resource.key
         self.routes = {route.action: route for route in resource_routes(resource)}
 
-    @property
-    def store(self):
-        return self.runtime.store
-
     def view(self, action: str) -> Callable[..., Response]:
         """The Flask view for one action; it records which route answered."""
-        handler = {
+        handlers: dict[str, Callable[..., Response]] = {
             "list": self.list_items,
             "create": self.create_item,
             "read": self.read_item,
             "replace": self.replace_item,
             "update": self.update_item,
             "delete": self.delete_item,
-        }[action]
+        }
+        handler = handlers[action]
         route_name = self.routes[action].name
 
         def view(**path_values: str) -> Response:
-            request.environ[ROUTE_KEY] = route_name
+            current_exchange().route = route_name
+            self.helpers.draw_for(route_name)
             segment = next(iter(path_values.values()), None)
             return handler(segment) if segment is not None else handler()
 
@@ -149,10 +140,9 @@ class Collection:
             else:
                 paging[name] = int(raw)
         if failures:
-            return self._invalid("list", failures)
+            raise self._invalid("list", failures)
         filters = [(field, values) for field, values in request.args.lists() if field not in PAGING]
-        with self.store.lock:
-            items = self.store.resources[self.name]
+        items = self.store.items(self.name)
         chosen = [item for item in items if all(_matches(item, f, v) for f, v in filters)]
         start = paging.get("offset", 0)
         end = start + paging["limit"] if "limit" in paging else None
@@ -163,11 +153,9 @@ class Collection:
 
     def create_item(self) -> Response:
         """Store a new item (201, Location: path/KEY); a missing key is generated."""
-        body, failures = self._body()
-        if failures:
-            return self._invalid("create", failures)
-        with self.store.lock:
-            items = self.store.resources[self.name]
+        body = self._body("create")
+
+        def create(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             keys = [existing.get(self.key) for existing in items]
             taken = {as_text(key) for key in keys}
             item = dict(body)
@@ -175,26 +163,28 @@ class Collection:
                 item = {self.key: self._new_key(keys, taken, item), **item}
             failures = self._key_failures(item) + self._schema_failures(item)
             if failures:
-                return self._invalid("create", failures)
+                raise self._invalid("create", failures)
             text = as_text(item[self.key])
             if text in taken:
-                return self.runtime.error(
+                raise Problem(
                     409,
                     f"{self.name} already has an item with {self.key} {text}",
                     route=self.routes["create"].name,
-                    errors=[],
                 )
-            self.store.resources[self.name] = [*items, item]
+            return [*items, item], item
+
+        # A shared store may retry `create`: a generated key is drawn the same each time.
+        item = self.store.change(self.name, self.helpers.repeatable(create))
         response = json_response(item, 201)
-        response.headers["Location"] = f"{self.resource.path}/{quote(text, safe='')}"
+        location = quote(as_text(item[self.key]), safe="")
+        response.headers["Location"] = f"{self.resource.path}/{location}"
         self._expose(response)
         return response
 
     def read_item(self, segment: str) -> Response:
-        with self.store.lock:
-            found = self._find(self.store.resources[self.name], segment)
+        found = self._find(self.store.items(self.name), segment)
         if found is None:
-            return self._missing("read", segment)
+            raise self._missing("read", segment)
         return json_response(found[1])
 
     def replace_item(self, segment: str) -> Response:
@@ -206,14 +196,14 @@ class Collection:
         return self._change("update", segment, lambda old, body: {**old, **body})
 
     def delete_item(self, segment: str) -> Response:
-        with self.store.lock:
-            items = self.store.resources[self.name]
+        def delete(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], None]:
             found = self._find(items, segment)
-            if found is not None:
-                index = found[0]
-                self.store.resources[self.name] = items[:index] + items[index + 1 :]
-        if found is None:
-            return self._missing("delete", segment)
+            if found is None:
+                raise self._missing("delete", segment)
+            index = found[0]
+            return items[:index] + items[index + 1 :], None
+
+        self.store.change(self.name, delete)
         return no_content()
 
     # -- the pieces ----------------------------------------------------------------
@@ -224,22 +214,26 @@ class Collection:
         segment: str,
         merge: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]],
     ) -> Response:
-        body, failures = self._body()
-        with self.store.lock:
-            items = self.store.resources[self.name]
+        try:
+            body, invalid = self._body(action), None
+        except Problem as problem:
+            body, invalid = {}, problem
+
+        def change(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
             found = self._find(items, segment)
             if found is None:
-                return self._missing(action, segment)
-            if failures:
-                return self._invalid(action, failures)
+                raise self._missing(action, segment)  # a missing item says more than its body
+            if invalid is not None:
+                raise invalid
             index, old = found
             item = merge(old, body)
             item[self.key] = old[self.key]
             failures = self._schema_failures(item)
             if failures:
-                return self._invalid(action, failures)
-            self.store.resources[self.name] = [*items[:index], item, *items[index + 1 :]]
-        return json_response(item)
+                raise self._invalid(action, failures)
+            return [*items[:index], item, *items[index + 1 :]], item
+
+        return json_response(self.store.change(self.name, change))
 
     def _find(self, items: list[dict[str, Any]], segment: str) -> tuple[int, dict[str, Any]] | None:
         for index, item in enumerate(items):
@@ -247,23 +241,27 @@ class Collection:
                 return index, item
         return None
 
-    def _body(self) -> tuple[dict[str, Any], list[Failure]]:
-        """The request body as a JSON object, or why it is not one."""
+    def _body(self, action: str) -> dict[str, Any]:
+        """The request body as a JSON object, else the 422 saying why it is not one."""
         declared = request.content_type
         kind = media_type(declared)
         if kind and kind != "application/json" and not kind.endswith("+json"):
             message = f"Content-Type must be application/json, got {declared}"
-            return {}, [{"in": "headers", "path": "/content-type", "message": message}]
+            raise self._invalid(
+                action, [{"in": "headers", "path": "/content-type", "message": message}]
+            )
         raw = request.get_data(cache=True)
         if not raw:
-            return {}, [{"in": "body", "path": "", "message": "a request body is required"}]
+            raise self._invalid(
+                action, [{"in": "body", "path": "", "message": "a request body is required"}]
+            )
         parsed = parse_body(raw, "application/json")
         if parsed.failures:
-            return {}, parsed.failures
+            raise self._invalid(action, parsed.failures)
         if not isinstance(parsed.value, dict):
             message = f"the item must be a JSON object, got {_json_type(parsed.value)}"
-            return {}, [{"in": "body", "path": "", "message": message}]
-        return parsed.value, []
+            raise self._invalid(action, [{"in": "body", "path": "", "message": message}])
+        return parsed.value
 
     def _key_failures(self, item: dict[str, Any]) -> list[Failure]:
         """A key must be one URL segment: a number, or text without a slash."""
@@ -291,9 +289,9 @@ class Collection:
                 candidate += 1
             return candidate
         for _ in range(_KEY_TRIES):
-            candidate = self.runtime.helpers.uuid()
-            if candidate not in taken:
-                return candidate
+            fresh = self.helpers.uuid()
+            if fresh not in taken:
+                return fresh
         raise RuntimeError(f"could not find a free key for {self.name}")
 
     def _accepts_key(self, item: dict[str, Any], key: Any) -> bool:
@@ -303,26 +301,26 @@ class Collection:
         errors = self.resource.validator.iter_errors({**item, self.key: key})
         return not any(list(error.absolute_path)[:1] == [self.key] for error in errors)
 
-    def _invalid(self, action: str, failures: list[Failure]) -> Response:
+    def _invalid(self, action: str, failures: list[Failure]) -> Problem:
         """The 422 for an item that would break the resource; a violation, like a contract's."""
-        environ = request.environ
-        environ[FAILURES_KEY] = failures
-        environ[VIOLATION_KEY] = failures_text(failures)
-        return self.runtime.error(
-            422, "invalid request", route=self.routes[action].name, errors=failures
+        return Problem(
+            422,
+            "invalid request",
+            route=self.routes[action].name,
+            errors=failures,
+            violation=failures_text(failures),
         )
 
-    def _missing(self, action: str, segment: str) -> Response:
-        return self.runtime.error(
+    def _missing(self, action: str, segment: str) -> Problem:
+        return Problem(
             404,
             f"{self.name} has no item with {self.key} {segment}",
             route=self.routes[action].name,
-            errors=[],
         )
 
     def _expose(self, response: Response) -> None:
         """Let a browser's script read X-Total-Count and Location, credentials or not."""
-        if self.runtime.spec.settings.cors is not None:
+        if self.cors:
             response.headers["Access-Control-Expose-Headers"] = "X-Total-Count, Location"
 
 
@@ -335,15 +333,17 @@ def _matches(item: dict[str, Any], field: str, wanted: list[str]) -> bool:
     return any(as_text(v) in wanted for v in values)
 
 
-def register_resources(app: Flask, runtime: Runtime) -> None:
-    """Add each resource's CRUD routes to the app, like spec routes are added."""
-    for resource in runtime.spec.resources:
-        collection = Collection(runtime, resource)
-        for route in collection.routes.values():
-            app.add_url_rule(
-                route.rule,
-                endpoint=f"mockserve.resource:{route.name}",
-                view_func=collection.view(route.action),
-                methods=[route.method],
-            )
-            runtime.shapes.append(RouteShape.of(route.name, (route.method,), route.path))
+def resource_blueprint(
+    resource: Resource, store: ResourceStore, helpers: Helpers, *, index: int, cors: bool
+) -> Blueprint:
+    """A resource's six CRUD routes, registered like spec routes."""
+    collection = Collection(resource, store, helpers, cors)
+    blueprint = Blueprint(f"mockserve_resource_{index}", __name__)
+    for route in collection.routes.values():
+        blueprint.add_url_rule(
+            route.rule,
+            endpoint=route.action,
+            view_func=collection.view(route.action),
+            methods=[route.method],
+        )
+    return blueprint

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Response
 
 from .errors import TemplateRenderError
 from .spec.model import Delay, Fault, ResponseTemplate, Route
-from .state import Store
+
+if TYPE_CHECKING:
+    from .stores import PositionStore
 
 MALFORMED_JSON = b'{"id": 1, "name": "trunc'
 
@@ -38,7 +41,11 @@ class NoResponseMatched(Exception):
 
 
 def choose(
-    route: Route, context: dict[str, Any], store: Store, rng: random.Random, log_when=None
+    route: Route,
+    context: dict[str, Any],
+    positions: PositionStore,
+    rng: random.Random,
+    log_when: Callable[[Route, ResponseTemplate, Exception], None] | None = None,
 ) -> ResponseTemplate:
     """The response this request gets, by the route's `order`."""
     responses = route.responses
@@ -60,7 +67,7 @@ def choose(
         return responses[0]
     if order == "random":
         return rng.choices(responses, weights=[r.weight for r in responses])[0]
-    position = store.next_position(route.name)
+    position = positions.next(route.name)
     if order == "sequence":
         return responses[min(position, len(responses) - 1)]
     return responses[position % len(responses)]  # cycle
@@ -87,10 +94,10 @@ def render(template: ResponseTemplate, context: dict[str, Any]) -> Rendered:
     body = template.body
     if body.static is not None:
         payload = body.static
-    elif body.kind == "json":
-        payload = dump_json(body.template.render(context))
     else:
-        payload = body.template.render(context).encode("utf-8")
+        assert body.template is not None  # the loader compiles one for every other body
+        rendered = body.template.render(context)
+        payload = dump_json(rendered) if body.kind == "json" else rendered.encode("utf-8")
     status = template.status
     if template.status_value is not None:
         rendered = template.status_value.render(context)

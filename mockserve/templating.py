@@ -11,14 +11,18 @@ import base64
 import binascii
 import datetime as _dt
 import json as _json
+import os
 import random
 import re
 import threading
 import uuid as _uuid
+import weakref
 from collections import ChainMap
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from jinja2 import ChainableUndefined, TemplateError, Undefined, nodes, pass_context
 from jinja2.exceptions import SecurityError
@@ -26,10 +30,13 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from .errors import TemplateRenderError
+from .contract import media_type
+from .errors import StoreUnavailable, TemplateRenderError
 
 _LONE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}|\{#).)*)\}\}$", re.DOTALL)
 _TEMPLATE_MARKERS = ("{{", "{%", "{#")
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class _StrictSandbox(ImmutableSandboxedEnvironment):
@@ -70,7 +77,10 @@ class TemplateSyntaxProblem(ValueError):
 class Value(Protocol):
     """A compiled spec value: render it with a context to get plain data."""
 
-    constant: bool
+    @property
+    def constant(self) -> bool:
+        """True when it renders the same whatever the context."""
+        ...
 
     def render(self, context: dict[str, Any]) -> Any: ...
 
@@ -155,6 +165,8 @@ class Expression:
                 for name in lookup[1:]:
                     value = self.compiled._template.environment.getattr(value, name)
                 return None if isinstance(value, Undefined) else plain(value)
+            except StoreUnavailable:
+                raise
             except Exception as exc:  # as below: a value's attribute can raise anything
                 raise TemplateRenderError(self.source, f"{type(exc).__name__}: {exc}") from exc
         try:
@@ -168,6 +180,8 @@ class Expression:
             return None if isinstance(value, Undefined) else plain(value)
         except TemplateError as exc:
             raise TemplateRenderError(self.source, str(exc)) from exc
+        except StoreUnavailable:
+            raise
         except Exception as exc:  # a template can raise anything its values raise
             raise TemplateRenderError(self.source, f"{type(exc).__name__}: {exc}") from exc
 
@@ -198,6 +212,8 @@ class Text:
                         value = getattr_(value, name)
                     parts.append(str(_as_text(value)))  # as Jinja's finalize + to_string
                 return "".join(parts)
+            except StoreUnavailable:
+                raise
             except Exception as exc:
                 raise TemplateRenderError(self.source, f"{type(exc).__name__}: {exc}") from exc
         try:
@@ -206,6 +222,8 @@ class Text:
             return template.environment.concat(template.root_render_func(frame))
         except TemplateError as exc:
             raise TemplateRenderError(self.source, str(exc)) from exc
+        except StoreUnavailable:
+            raise
         except Exception as exc:
             raise TemplateRenderError(self.source, f"{type(exc).__name__}: {exc}") from exc
 
@@ -233,12 +251,12 @@ def _check_safe(source: str, env: SandboxedEnvironment) -> None:
         tree = env.parse(source)
     except TemplateError as exc:
         raise TemplateSyntaxProblem(f"template syntax error: {exc}") from exc
-    for node in tree.find_all(nodes.Getattr):
-        if node.attr.startswith("_"):
-            raise TemplateSyntaxProblem(f"unsafe attribute access {node.attr!r} in template")
-    for node in tree.find_all(nodes.Const):
-        if isinstance(node.value, str) and node.value.startswith("__"):
-            raise TemplateSyntaxProblem(f"unsafe item access {node.value!r} in template")
+    for attribute in tree.find_all(nodes.Getattr):
+        if attribute.attr.startswith("_"):
+            raise TemplateSyntaxProblem(f"unsafe attribute access {attribute.attr!r} in template")
+    for constant in tree.find_all(nodes.Const):
+        if isinstance(constant.value, str) and constant.value.startswith("__"):
+            raise TemplateSyntaxProblem(f"unsafe item access {constant.value!r} in template")
 
 
 @lru_cache(maxsize=8192)
@@ -344,9 +362,10 @@ _FAKER_CONTROLS = frozenset(
 class _LazyFaker:
     """Faker is slow to build; build it on first use, seeded like everything else."""
 
-    def __init__(self, seed: int | None):
+    def __init__(self, seed: int | None, helpers: Helpers | None = None):
         self._seed = seed
-        self._faker = None
+        self._helpers = helpers
+        self._faker: Any = None
         self._lock = threading.Lock()
 
     def _restart(self) -> None:
@@ -367,7 +386,19 @@ class _LazyFaker:
                     if self._seed is not None:
                         faker.seed_instance(self._seed)
                     self._faker = faker
-        return getattr(self._faker, name)
+        value = getattr(self._faker, name)
+        draws = _draws.get()
+        if draws is None or draws.helpers is not self._helpers or not callable(value):
+            return value
+        faker, source = self._faker, draws
+
+        def from_this_request(*args: Any, **kwargs: Any) -> Any:
+            # One Faker serves every request: each call draws from its own request's source.
+            with self._lock:
+                faker.random = source
+                return value(*args, **kwargs)
+
+        return from_this_request
 
 
 def _header(context: Any, name: str) -> str:
@@ -404,7 +435,16 @@ def accepts(context: Any, *types: str) -> str | None:
         return None
     if not header:
         return types[0]
-    return parse_accept_header(header, MIMEAccept).best_match(list(types))
+    # Media type parameters (`; charset=utf-8`, `; version=1`) do not change the type
+    # asked for: compare on both sides without them, then answer with the declared one.
+    accepted = MIMEAccept(
+        [(media_type(value), quality) for value, quality in parse_accept_header(header)]
+    )
+    bare: dict[str, str] = {}
+    for declared in types:
+        bare.setdefault(media_type(declared), declared)
+    best = accepted.best_match(list(bare))
+    return bare[best] if best is not None else None
 
 
 @pass_context
@@ -445,17 +485,124 @@ def credential(
     return value
 
 
-class Helpers:
-    """The helper functions templates call; one random source, repeatable with a seed."""
+class Counter(Protocol):
+    """Counts per key (0, 1, 2, ...): in memory, or in a store all instances share."""
 
-    def __init__(self, seed: int | None = None):
+    def next(self, key: str) -> int: ...
+
+    def reset(self) -> None: ...
+
+
+class _Counts:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[str, int] = {}
+
+    def next(self, key: str) -> int:
+        with self._lock:
+            count = self._counts.get(key, 0)
+            self._counts[key] = count + 1
+            return count
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts = {}
+
+
+class _Draws(random.Random):
+    """One request's random source, seeded from (seed, route, n): n counts the route's draws.
+
+    Counted and seeded on its first draw, so a request that draws nothing counts nothing
+    (no store round trip). Keyed this way, a seeded run answers the same whichever
+    process or instance serves each request.
+    """
+
+    def __new__(cls, helpers: Helpers, key: str) -> _Draws:
+        return super().__new__(cls)  # before 3.11, Random.__new__ takes one argument at most
+
+    def __init__(self, helpers: Helpers, key: str):
+        super().__init__(0)
+        self.helpers = helpers
+        self.key = key
+        self.count: int | None = None
+
+    def _start(self) -> None:
+        if self.count is None:
+            self.count = self.helpers.counter.next(self.key)
+            super().seed(self._seed())
+
+    def _seed(self) -> str:
+        return f"{self.helpers.seed}/{self.key}/{self.count}"
+
+    def random(self) -> float:
+        self._start()
+        return super().random()
+
+    def getrandbits(self, k: int) -> int:
+        self._start()
+        return super().getrandbits(k)
+
+    def mark(self) -> Any:
+        return None if self.count is None else self.getstate()
+
+    def rewind(self, mark: Any) -> None:
+        if self.count is None:
+            return
+        if mark is None:
+            super().seed(self._seed())
+        else:
+            self.setstate(mark)
+
+
+# The draws of the request this thread answers (set by the pipeline for each route).
+_draws: ContextVar[_Draws | None] = ContextVar("mockserve_draws", default=None)
+
+
+class Helpers:
+    """The helper functions templates call, and the random source of every draw.
+
+    Without a seed, one stream serves all. With a seed, each request of a route draws
+    from its own source keyed on (seed, route, n), n from `counter`: repeatable from
+    server start, whichever process serves each request.
+    """
+
+    def __init__(self, seed: int | None = None, counter: Counter | None = None):
         self.seed = seed
-        self.random = random.Random(seed)
-        self.fake = _LazyFaker(seed)
+        self.counter = counter if counter is not None else _Counts()
+        self.shared = random.Random(seed)
+        self.fake = _LazyFaker(seed, self)
+        if seed is None:
+            _UNSEEDED.add(self)
+
+    @property
+    def random(self) -> random.Random:
+        """This request's source when its draws are keyed, else the shared one."""
+        draws = _draws.get()
+        if draws is not None and draws.helpers is self:
+            return draws
+        return self.shared
+
+    def draw_for(self, route: str | None) -> None:
+        """Key this request's draws on `route` (None: an unrouted request, the shared stream)."""
+        _draws.set(_Draws(self, route) if route is not None and self.seed is not None else None)
+
+    def repeatable(self, change: Callable[[T], R]) -> Callable[[T], R]:
+        """`change` drawing the same values each time it runs (a store may retry it)."""
+        draws = _draws.get()
+        if draws is None or draws.helpers is not self:
+            return change
+        mark = draws.mark()
+
+        def again(value: T) -> R:
+            draws.rewind(mark)
+            return change(value)
+
+        return again
 
     def reset(self) -> None:
         """Back to server start: the same seed gives the same values again."""
-        self.random.seed(self.seed)
+        self.shared.seed(self.seed)
+        self.counter.reset()
         self.fake._restart()
 
     def uuid(self) -> str:
@@ -485,3 +632,16 @@ class Helpers:
             "accepts": accepts,
             "credential": credential,
         }
+
+
+# Forked workers must not repeat each other's unseeded values (uuid(), random order).
+_UNSEEDED: weakref.WeakSet[Helpers] = weakref.WeakSet()
+
+
+def _reseed_unseeded() -> None:
+    for helpers in list(_UNSEEDED):
+        helpers.shared.seed()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reseed_unseeded)

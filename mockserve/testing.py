@@ -8,18 +8,27 @@ says what was expected and then lists the requests that did arrive, closest firs
 from __future__ import annotations
 
 import difflib
+import functools
 import json as _json
 import os
 import threading
+import time
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from .app import Runtime, create_app
+from .app import create_app
+from .callbacks import Attempt
+from .exchange import Exchange
 from .journal import Entry, Violation
+from .mock import AdminAccess, Mock
 from .report import INDENT, entry_lines, plural, violations_text
-from .server import Server
+from .serve import Runner
+from .serve.cheroot import CherootBackend
+from .serve.waitress import WaitressBackend
 from .spec import Spec
+from .tls import spec_certificate
 
 
 class _Unset:
@@ -42,36 +51,65 @@ class MockServer:
         port: int = 0,
         seed: int | None = None,
         host: str = "127.0.0.1",
+        *,
+        admin_token: str | None = None,
+        https: bool = False,
+        cert_hosts: tuple[str, ...] = (),
     ):
+        """`https=True` serves TLS with the spec's `settings.tls`, else a certificate of the
+        local CA, whose file is `ca_path` (a client's `verify=`)."""
         # Load now, so a bad spec raises SpecError here, where the test names it.
-        self.app: Flask = create_app(spec, seed=seed)
-        self.runtime: Runtime = self.app.extensions["mockserve"]
+        self.app: Flask = create_app(spec, seed=seed, access=AdminAccess(token=admin_token))
+        self.mock: Mock = self.app.extensions["mockserve"]
+        self._backend: Any = WaitressBackend
+        self.ca_path: Path | None = None
+        if https:  # a bad certificate raises CertificateError here, as a bad spec does
+            certificate = spec_certificate(self.spec.settings, hosts=(host, *cert_hosts))
+            self._backend = functools.partial(CherootBackend, tls=certificate.context())
+            self.ca_path = self.mock.ca_path = certificate.ca_path
         self.host = host
-        self.port = port
-        self._server: Server | None = None
+        self._port = port
+        self._runner: Runner | None = None
         self._lock = threading.Lock()
+        self._arrived = threading.Condition()
+        self.mock.listen(self._notify)
+
+    @property
+    def port(self) -> int:
+        """The port served (the one picked when 0 was asked), once started."""
+        return self._runner.backend.port if self._runner is not None else self._port
+
+    @property
+    def spec(self) -> Spec:
+        return self.mock.spec
 
     # -- running ---------------------------------------------------------------------
 
     def start(self) -> MockServer:
         """Start serving from a daemon thread; does nothing when already serving."""
         with self._lock:
-            if self._server is None:
-                server = Server(self.app, host=self.host, port=self.port)
-                server.start_in_thread()
-                self._server = server
+            if self._runner is None or not self._runner.running:
+                self._runner = Runner(
+                    self.app, host=self.host, port=self._port, backend=self._backend
+                ).start()
         return self
 
     def stop(self) -> None:
         """Stop serving; safe to call more than once. The journal stays readable."""
         with self._lock:
-            server, self._server = self._server, None
-        if server is not None:
-            server.stop()
+            runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.stop()
 
     @property
     def running(self) -> bool:
-        return self._server is not None
+        """True while serving: False after stop(), and after `POST /__mockserve/shutdown`."""
+        return self._runner is not None and self._runner.running
+
+    def wait_stopped(self, timeout: float | None = None) -> bool:
+        """Wait until the server has stopped (e.g. after `POST /__mockserve/shutdown`)."""
+        runner = self._runner
+        return runner is None or runner.wait(timeout)
 
     def __enter__(self) -> MockServer:
         return self.start()
@@ -82,37 +120,111 @@ class MockServer:
     @property
     def url(self) -> str:
         """The base URL, e.g. `http://127.0.0.1:54321` (no trailing slash)."""
-        if self._server is None:
+        if self._runner is None:
             raise RuntimeError("the MockServer is not running: call start() or use `with` first")
-        return self._server.url
+        return self._runner.url
 
     def __repr__(self) -> str:
-        where = self._server.url if self._server is not None else "stopped"
-        return f"<MockServer {self.runtime.spec.title!r} {where}>"
+        where = self._runner.url if self.running and self._runner else "stopped"
+        return f"<MockServer {self.spec.title!r} {where}>"
 
     # -- what happened -----------------------------------------------------------------
 
     @property
     def journal(self) -> list[Entry]:
         """The requests answered so far, oldest first (admin requests aside)."""
-        return self.runtime.journal.entries()
+        return self.mock.stores.journal.entries()
 
     @property
     def violations(self) -> list[Violation]:
         """Every request the spec did not cover or that broke a contract, this whole run."""
-        return list(self.runtime.journal.violations)
+        return self.mock.stores.journal.violations()
+
+    @property
+    def requests_seen(self) -> int:
+        """How many requests were answered this whole run (admin requests aside)."""
+        return self.mock.stores.journal.requests_seen
 
     def reset(self) -> None:
         """Back to the start, as `POST /__mockserve/reset`: journal, state, resources, sequences.
 
         Violations are kept: they are the run's verdict, and a reset must not hide one.
         """
-        self.runtime.reset()
+        self.mock.reset()
 
     def calls(self, method: str, path_or_route: str, *, json: Any = _UNSET) -> list[Entry]:
         """The journal's requests with this method and path (no query) or route name."""
         method = method.upper()
         return [e for e in self.journal if _hits(e, method, path_or_route, json)]
+
+    def wait_for(
+        self,
+        method: str,
+        path_or_route: str,
+        times: int = 1,
+        timeout: float = 5,
+        *,
+        json: Any = _UNSET,
+    ) -> list[Entry]:
+        """Return once `times` such requests arrived (as `assert_called` counts them).
+
+        Tests wait on this, never on a sleep; after `timeout` seconds it raises
+        AssertionError listing the requests that did arrive.
+        """
+        __tracebackhide__ = True
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while True:
+                found = self.calls(method, path_or_route, json=json)
+                left = deadline - time.monotonic()
+                if len(found) >= times or left <= 0:
+                    break
+                self._arrived.wait(left)
+        if len(found) >= times:
+            return found
+        head = (
+            f"waited {timeout:g} s for {_what(method, path_or_route, json)} to be called "
+            f"{_times(times)}, but it was called {_times(len(found))}"
+        )
+        raise AssertionError(head + "\n" + self._arrived_text(method, path_or_route, json))
+
+    # -- callbacks -------------------------------------------------------------------
+
+    @property
+    def callbacks(self) -> list[Attempt]:
+        """Every callback attempt so far, oldest first (as GET /__mockserve/callbacks)."""
+        return self.mock.callbacks.attempts()
+
+    def wait_for_callbacks(self, timeout: float = 5) -> list[Attempt]:
+        """Return once no callback is pending (their delays and retries done); the attempts.
+
+        After `timeout` seconds it raises AssertionError listing the attempts so far.
+        """
+        __tracebackhide__ = True
+        if self.mock.callbacks.wait(timeout):
+            return self.callbacks
+        pending = self.mock.callbacks.pending
+        raise AssertionError(
+            f"waited {timeout:g} s for callbacks, but {plural(pending, 'chain')} "
+            f"{'is' if pending == 1 else 'are'} still pending\n" + _attempts_text(self.callbacks)
+        )
+
+    def assert_callback_sent(self, name: str, times: int | None = None) -> None:
+        """Assert the callback `name` was delivered (answered below 500): once or more, or
+        exactly `times` times. Retries of one delivery count once."""
+        __tracebackhide__ = True
+        count = sum(1 for attempt in self.callbacks if attempt.name == name and attempt.sent)
+        if (count >= 1) if times is None else (count == times):
+            return
+        wanted = "at least once" if times is None else _times(times)
+        raise AssertionError(
+            f"expected callback {name!r} to be sent {wanted}, but it was sent {_times(count)}\n"
+            + _attempts_text(self.callbacks)
+        )
+
+    def _notify(self, exchange: Exchange, entry: Entry) -> None:
+        with self._arrived:
+            self._arrived.notify_all()
 
     # -- assertions ----------------------------------------------------------------------
 
@@ -133,7 +245,7 @@ class MockServer:
             f"expected {_what(method, path_or_route, json)} to be called {wanted}, "
             f"but it was called {_times(count)}"
         )
-        raise AssertionError(head + "\n" + self._arrived(method, path_or_route, json))
+        raise AssertionError(head + "\n" + self._arrived_text(method, path_or_route, json))
 
     def assert_not_called(self, method: str, path_or_route: str, *, json: Any = _UNSET) -> None:
         """Assert no such request arrived (same matching as `assert_called`)."""
@@ -144,7 +256,7 @@ class MockServer:
                 f"expected {_what(method, path_or_route, json)} not to be called, "
                 f"but it was called {_times(count)}"
             )
-            raise AssertionError(head + "\n" + self._arrived(method, path_or_route, json))
+            raise AssertionError(head + "\n" + self._arrived_text(method, path_or_route, json))
 
     def assert_no_violations(self) -> None:
         """Assert every request was covered by the spec and kept its contract (as `--strict`)."""
@@ -157,10 +269,10 @@ class MockServer:
                 f"{len(violations)}:\n{violations_text(violations)}"
             )
 
-    def _arrived(self, method: str, target: str, json: Any) -> str:
+    def _arrived_text(self, method: str, target: str, json: Any) -> str:
         entries = self.journal
         if not entries:
-            if self.runtime.spec.settings.journal <= 0:
+            if self.spec.settings.journal <= 0:
                 return "The journal keeps no requests (settings.journal is 0)."
             return "No requests arrived."
         ranked = sorted(
@@ -174,6 +286,16 @@ class MockServer:
         if len(ranked) > SHOWN:
             lines.append(f"  ... and {len(ranked) - SHOWN} more (see server.journal)")
         return "\n".join(lines)
+
+
+def _attempts_text(attempts: list[Attempt]) -> str:
+    if not attempts:
+        return "No callback was attempted."
+    lines = [f"Callback attempts ({len(attempts)}), oldest first:"]
+    for a in attempts[-SHOWN:]:
+        outcome = a.status if a.status is not None else a.error
+        lines.append(f"  {a.name}: {a.method} {a.url} -> {outcome} (attempt {a.attempts})")
+    return "\n".join(lines)
 
 
 def _route_hit(entry: Entry, method: str, target: str) -> bool:

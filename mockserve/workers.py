@@ -1,7 +1,10 @@
 """`mockserve run --workers N`: N processes (Unix) serving one listening socket.
 
 Each worker has its own copy of everything a running app keeps, so only specs whose
-answers never depend on earlier requests may use more than one: `why_not` says why not.
+answers never depend on earlier requests may use more than one, unless the workers share
+a store (`--store`): `why_not` says why not. The admin API tells the truth about it: a
+shutdown stops every worker, and what only one worker would see (its journal, a reset)
+is refused with a 409 saying why; with a shared store every worker sees the same.
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ from collections.abc import Callable
 from .spec import Spec
 
 
-def why_not(spec: Spec, *, journal_options: tuple[str, ...] = ()) -> str | None:
+def why_not(
+    spec: Spec, *, journal_options: tuple[str, ...] = (), shared: bool = False
+) -> str | None:
     """Why `spec` cannot be served by several processes, or None when it can.
 
     `journal_options` names the command-line options in use that read the whole run's
     journal (e.g. --strict, --exit-after), which one process cannot see for all.
+    `shared`: the workers share a store (`--store`), so state is no reason to refuse.
     """
     if not hasattr(os, "fork"):
         return "--workers needs a Unix-like system (it forks); serve with one process"
@@ -30,12 +36,13 @@ def why_not(spec: Spec, *, journal_options: tuple[str, ...] = ()) -> str | None:
         uses.append("sequence/cycle order")
     if any(route.keeps_state for route in spec.routes):
         uses.append("state")
-    if spec.stateful or uses:
+    if (spec.stateful or uses) and not shared:
         uses = uses or ["state"]
         return (
             f"--workers needs a spec without state, and this one uses {', '.join(uses)}: "
             "each worker would keep its own copy and answer differently. "
-            "Serve it with one process (the default)"
+            "Serve it with one process (the default), or give the workers a shared store "
+            "(--store redis://HOST:PORT/DB)"
         )
     if journal_options:
         return (
@@ -43,6 +50,11 @@ def why_not(spec: Spec, *, journal_options: tuple[str, ...] = ()) -> str | None:
             "each worker sees only its own requests"
         )
     return None
+
+
+def stop_all() -> None:
+    """From a worker: ask the parent to stop every worker (as SIGTERM to it does)."""
+    os.kill(os.getppid(), signal.SIGTERM)
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from running import Running
 
-from mockserve import create_app
-from mockserve.server import Server
+from mockserve import MockServer, create_app
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
 
@@ -34,7 +37,7 @@ def write_spec(tmp_path: Path):
 class Live:
     """A spec served by the real server on a free port of 127.0.0.1."""
 
-    def __init__(self, server: Server):
+    def __init__(self, server: MockServer):
         self.server = server
         self.url = server.url
         self.session = requests.Session()
@@ -49,20 +52,15 @@ class Live:
     def post(self, path: str, **kwargs) -> requests.Response:
         return self.request("POST", path, **kwargs)
 
-    @property
-    def runtime(self):
-        return self.server.app.extensions["mockserve"]
-
 
 @pytest.fixture
 def serve(write_spec) -> Iterator:
     """Serve a spec (YAML text or a path) over real HTTP: `live = serve(text)`."""
-    servers: list[Server] = []
+    servers: list[MockServer] = []
 
     def start(spec: str | Path, *, seed: int | None = None, **files: str) -> Live:
         path = spec if isinstance(spec, Path) else write_spec(spec, **files)
-        server = Server(create_app(path, seed=seed), host="127.0.0.1", port=0)
-        server.start_in_thread()
+        server = MockServer(path, seed=seed).start()
         servers.append(server)
         return Live(server)
 
@@ -80,3 +78,95 @@ def client(write_spec):
         return create_app(path, seed=seed).test_client()
 
     return make
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Iterator:
+    """Start `mockserve run ARGS` as a process: `run = cli([...]); run.serving(); run.url`."""
+    started: list[Running] = []
+
+    def start(args: list, env: dict[str, str] | None = None, command: str = "run") -> Running:
+        run = Running(*(str(a) for a in args), cwd=tmp_path, env=env, subcommand=command)
+        started.append(run)
+        return run
+
+    yield start
+    for run in started:
+        run.stop()
+
+
+# -- a real Redis for the shared store ----------------------------------------------------
+
+REDIS_MISSING = (
+    "redis-server is not installed, and the shared-store tests need a real one: "
+    "apt-get install -y redis-server (Debian/Ubuntu), brew install redis (macOS), "
+    "or put valkey-server on PATH"
+)
+
+
+class RedisServer:
+    """A redis-server of this test's own, on a unix socket in a temp folder (no TCP port)."""
+
+    def __init__(self, folder: Path):
+        self.binary = shutil.which("redis-server") or shutil.which("valkey-server")
+        if self.binary is None:
+            pytest.fail(REDIS_MISSING)
+        self.folder = folder
+        self.socket = folder / "redis.sock"
+        self.url = f"unix://{self.socket}"
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> RedisServer:
+        """Start it and return once it says it accepts connections."""
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port", "0",
+                "--unixsocket", str(self.socket),
+                "--unixsocketperm", "700",
+                "--save", "",
+                "--appendonly", "no",
+                "--dir", str(self.folder),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        ready = threading.Event()
+        lines: list[str] = []
+
+        def read(stream) -> None:
+            for line in stream:
+                lines.append(line)
+                if "ready to accept connections" in line.lower():
+                    ready.set()
+            ready.set()  # it ended
+
+        self._reader = threading.Thread(target=read, args=(self.process.stdout,), daemon=True)
+        self._reader.start()
+        if not ready.wait(15) or self.process.poll() is not None:
+            raise AssertionError("redis-server did not start:\n" + "".join(lines))
+        return self
+
+    def kill(self) -> None:
+        """Stop it at once, as a crash would (its data is gone)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        if self.process is not None and self.process.stdout is not None:
+            self._reader.join(timeout=10)  # it has read to the end of the output
+            self.process.stdout.close()
+
+    def client(self):
+        import redis
+
+        return redis.Redis(unix_socket_path=str(self.socket))
+
+
+@pytest.fixture
+def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
+    """A fresh redis-server for this test, stopped after it."""
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.kill()

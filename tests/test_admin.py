@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -110,6 +109,8 @@ def test_the_journal_lists_requests_oldest_first_and_not_its_own(shop):
         "status",
         "failures",
         "duration_ms",
+        "response",
+        "why",
     }
     assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|\+00:00)$", first["time"])
     assert first["query"] == {"verbose": "1"}
@@ -119,6 +120,35 @@ def test_the_journal_lists_requests_oldest_first_and_not_its_own(shop):
     assert first["duration_ms"] >= 0
     assert entries[1]["body"] == '{"qty": 0, "note": "\\u00e9"}'
     assert journal(shop) == entries  # reading the journal is not journaled
+
+
+def test_each_entry_holds_what_was_answered(shop):
+    shop.get("/users/7")
+    shop.get("/userz/7")
+    shop.post("/orders", data="not json", headers={"Content-Type": "text/plain"})
+    matched, missed, invalid = journal(shop)
+    assert matched["response"]["status"] == 200
+    assert matched["response"]["headers"]["Content-Type"] == "application/json"
+    assert matched["response"]["body"] == {"id": 7}  # JSON as JSON
+    assert matched["why"] == []
+    assert missed["response"]["status"] == 404
+    assert missed["why"][0]["route"] == "get-user"
+    assert "segment 1 is 'userz'" in missed["why"][0]["why"]
+    assert invalid["response"]["status"] == 422
+    assert invalid["response"]["body"]["errors"] == invalid["failures"]
+
+
+def test_a_large_answer_is_kept_cut_and_says_so(serve):
+    live = serve("""
+        mockserve: 1
+        routes:
+          - path: /big
+            response: {text: "{{ 'x' * 70000 }}"}
+    """)
+    live.get("/big")
+    [entry] = journal(live)
+    assert len(entry["response"]["body"]) == 64 * 1024
+    assert entry["response"]["body_truncated"] is True
 
 
 def test_a_contract_failure_is_journaled_with_its_failures(shop):
@@ -187,7 +217,7 @@ def test_the_journal_keeps_the_last_settings_journal_requests(serve, size, kept)
     for _ in range(5):
         live.get("/ping")
     assert [e["id"] for e in journal(live)] == kept
-    assert live.runtime.journal.requests_seen == 5
+    assert live.server.requests_seen == 5
 
 
 # -- reset ---------------------------------------------------------------------------
@@ -241,7 +271,7 @@ def test_an_unknown_admin_path_is_a_json_404_listing_the_endpoints(shop, method,
     assert response.headers["Content-Type"] == "application/json"
     assert "GET /__mockserve/requests" in response.json()["error"]
     assert journal(shop) == []
-    assert shop.runtime.journal.violations == []
+    assert shop.server.violations == []
 
 
 def test_a_known_admin_path_with_another_method_is_405(shop):
@@ -274,7 +304,7 @@ def test_admin_false_turns_it_off(serve):
     response = live.get(f"{ADMIN}/health")
     assert response.status_code == 404
     assert response.json()["error"] == "no route matches GET /__mockserve/health"
-    [entry] = live.runtime.journal.entries()
+    [entry] = live.server.journal
     assert (entry.path, entry.route) == ("/__mockserve/health", None)
 
 
@@ -348,12 +378,13 @@ def test_with_admin_off_any_path_is_the_specs(write_spec):
 # -- shutdown --------------------------------------------------------------------------------
 
 
-def test_shutdown_answers_204_then_asks_the_runner_to_stop(shop):
-    asked = threading.Event()
-    shop.runtime.shutdown_callbacks.append(asked.set)
+def test_shutdown_answers_204_then_stops_the_server(shop):
     response = shop.post(f"{ADMIN}/shutdown")
     assert (response.status_code, response.content) == (204, b"")
-    assert asked.wait(timeout=10)
+    assert shop.server.wait_stopped(timeout=10)
+    assert not shop.server.running
+    with pytest.raises(requests.ConnectionError):
+        requests.get(shop.url + "/users/1", timeout=5)
 
 
 def test_shutdown_stops_the_command_line_server(write_spec):

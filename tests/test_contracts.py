@@ -10,6 +10,8 @@ parsed and checked. Every part is checked and a 422 lists every failure as
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 SPEC = """
@@ -152,7 +154,8 @@ def test_a_422_names_the_route(live):
 def test_required_header_names_match_case_insensitively(live, name):
     response = live.get("/secret", headers={name: "Bearer t", "x-api-version": "2"})
     assert response.status_code == 200
-    assert response.json() == {"auth": "Bearer t", "version": "2"}
+    # X-Api-Version's schema says integer: templates see 2, as they see a query's `limit`.
+    assert response.json() == {"auth": "Bearer t", "version": 2}
 
 
 def test_missing_headers_are_each_listed(live):
@@ -381,16 +384,66 @@ def test_the_spec_errors_422_override_replaces_the_body(serve):
 @pytest.mark.parametrize(
     ("data", "reason"),
     [
-        (b"[" * 20000 + b"]" * 20000, "nested too deeply"),
-        (b'{"item": "pen", "qty": NaN}', "NaN is not a JSON value"),
-        (b'{"item": "pen", "qty": Infinity}', "Infinity is not a JSON value"),
+        (b"[" * 20000 + b"]" * 20000, "body is nested more than 100 levels deep"),
+        (b'{"item": "pen", "qty": NaN}', "body is not valid JSON: NaN is not a JSON value"),
+        (
+            b'{"item": "pen", "qty": Infinity}',
+            "body is not valid JSON: Infinity is not a JSON value",
+        ),
     ],
 )
 def test_json_that_python_would_stretch_to_read_is_refused_as_422(live, data, reason):
     failures = _failures(
         live.post("/orders", data=data, headers={**AUTH, "Content-Type": "application/json"})
     )
-    assert failures == [{"in": "body", "path": "", "message": f"body is not valid JSON: {reason}"}]
+    assert failures == [{"in": "body", "path": "", "message": reason}]
+
+
+ECHO = """
+    mockserve: 1
+    routes:
+      - name: checked
+        method: POST
+        path: /checked
+        body: {schema: {type: array}}
+        response: {json: {got: "{{ body }}"}}
+      - name: echo
+        method: POST
+        path: /echo
+        response: {json: {got: "{{ body }}"}}
+    resources:
+      things: {path: /things}
+"""
+
+
+def _nested(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+def test_a_body_nested_100_levels_deep_is_checked_and_echoed_in_full(serve):
+    live = serve(ECHO)
+    for path in ("/checked", "/echo"):
+        answer = live.post(path, data=_nested(100), headers={"Content-Type": "application/json"})
+        assert answer.status_code == 200
+        assert json.dumps(answer.json()["got"], separators=(",", ":")) == _nested(100)
+
+
+@pytest.mark.parametrize("levels", [150, 500, 900])
+def test_a_body_nested_deeper_than_100_levels_is_refused_never_a_500(serve, levels):
+    """One cap, contract.MAX_BODY_DEPTH: a 422 where the body is checked (a body contract,
+    a resource); a route that checks no body sees it as `null`, as any body it cannot
+    parse (the spec format: `body` is null when unparsable)."""
+    live = serve(ECHO)
+    sent = {"data": _nested(levels), "headers": {"Content-Type": "application/json"}}
+    refused = {"in": "body", "path": "", "message": "body is nested more than 100 levels deep"}
+    checked = live.post("/checked", **sent)
+    assert (checked.status_code, checked.json()) == (
+        422,
+        {"error": "invalid request", "route": "checked", "errors": [refused]},
+    )
+    assert _failures(live.post("/things", **sent)) == [refused]
+    echoed = live.post("/echo", **sent)
+    assert (echoed.status_code, echoed.json()) == (200, {"got": None})
 
 
 def test_a_named_schema_keeps_its_own_local_refs(client):

@@ -154,3 +154,25 @@ def test_without_cors_no_cors_headers_and_preflights_are_plain_options(serve):
     )
     assert "Access-Control-Allow-Origin" not in preflight.headers
     assert "Access-Control-Allow-Methods" not in preflight.headers
+
+
+def test_with_credentials_answers_name_the_headers_a_script_may_read(serve):
+    # Browsers read `Access-Control-Expose-Headers: *` as a header named "*" then.
+    live = serve("""
+        mockserve: 1
+        settings: {cors: {origins: ["https://app.example"], credentials: true}}
+        routes:
+          - path: /me
+            response:
+              headers: {X-Request-Id: "42"}
+              json: {id: 1}
+    """)
+    answer = live.get("/me", headers={"Origin": "https://app.example"})
+    assert answer.headers["Access-Control-Allow-Origin"] == "https://app.example"
+    assert answer.headers["Access-Control-Allow-Credentials"] == "true"
+    assert answer.headers["Access-Control-Expose-Headers"] == "X-Request-Id"
+    assert "Origin" in answer.headers["Vary"]
+    # An origin not allowed gets no CORS headers, but the answer still varies by Origin.
+    other = live.get("/me", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    assert "Origin" in other.headers["Vary"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
+import select
+import socket
 import uuid
 from pathlib import Path
 
@@ -18,11 +18,19 @@ from click.testing import CliRunner
 from mockserve.cli import main
 
 SPECS = Path(__file__).resolve().parent.parent / "specs"
-MAIN_SPECS = sorted(p for p in SPECS.glob("*.yaml") if "mockserve" in yaml.safe_load(p.read_text()))
+# Specs and OpenAPI documents (`openapi:`); the included files and fixtures aside.
+MAIN_SPECS = sorted(
+    p for p in SPECS.glob("*.yaml") if {"mockserve", "openapi"} & set(yaml.safe_load(p.read_text()))
+)
 
 
 def test_there_are_example_specs():
-    assert {p.name for p in MAIN_SPECS} >= {"quickstart.yaml", "shop.yaml"}
+    assert {p.name for p in MAIN_SPECS} >= {
+        "quickstart.yaml",
+        "shop.yaml",
+        "todo.yaml",
+        "petstore-openapi.yaml",
+    }
 
 
 @pytest.mark.parametrize("spec", MAIN_SPECS, ids=lambda p: p.name)
@@ -144,18 +152,12 @@ def test_shop_flaky_mixes_faults_repeatably(serve):
 
 
 def test_shop_slow_does_not_hold_up_others(shop):
-    done = threading.Event()
-
-    def slow():
-        requests.get(shop.url + "/slow", timeout=10)
-        done.set()
-
-    worker = threading.Thread(target=slow)
-    worker.start()
-    time.sleep(0.1)
-    assert shop.get("/health").status_code == 200
-    assert not done.is_set()
-    worker.join()
+    host, port = shop.url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as slow:
+        slow.sendall(f"GET /slow HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        assert shop.get("/health").status_code == 200
+        assert not select.select([slow], [], [], 0)[0]  # /slow is still on its way
+        assert slow.recv(64).startswith(b"HTTP/1.1 200")
 
 
 def test_shop_malformed_feed(shop):
@@ -240,3 +242,61 @@ def test_shop_errors_overrides(shop):
         "closest": "/users/{id:int}",
     }
     assert shop.request("DELETE", "/health").status_code == 405
+
+
+# -- petstore-openapi: an OpenAPI document served as it is ------------------------------------
+
+API_KEY = {"api_key": "secret"}
+
+
+@pytest.fixture
+def petstore(serve):
+    return serve(SPECS / "petstore-openapi.yaml")
+
+
+def test_petstore_openapi_lists_pets_from_its_example_checking_the_query(petstore):
+    pets = petstore.get("/pets?limit=2")
+    assert pets.json() == [
+        {"id": 1, "name": "Rex", "tag": "dog"},
+        {"id": 2, "name": "Tom", "tag": "cat"},
+    ]
+    assert pets.headers["X-Total-Count"] == "2"  # a declared response header
+    refused = petstore.get("/pets?limit=0")
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [
+        {"in": "query", "path": "/limit", "message": "0 is less than the minimum of 1"}
+    ]
+
+
+def test_petstore_openapi_creates_a_pet_with_a_checked_body(petstore):
+    created = petstore.post("/pets", json={"name": "Rex", "tag": "dog"})
+    assert (created.status_code, created.json()) == (201, {"id": 3, "name": "Rex", "tag": "dog"})
+    assert petstore.post("/pets", json={"tag": "dog"}).status_code == 422
+    declared = petstore.post("/pets", json={"name": "Rex"}, headers={"Prefer": "code=422"})
+    assert (declared.status_code, declared.json()) == (
+        422,
+        {"code": 422, "message": "a pet needs a name"},
+    )
+
+
+def test_petstore_openapi_shows_a_pet_to_a_client_with_an_api_key(petstore):
+    refused = petstore.get("/pets/1")
+    assert refused.status_code == 401
+    assert refused.headers["WWW-Authenticate"].startswith('ApiKey realm="api_key"')
+    assert petstore.get("/pets/1", headers=API_KEY).json() == {"id": 1, "name": "Rex", "tag": "dog"}
+    cat = petstore.get("/pets/1", headers={**API_KEY, "Prefer": "example=cat"})
+    assert cat.json() == {"id": 2, "name": "Tom", "tag": "cat"}
+    missing = petstore.get("/pets/1", headers={**API_KEY, "Prefer": "code=404"})
+    assert (missing.status_code, missing.json()) == (404, {"code": 404, "message": "no such pet"})
+    failing = petstore.get("/pets/1", headers={**API_KEY, "Prefer": "code=503"})
+    assert failing.status_code == 503  # the `default` response, with the status asked for
+    xml = petstore.get("/pets/1", headers={**API_KEY, "Accept": "application/xml"})
+    assert xml.headers["Content-Type"] == "application/xml"
+    assert xml.text == "<Pet><id>1</id><name>Rex</name><tag>dog</tag></Pet>"
+    assert petstore.get("/pets/1", headers={**API_KEY, "Accept": "text/html"}).status_code == 406
+    assert petstore.get("/pets/0", headers=API_KEY).status_code == 422  # petId: minimum 1
+
+
+def test_petstore_openapi_deletes_a_pet(petstore):
+    deleted = petstore.request("DELETE", "/pets/1")
+    assert (deleted.status_code, deleted.content) == (204, b"")

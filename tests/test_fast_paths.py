@@ -109,7 +109,7 @@ def test_the_journal_keeps_query_headers_and_body_of_a_static_route(serve):
     live.get("/static?a=1&a=2&b=x", headers={"X-Trace": "t1"})
     live.post("/static", data=b"raw text", headers={"Content-Type": "text/plain"})
     live.get("/static")
-    first, second, third = live.runtime.journal.entries()
+    first, second, third = live.server.journal
     assert (first.query, first.headers["X-Trace"], first.body) == (
         {"a": ["1", "2"], "b": "x"},
         "t1",

@@ -17,6 +17,7 @@ from openapi_corpus import (
     DOCUMENTS,
     LARGE,
     RequestMaker,
+    corpus,  # noqa: F401 - the fixture needs_corpus uses: fails when the corpus is missing
     needs_corpus,
     operations,
     read_document,
@@ -26,7 +27,7 @@ from openapi_corpus import (
 from mockserve.app import create_app
 from mockserve.cli import main
 from mockserve.openapi import openapi_spec
-from mockserve.server import Server
+from mockserve.serve import Runner
 from mockserve.spec.loader import Loader, _format_validator
 
 pytestmark = needs_corpus
@@ -39,8 +40,8 @@ class Served:
         self.name = name
         loader = Loader(CORPUS / name)
         self.data, self.warnings, self.spec = openapi_spec(loader.read_main(), loader)
-        self.server = Server(create_app(self.spec), host="127.0.0.1", port=0)
-        self.server.start_in_thread()
+        self.server = Runner(create_app(self.spec), host="127.0.0.1", port=0)
+        self.server.start()
         self.session = requests.Session()
 
     def request(self, method: str, path: str, **kwargs) -> requests.Response:
@@ -88,14 +89,23 @@ def _check_answer(document, op, response) -> None:
     if "json" not in media or not ("schema" in obj or "example" in obj or obj.get("examples")):
         return
     body = response.json()
+    example = _NONE
     if "example" in obj:
-        assert body == obj["example"], op
+        example = obj["example"]
     elif obj.get("examples"):
-        first = op.deref(next(iter(obj["examples"].values())))
-        assert body == first.get("value"), op
-    elif "schema" in obj:
-        errors = [e.message for e in response_validator(document, op, code, key).iter_errors(body)]
-        assert not errors, (op, errors[:3], response.text[:300])
+        example = op.deref(next(iter(obj["examples"].values()))).get("value")
+    if example is not _NONE and body == example:
+        return
+    # no example, or one that fails its own schema (never the answer): a value that fits
+    assert "schema" in obj, op
+    validator = response_validator(document, op, code, key)
+    if example is not _NONE:
+        assert list(validator.iter_errors(example)), (op, "a valid example was not the answer")
+    errors = [e.message for e in validator.iter_errors(body)]
+    assert not errors, (op, errors[:3], response.text[:300])
+
+
+_NONE = object()
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
@@ -144,10 +154,10 @@ def test_the_mega_document_serves_an_operation_without_responses(served):
     assert live.request("GET", "/anything").status_code == 404
 
 
-def test_a_document_with_only_webhooks_starts_and_says_what_it_does_not_do(served):
+def test_a_document_with_only_webhooks_starts_and_fires_them_on_request(served):
     live = served("oai-31-webhook-example.yaml")
     assert live.spec.routes == ()
-    assert any("webhooks" in w for w in live.spec.warnings)
+    assert list(live.spec.webhooks) == ["newPet"]  # POST /__mockserve/webhooks/newPet
     assert live.request("POST", "/newPet").status_code == 404
 
 
@@ -278,8 +288,8 @@ def test_import_round_trip_serves_the_same_answers(served, name, tmp_path):
     assert CliRunner().invoke(main, ["validate", str(written)]).exit_code == 0
     document = read_document(name)
     direct = served(name)
-    imported = Server(create_app(written), host="127.0.0.1", port=0)
-    imported.start_in_thread()
+    imported = Runner(create_app(written), host="127.0.0.1", port=0)
+    imported.start()
     try:
         maker = RequestMaker(document)
         for op in _sample(operations(document), name)[:25]:

@@ -16,10 +16,9 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from mockserve import create_app
+from mockserve import MockServer
 from mockserve.cli import main
 from mockserve.errors import SpecError
-from mockserve.server import Server
 from mockserve.spec import load_spec
 from mockserve.spec import loader as spec_loader
 
@@ -92,8 +91,7 @@ def document(tmp_path):
 def served(document):
     """The document loaded lazily (as `run` loads it), served over real HTTP."""
     spec = load_spec(document, lazy=True)
-    server = Server(create_app(spec), host="127.0.0.1", port=0)
-    server.start_in_thread()
+    server = MockServer(spec).start()
     yield spec, server.url
     server.stop()
 
@@ -136,8 +134,7 @@ def test_concurrent_first_requests_compile_a_route_once_and_all_get_its_answer(
 
     monkeypatch.setattr(spec_loader._RouteBuilder, "parts", counting)
     spec = load_spec(document, lazy=True)
-    server = Server(create_app(spec), host="127.0.0.1", port=0)
-    server.start_in_thread()
+    server = MockServer(spec).start()
     start = threading.Barrier(16)
     answers: list[tuple[int, object]] = []
 

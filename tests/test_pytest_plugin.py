@@ -168,7 +168,7 @@ def test_the_ini_option_names_a_default_spec_and_the_command_line_overrides_it(s
     )
     suite.makepyfile("""
         def test_title(mockserve_server, pytestconfig):
-            assert mockserve_server.runtime.spec.title == pytestconfig.getoption("title")
+            assert mockserve_server.spec.title == pytestconfig.getoption("title")
     """)
     suite.makeconftest("""
         def pytest_addoption(parser):
@@ -181,8 +181,7 @@ def test_the_ini_option_names_a_default_spec_and_the_command_line_overrides_it(s
 def test_relative_spec_paths_resolve_against_the_rootdir_not_the_test_folder(suite):
     suite.mkpydir("deep")
     (suite.path / "deep" / "test_deep.py").write_text(
-        "def test_it(mockserve):\n"
-        "    assert mockserve('specs/shop.yaml').runtime.spec.title == 'Shop'\n"
+        "def test_it(mockserve):\n    assert mockserve('specs/shop.yaml').spec.title == 'Shop'\n"
     )
     run(suite).assert_outcomes(passed=1)
 
@@ -290,3 +289,19 @@ def test_the_pytest11_entry_point_loads_the_plugin_once(suite):
     suite.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
     # `-p mockserve` names the entry point: still loaded once.
     suite.runpytest("-p", "no:cacheprovider", "-p", "mockserve").assert_outcomes(passed=1)
+
+
+def test_the_admin_shutdown_stops_a_fixture_server(suite):
+    suite.makepyfile("""
+        import pytest
+        import requests
+
+        def test_stop(mockserve):
+            server = mockserve("specs/shop.yaml")
+            answer = requests.post(server.url + "/__mockserve/shutdown", timeout=10)
+            assert answer.status_code == 204
+            assert server.wait_stopped(timeout=10)
+            with pytest.raises(requests.ConnectionError):
+                requests.get(server.url + "/users/7", timeout=5)
+    """)
+    run(suite).assert_outcomes(passed=1)

@@ -90,7 +90,7 @@ def test_a_stopped_server_starts_again_with_its_journal(shop):
 def test_a_fixed_port_and_a_seed_are_used(shop, unused_port):
     with MockServer(shop, port=unused_port, seed=7) as server:
         assert server.url == f"http://127.0.0.1:{unused_port}"
-        assert server.runtime.spec.settings.seed == 7
+        assert server.spec.settings.seed == 7
 
 
 def test_a_bad_spec_raises_spec_error_before_anything_listens(write_spec):

@@ -1,12 +1,16 @@
-"""The README's examples are what the product really prints."""
+"""The README's and the guides' examples are what the product really prints."""
 
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 from pathlib import Path
 
+import requests
+import yaml
 from click.testing import CliRunner
+from running import Running
 
 from mockserve.cli import main
 
@@ -49,3 +53,62 @@ def test_the_readme_example_spec_is_a_valid_spec(tmp_path):
     (folder / "readme.yaml").write_text(example)
     result = CliRunner().invoke(main, ["validate", str(folder / "readme.yaml")])
     assert result.exit_code == 0, result.output
+
+
+def _sessions(doc: Path) -> list[tuple[list[str], list[str]]]:
+    """Each `$ command` of a doc's console blocks, as arguments, with the lines shown after it."""
+    sessions: list[tuple[list[str], list[str]]] = []
+    for block in re.findall(r"```console\n(.*?)```", doc.read_text(), re.S):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                sessions.append((shlex.split(line[2:], comments=True), []))
+            else:
+                sessions[-1][1].append(line)
+    return sessions
+
+
+def _get(server: Running, args: list[str]) -> list[str]:
+    """`curl -s URL [-H 'Name: value']...` against `server`: the body it prints."""
+    url = next(arg for arg in args if arg.startswith("localhost:8000/"))
+    headers = dict(args[i + 1].split(": ", 1) for i, arg in enumerate(args) if arg == "-H")
+    path = url.removeprefix("localhost:8000")
+    return [requests.get(server.url + path, headers=headers, timeout=10).text]
+
+
+def test_the_openapi_guide_shows_what_each_command_prints(tmp_path, monkeypatch):
+    """Each `$` line of docs/openapi.md runs in a copy of specs/: `run` as a process on a free
+    port (the guide shows 8000), `curl` as a GET to it, the other commands with CliRunner."""
+    shutil.copytree(ROOT / "specs", tmp_path / "specs")
+    monkeypatch.chdir(tmp_path)
+    sessions = _sessions(ROOT / "docs" / "openapi.md")
+    assert [args[:2] for args, _ in sessions].count(["mockserve", "run"]) == 2
+    server = None
+    try:
+        for args, shown in sessions:
+            if args[:2] == ["mockserve", "run"]:
+                if server is not None:
+                    server.stop()
+                server = Running(*args[2:], "--port", "0", cwd=tmp_path)
+                printed = [
+                    line.replace(server.url, "http://127.0.0.1:8000") for line in server.serving()
+                ]
+            elif args[0] == "curl":
+                assert server is not None, "a curl before any run"
+                printed = _get(server, args)
+            else:
+                assert args[0] == "mockserve", args
+                printed = CliRunner().invoke(main, args[1:]).output.splitlines()
+            assert printed == shown, args
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def test_the_openapi_guide_shows_the_route_that_import_writes(tmp_path):
+    guide = (ROOT / "docs" / "openapi.md").read_text()
+    shown = yaml.safe_load(re.search(r"```yaml\n(- name: showPetById\n.*?)```", guide, re.S)[1])
+    written = tmp_path / "petstore.mock.yaml"
+    document = str(ROOT / "specs" / "petstore-openapi.yaml")
+    assert CliRunner().invoke(main, ["import", document, "-o", str(written)]).exit_code == 0
+    routes = yaml.safe_load(written.read_text())["routes"]
+    assert shown == [route for route in routes if route["name"] == "showPetById"]

@@ -6,7 +6,7 @@ is reported and the previous version keeps serving.
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 import requests
@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from mockserve import create_app, load_spec
 from mockserve.cli import main
 from mockserve.reload import Reloader
-from mockserve.server import Server
+from mockserve.serve import Runner
 
 WAIT = 10  # seconds a reload may take before the test gives up
 
@@ -31,6 +31,29 @@ routes:
 EXTRA = "routes:\n  - path: /extra\n    response: {{text: {text}}}\n"
 
 
+class Events:
+    """What the reloader did: each version it swapped in, each report; waited on, not polled."""
+
+    def __init__(self):
+        self.reloads = 0
+        self.reports: list[str] = []
+        self.changed = threading.Condition()
+
+    def reloaded(self) -> None:
+        with self.changed:
+            self.reloads += 1
+            self.changed.notify_all()
+
+    def report(self, text: str) -> None:
+        with self.changed:
+            self.reports.append(text)
+            self.changed.notify_all()
+
+    def wait(self, done) -> bool:
+        with self.changed:
+            return self.changed.wait_for(done, timeout=WAIT)
+
+
 @pytest.fixture
 def watched(tmp_path):
     """A spec served by a real server whose Reloader swaps in each good version."""
@@ -39,58 +62,48 @@ def watched(tmp_path):
     (tmp_path / "extra.yaml").write_text(EXTRA.format(text="one"))
     (tmp_path / "catalog.json").write_text('["tea"]')
     loaded = load_spec(spec)
-    server = Server(create_app(loaded), port=0)
-    server.start_in_thread()
-    reports: list[str] = []
+    runner = Runner(create_app(loaded), port=0).start()
+    events = Events()
+
+    def swap(app, _spec) -> None:
+        runner.swap(app)
+        events.reloaded()
+
+    # A change made before the watcher is ready is still seen: it compares times too.
     reloader = Reloader(
-        spec,
-        loaded,
-        seed=None,
-        report=reports.append,
-        debounce_ms=50,
-        on_reload=lambda app, _spec: server.swap(app),
+        spec, loaded, seed=None, report=events.report, debounce_ms=50, on_reload=swap
     ).start()
-    time.sleep(0.3)  # let the watcher start before the test edits files
-    yield tmp_path, server, reports
+    yield tmp_path, runner, events
     reloader.stop()
-    server.stop()
-
-
-def eventually(get, expected):
-    """Poll until `get()` returns `expected` (bounded), and return the last value."""
-    deadline = time.monotonic() + WAIT
-    while True:
-        value = get()
-        if value == expected or time.monotonic() > deadline:
-            return value
-        time.sleep(0.05)
+    runner.stop()
 
 
 def test_an_edited_spec_serves_its_new_answers(watched):
-    folder, server, _ = watched
+    folder, server, events = watched
     version = lambda: requests.get(server.url + "/version", timeout=5).json()  # noqa: E731
     assert version() == {"version": 1}
     (folder / "spec.yaml").write_text(VERSION.format(version=2))
-    assert eventually(version, {"version": 2}) == {"version": 2}
+    assert events.wait(lambda: events.reloads == 1)
+    assert version() == {"version": 2}
 
 
 def test_included_files_and_fixtures_are_watched_too(watched):
-    folder, server, _ = watched
-    extra = lambda: requests.get(server.url + "/extra", timeout=5).text  # noqa: E731
-    catalog = lambda: requests.get(server.url + "/catalog", timeout=5).json()  # noqa: E731
+    folder, server, events = watched
     (folder / "extra.yaml").write_text(EXTRA.format(text="two"))
-    assert eventually(extra, "two") == "two"
+    assert events.wait(lambda: events.reloads == 1)
+    assert requests.get(server.url + "/extra", timeout=5).text == "two"
     (folder / "catalog.json").write_text('["tea", "cake"]')
-    assert eventually(catalog, ["tea", "cake"]) == ["tea", "cake"]
+    assert events.wait(lambda: events.reloads == 2)
+    assert requests.get(server.url + "/catalog", timeout=5).json() == ["tea", "cake"]
 
 
 def test_a_broken_edit_is_reported_and_the_previous_version_keeps_serving(watched):
-    folder, server, reports = watched
+    folder, server, events = watched
     (folder / "spec.yaml").write_text(
         VERSION.format(version=2).replace("{version: 2}", "{version: 2}, status: two")
     )
-    assert eventually(lambda: len(reports), 1) == 1
-    assert reports[0].splitlines() == [
+    assert events.wait(lambda: len(events.reports) == 1)
+    assert events.reports[0].splitlines() == [
         f"{folder / 'spec.yaml'}:5:44: routes[0].response.status: 'two' is not an integer "
         "status (100 to 599) or a lone {{ expression }}",
         f"{folder / 'spec.yaml'}: 1 problem; still serving the previous version",
@@ -98,8 +111,8 @@ def test_a_broken_edit_is_reported_and_the_previous_version_keeps_serving(watche
     assert requests.get(server.url + "/version", timeout=5).json() == {"version": 1}
     # Fixing it serves the fix.
     (folder / "spec.yaml").write_text(VERSION.format(version=3))
-    version = lambda: requests.get(server.url + "/version", timeout=5).json()  # noqa: E731
-    assert eventually(version, {"version": 3}) == {"version": 3}
+    assert events.wait(lambda: events.reloads == 1)
+    assert requests.get(server.url + "/version", timeout=5).json() == {"version": 3}
 
 
 @pytest.mark.parametrize("option", [["--strict"], ["--exit-after", "2"], ["--workers", "2"]])

@@ -386,10 +386,10 @@ def test_an_item_that_would_break_the_resource_is_422_and_nothing_changes(
 def test_a_resource_422_is_a_violation_and_its_404_is_not(pets):
     pets.get("/pets/99")
     pets.post("/pets", json={"name": 5})
-    violations = pets.runtime.journal.violations
+    violations = pets.server.violations
     assert [(v.method, v.path, v.status) for v in violations] == [("POST", "/pets", 422)]
     assert "body/name" in violations[0].why
-    entry = pets.runtime.journal.entries()[-1]
+    entry = pets.server.journal[-1]
     assert entry.route == "POST /pets"
     assert entry.failures == [
         {"in": "body", "path": "/name", "message": "5 is not of type 'string'"}
@@ -440,7 +440,7 @@ def test_templates_read_the_items_as_resources_name(serve):
 def test_resource_routes_are_journaled_under_their_names(pets):
     pets.get("/pets?species=cat")
     pets.request("PATCH", "/pets/1", json={"name": "Max"})
-    entries = pets.runtime.journal.entries()
+    entries = pets.server.journal
     assert [(e.route, e.status) for e in entries] == [("GET /pets", 200), ("PATCH /pets/{id}", 200)]
     assert entries[0].query == {"species": "cat"}
 
@@ -492,7 +492,8 @@ def test_a_spec_route_on_a_resource_route_is_a_spec_error(write_spec):
         load_spec(path)
     [problem] = caught.value.problems
     assert problem.where == "resources.pets.path"
-    assert "duplicate route: POST /pets is already defined by 'POST /pets'" in problem.message
+    assert problem.message.startswith("duplicate route POST /pets; first defined at ")
+    assert problem.message.endswith("spec.yaml:5")  # the route's path
 
 
 # -- concurrency -----------------------------------------------------------------------

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import select
+import socket
 import threading
 import time
 
@@ -325,7 +327,7 @@ def test_reset_starts_sequences_again(serve):
     live = serve(ORDERS)
     live.get("/jobs/1")
     live.get("/jobs/1")
-    live.runtime.reset()
+    live.server.reset()
     assert live.get("/jobs/1").json() == {"state": "queued"}
 
 
@@ -370,18 +372,18 @@ DELAYS = """
 """
 
 
-def _pending(url: str) -> tuple[threading.Thread, threading.Event]:
-    """Send a request from another thread; the event is set once its answer arrived."""
-    done = threading.Event()
+def _pending(url: str, path: str) -> socket.socket:
+    """Send a GET whose answer is read later; the request is in the server's hands on return."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    sock = socket.create_connection((host, int(port)), timeout=10)
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    return sock
 
-    def send():
-        requests.get(url, timeout=10)
-        done.set()
 
-    worker = threading.Thread(target=send)
-    worker.start()
-    time.sleep(0.1)  # let it reach the server first
-    return worker, done
+def _answered(sock: socket.socket) -> bool:
+    """True when an answer is waiting to be read, without waiting for one."""
+    readable, _, _ = select.select([sock], [], [], 0)
+    return bool(readable)
 
 
 @pytest.mark.parametrize(("path", "at_least"), [("/slow", 1.0), ("/ranged", 0.2)])
@@ -394,11 +396,10 @@ def test_a_delay_holds_the_response_back_at_least_that_long(serve, path, at_leas
 
 def test_a_delayed_route_does_not_hold_up_other_requests(serve):
     live = serve(DELAYS)
-    worker, slow_done = _pending(live.url + "/slow")
-    assert live.get("/instant").text == "instant"
-    assert not slow_done.is_set()  # the fast answer came while the slow one was pending
-    worker.join()
-    assert slow_done.is_set()
+    with _pending(live.url, "/slow") as slow:
+        assert live.get("/instant").text == "instant"
+        assert not _answered(slow)  # the fast answer came while the slow one was pending
+        assert slow.recv(64).startswith(b"HTTP/1.1 200")
 
 
 def test_settings_delay_applies_to_every_response_without_its_own(serve):
@@ -424,10 +425,10 @@ def test_a_response_delay_replaces_the_default_even_when_zero(serve):
           - path: /instant
             response: {text: instant, delay: 0}
     """)
-    worker, default_done = _pending(live.url + "/default")
-    assert live.get("/instant").text == "instant"  # delay: 0 does not fall back to 1000
-    assert not default_done.is_set()  # while settings.delay holds back the other route
-    worker.join()
+    with _pending(live.url, "/default") as default:
+        assert live.get("/instant").text == "instant"  # delay: 0 does not fall back to 1000
+        assert not _answered(default)  # while settings.delay holds back the other route
+        assert default.recv(64).startswith(b"HTTP/1.1 200")
 
 
 # -- faults -----------------------------------------------------------------------------
@@ -498,7 +499,7 @@ def test_a_disconnect_is_logged_and_journaled_as_no_answer(faults, caplog):
     with caplog.at_level(logging.INFO, logger="mockserve"), pytest.raises(requests.ConnectionError):
         requests.get(faults.url + "/drop", timeout=5)
     assert any("GET /drop -> disconnected" in r.getMessage() for r in caplog.records)
-    assert faults.runtime.journal.entries()[-1].status is None
+    assert faults.server.journal[-1].status is None
 
 
 def test_an_empty_fault_is_200_with_no_body(faults):

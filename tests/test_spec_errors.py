@@ -75,8 +75,8 @@ def test_validate_prints_every_problem_located_and_exits_2(in_tmp):
         "(100 to 599) or a lone {{ expression }}",
         "shop.yaml:9:18: routes[0].response.json.id: template syntax error: "
         "unexpected 'end of print statement'",
-        "shop.yaml:10:11: routes[1].path: duplicate route: GET /orders is already defined by "
-        "'GET /orders'",
+        "shop.yaml:10:11: routes[1].path: duplicate route GET /orders; first defined at "
+        "shop.yaml:6",
         "shop.yaml:11:5: routes[1].respons: unknown key 'respons'; did you mean 'response'?",
         "shop.yaml:13:27: routes[2].body.schema.$ref: unknown $ref '#/schemas/Payment' "
         "(schemas: Order)",
@@ -142,8 +142,19 @@ CHECKS = [
        - path: /d/{key}
          method: post
      """,
-        "spec.yaml:5:11: routes[1].path: duplicate route: POST /d/{key} is already defined by "
-        "'GET,POST /d/{id}'",
+        "spec.yaml:5:11: routes[1].path: duplicate route POST /d/{key}; first defined at "
+        "spec.yaml:3 as /d/{id}",
+    ),
+    (
+        "a duplicate of a named route says its name",
+        """
+     routes:
+       - name: get-user
+         path: /users/{id}
+       - path: /users/{id}
+     """,
+        "spec.yaml:5:11: routes[1].path: duplicate route GET /users/{id}; first defined at "
+        "spec.yaml:4 by 'get-user'",
     ),
     (
         "a name used twice",
@@ -414,6 +425,73 @@ def test_each_check_reports_one_located_problem(in_tmp, what, body, problem):
     assert problems_of(result) == [problem]
 
 
+def test_a_duplicate_of_a_resource_route_names_the_resource(in_tmp):
+    spec = in_tmp(
+        "spec.yaml",
+        """
+        mockserve: 1
+        resources:
+          pets: {path: /pets}
+          animals: {path: /pets}
+    """,
+    )
+    result = validate(spec)
+    assert result.exit_code == 2
+    assert problems_of(result) == [
+        f"spec.yaml:4:19: resources.animals.path: duplicate route {route}; first defined at "
+        "spec.yaml:3 by resource 'pets'"
+        for route in (
+            "GET /pets",
+            "POST /pets",
+            "GET /pets/{id}",
+            "PUT /pets/{id}",
+            "PATCH /pets/{id}",
+            "DELETE /pets/{id}",
+        )
+    ]
+
+
+NAMING_A_FOLDER = [
+    (
+        "a response file",
+        """
+        mockserve: 1
+        routes:
+          - path: /f
+            response: {file: fixtures}
+        """,
+        "spec.yaml:4:22: routes[0].response.file: 'fixtures' is a folder, not a file",
+    ),
+    (
+        "an include",
+        """
+        mockserve: 1
+        include: [fixtures/]
+        """,
+        "spec.yaml:2:11: include[0]: 'fixtures/' is a folder, not a file",
+    ),
+    (
+        "resource data",
+        """
+        mockserve: 1
+        resources:
+          pets: {path: /pets, data: {file: fixtures}}
+        """,
+        "spec.yaml:3:36: resources.pets.data.file: 'fixtures' is a folder, not a file",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("where", "spec", "problem"), NAMING_A_FOLDER, ids=[c[0] for c in NAMING_A_FOLDER]
+)
+def test_a_file_that_names_a_folder_says_it_is_a_folder(in_tmp, tmp_path, where, spec, problem):
+    (tmp_path / "fixtures").mkdir()
+    result = validate(in_tmp("spec.yaml", spec))
+    assert result.exit_code == 2
+    assert problems_of(result) == [problem]
+
+
 def test_an_empty_file(in_tmp):
     result = validate(in_tmp("empty.yaml", ""))
     assert result.exit_code == 2
@@ -517,8 +595,8 @@ def test_problems_in_included_files_name_that_file_and_line(in_tmp):
         "-> users.yaml",
         "more/deep.yaml:5:22: routes[0].response.json: template syntax error: expected name "
         "or number",
-        "more/deep.yaml:6:11: routes[1].path: duplicate route: GET /health is already defined "
-        "by 'GET /health'",
+        "more/deep.yaml:6:11: routes[1].path: duplicate route GET /health; first defined at "
+        "main.yaml:7",
         "users.yaml:3:24: routes[0].response.status: 2000 is greater than the maximum of 599",
     ]
 

@@ -398,7 +398,7 @@ def test_templates_cannot_change_what_they_read(serve):
 def test_a_reset_starts_the_seeded_values_again(serve):
     live = serve(HELPERS, seed=9)
     before = [live.get("/random").json() for _ in range(2)]
-    live.runtime.reset()
+    live.server.reset()
     assert [live.get("/random").json() for _ in range(2)] == before
 
 

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -92,12 +86,6 @@ def test_workers_must_be_at_least_one(write_spec):
     assert "--workers" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -111,47 +99,42 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "fork") or not Path("/proc").is_dir(),
-    reason="--workers forks; counting workers reads /proc",
+def test_two_workers_serve_one_port_and_stop_on_sigterm(cli, write_spec):
+    run = cli([write_spec(STATELESS), "--port", "0", "-q", "--workers", "2"])
+    run.serving()
+    url = run.url  # the port listens from now on; answers wait for a worker
+    assert requests.get(url + "/health", timeout=10).json() == {"status": "ok"}
+    assert len(_children(run.process.pid)) == 2
+    answers = [requests.get(f"{url}/users/{i}", timeout=5).json() for i in range(20)]
+    assert answers == [{"id": i} for i in range(20)]
+    assert run.stop() == 0
+    assert f"on {url} with 2 workers" in run.lines[0]
+    assert "mockserve: stopped" in run.lines
+
+
+# -- the admin API of several workers tells the truth ----------------------------------------
+
+
+def test_shutdown_through_the_admin_api_stops_every_worker(cli, write_spec):
+    run = cli([write_spec(STATELESS), "--port", "0", "-q", "--workers", "2"])
+    run.serving()
+    url = run.url
+    assert requests.get(url + "/health", timeout=10).json() == {"status": "ok"}
+    assert requests.post(url + "/__mockserve/shutdown", timeout=10).status_code == 204
+    assert run.process.wait(timeout=20) == 0
+    with pytest.raises(requests.ConnectionError):
+        requests.get(url + "/health", timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("GET", "/requests"), ("DELETE", "/requests"), ("POST", "/reset"), ("GET", "/state")],
 )
-def test_two_workers_serve_one_port_and_stop_on_sigterm(write_spec):
-    path = write_spec(STATELESS)
-    port = _free_port()
-    paths = [str(ROOT), os.environ.get("PYTHONPATH", "")]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mockserve",
-            "run",
-            str(path),
-            "--port",
-            str(port),
-            "-q",
-            "--workers",
-            "2",
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(100):  # up to 10 s for the workers to start
-            try:
-                answer = requests.get(url + "/health", timeout=2)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        assert answer.json() == {"status": "ok"}
-        assert len(_children(process.pid)) == 2
-        answers = [requests.get(f"{url}/users/{i}", timeout=5).json() for i in range(20)]
-        assert answers == [{"id": i} for i in range(20)]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        _, errors = process.communicate(timeout=15)
-    assert process.returncode == 0
-    assert f"on http://127.0.0.1:{port} with 2 workers" in errors
-    assert "mockserve: stopped" in errors
+def test_what_one_worker_alone_would_see_is_refused_saying_why(cli, write_spec, method, path):
+    run = cli([write_spec(STATELESS), "--port", "0", "-q", "--workers", "2"])
+    run.serving()
+    url = run.url
+    answer = requests.request(method, url + "/__mockserve" + path, timeout=10)
+    assert answer.status_code == 409
+    assert "runs 2 worker processes, each with its own journal" in answer.json()["error"]
+    assert requests.get(url + "/__mockserve/health", timeout=10).json() == {"status": "ok"}

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..pointer import resolve_pointer
 from ..report import plural
-from .dialect import Dialect
+from .dialect import Dialect, schema_name_ref
 from .generate import CannotGenerate, Generator
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -63,6 +63,16 @@ def literal_value(value: Any) -> Any:
     return literal(str(value))
 
 
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+*-]+/[A-Za-z0-9!#$&^_.+*-]+$")
+
+
+def bare_media(key: str) -> str | None:
+    """A media type without its parameters (`application/json; charset=utf-8` ->
+    `application/json`), or None when the text is not a media type at all."""
+    base = str(key).split(";", 1)[0].strip().lower()
+    return base if _MEDIA_TYPE.match(base) else None
+
+
 def is_json_media(media: str) -> bool:
     return media == "*/*" or "json" in media
 
@@ -72,6 +82,56 @@ def clean_path(key: str) -> str:
     for mark in ("#", "?"):
         key = key.split(mark, 1)[0]
     return key or "/"
+
+
+def sendable_header(text: str) -> bool:
+    """HTTP carries a header value as Latin-1 text on one line."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in text)
+
+
+_SELECTOR = re.compile(r"^[A-Za-z0-9_.-]+=[^&#=]+$")
+
+
+def _selector(key: str) -> str | None:
+    """The `when` that tells an operation apart by its path key: `/?Action=X` (a query
+    value) or `/#X-Amz-Target=Svc.Op` (a header value); None for a plain key."""
+    for mark, kind in (("?", "query"), ("#", "header")):
+        if mark in key:
+            text = key.split(mark, 1)[1].split("#", 1)[0]
+            if _SELECTOR.match(text):
+                name, value = text.split("=", 1)
+                if kind == "query":
+                    return f"query.get({_quote(name)}) == {_quote(value)}"
+                return f"headers.get({_quote(name)}) == {_quote(value)}"
+    return None
+
+
+def _chosen_by(group: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """One route for operations at one URL, each answering when its selector holds.
+
+    Their contracts differ, so the shared route checks none of them (a load warning
+    says so); no selector holding is the usual 404 naming the conditions.
+    """
+    first = group[0][1]
+    route: dict[str, Any] = {"method": first["method"], "path": first["path"], "responses": []}
+    for selector, operation in group:
+        for answer in operation["responses"]:
+            when = answer.get("when")
+            condition = f"{selector} and ({when})" if when else selector
+            route["responses"].append({**answer, "when": condition})
+    return route
+
+
+def _header_text(value: Any) -> str:
+    if isinstance(value, (dict, list)):
+        return json.dumps(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _quote(text: str) -> str:
@@ -90,6 +150,9 @@ class Converter:
         self._seed = seed if seed is not None else 0
         # Routes whose conversion waits for their first request (spec(later=True)).
         self._pending: dict[int, tuple[Any, ...]] = {}
+        # A route shared by operations told apart by a query or header value, made whole
+        # from its members (each converted then) when completed.
+        self._groups: dict[int, tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]] = {}
         self._lock = threading.Lock()
         version = str(document.get("openapi", ""))
         self.dialect = Dialect(version.startswith("3.1"), self.warn, self.pointer)
@@ -106,6 +169,7 @@ class Converter:
             self.schemas[str(name)] = self.dialect.convert(schema, f"components.schemas.{name}")
         self.dialect.component = None
         self.generator = Generator(self.schemas, seed)
+        self._request_twins: dict[str, str] = {}  # component -> ref a request body uses
         self.schemes = (
             components.get("securitySchemes")
             if isinstance(components.get("securitySchemes"), dict)
@@ -122,14 +186,12 @@ class Converter:
 
     def warnings(self) -> list[str]:
         summary = {
-            "callbacks": "callbacks are not called ({n} with them)",
             "links": "links are not followed ({n} with them)",
             "cookie": "cookie parameters are not checked ({n})",
             "mutualTLS": "mutualTLS security is not checked ({n})",
             "deepObject": "deepObject query parameters are not checked ({n})",
         }
         nouns = {
-            "callbacks": "operation",
             "links": "response",
             "mutualTLS": "operation",
             "cookie": "parameter",
@@ -170,7 +232,8 @@ class Converter:
         document = self.document
         info = document.get("info") if isinstance(document.get("info"), dict) else {}
         routes: list[dict[str, Any]] = []
-        seen: dict[tuple[str, str], str] = {}
+        # (method, URL) -> where first seen, and the operations a query/header value picks
+        seen: dict[tuple[str, str], tuple[str, list[Any] | None]] = {}
         names: set[str] = set()
         paths = document.get("paths") if isinstance(document.get("paths"), dict) else {}
         for key, item in paths.items():
@@ -182,23 +245,41 @@ class Converter:
                 continue
             path, renamed = self._template(clean_path(str(key)))
             signature = _TEMPLATE.sub("{}", path)
+            selector = _selector(str(key))
             for method in METHODS:
                 operation = item.get(method)
                 if not isinstance(operation, dict):
                     continue
                 where = f"{method.upper()} {key}"
-                if (method, signature) in seen:
-                    self.warn(f"{where}: same URL as {seen[(method, signature)]}; skipped")
-                    continue
-                seen[(method, signature)] = where
+                route = self._head(method, path, operation, names)
+                pending = (route, renamed, item, operation, where)
                 if later:
-                    route = self._head(method, path, operation, names)
-                    self._pending[id(route)] = (route, renamed, item, operation, where)
-                    routes.append(route)
+                    self._pending[id(route)] = pending
                 else:
-                    routes.append(self.route(method, path, renamed, item, operation, where, names))
-        if isinstance(document.get("webhooks"), dict) and document["webhooks"]:
-            self.warn(f"webhooks are not sent ({len(document['webhooks'])} declared)")
+                    self._complete(*pending)
+                if (method, signature) in seen:
+                    first = seen[(method, signature)]
+                    if selector and first[1] is not None:
+                        first[1].append((selector, route))
+                        continue
+                    self.warn(f"{where}: same URL as {first[0]}; skipped")
+                    continue
+                group = [(selector, route)] if selector else None
+                seen[(method, signature)] = (where, group)
+                routes.append(route)
+        for _, group in seen.values():
+            if group and len(group) > 1:
+                head = group[0][1]
+                self.warn(
+                    f"{head['method']} {head['path']}: {len(group)} operations told apart by "
+                    "a query or header value share one route; their contracts are not checked"
+                )
+                if later:  # the shared route is made when its first request completes it
+                    shared = {"method": head["method"], "path": head["path"]}
+                    self._groups[id(shared)] = (shared, group)
+                else:
+                    shared = _chosen_by(group)
+                routes[next(i for i, r in enumerate(routes) if r is head)] = shared
         spec: dict[str, Any] = {
             "mockserve": 1,
             "title": str(info.get("title") or "OpenAPI document"),
@@ -206,6 +287,10 @@ class Converter:
         if self.schemas:
             spec["schemas"] = self.schemas
         spec["routes"] = routes
+        from .callbacks import document_webhooks  # fired by POST /__mockserve/webhooks/NAME
+
+        if webhooks := document_webhooks(self):
+            spec["webhooks"] = webhooks
         return spec
 
     def _template(self, path: str) -> tuple[str, dict[str, str]]:
@@ -243,12 +328,15 @@ class Converter:
     def complete(self, route: dict[str, Any]) -> list[str]:
         """Convert the rest of a route made by spec(later=True); return its new warnings."""
         with self._lock:  # first requests to two routes may come at once
-            pending = self._pending.get(id(route))
-            if pending is None:
-                return []
             before = len(self._warnings)
-            self._complete(*pending)
-            del self._pending[id(route)]
+            if id(route) in self._groups:  # operations told apart by a query or header value
+                shared, group = self._groups.pop(id(route))
+                for _, member in group:
+                    if id(member) in self._pending:
+                        self._complete(*self._pending.pop(id(member)))
+                shared.update(_chosen_by(group))
+            elif id(route) in self._pending:
+                self._complete(*self._pending.pop(id(route)))
             return list(self._warnings)[before:]
 
     def _head(
@@ -275,10 +363,15 @@ class Converter:
         body = self._request_body(operation, where)
         if body:
             route["body"] = body if len(body) > 1 else body[0]
-        if operation.get("callbacks"):
-            self.count("callbacks")
         self._route_name = route.get("name") or f"{route['method']} {route['path']}"
         route["responses"] = self._responses(operation, where)
+        errors = self._invalid_request_answers(operation, where)
+        if errors:
+            route["errors"] = {"422": errors}
+        if operation.get("callbacks"):
+            from .callbacks import route_callbacks
+
+            route["callbacks"] = route_callbacks(self, operation, renamed, where)
 
     def _parameters(
         self,
@@ -337,19 +430,70 @@ class Converter:
         options: list[dict[str, Any]] = []
         seen: set[str] = set()
         for key, media in body["content"].items():
-            content_type = str(key).split(";", 1)[0].strip().lower()
-            if not content_type or content_type in seen:
+            content_type = bare_media(key)
+            if content_type is None:
+                self.warn(f"{where}: request body key {key!r} is not a media type; skipped")
+                continue
+            if content_type in seen:
                 continue
             seen.add(content_type)
             option: dict[str, Any] = {"content_type": content_type}
             schema = media.get("schema") if isinstance(media, dict) else None
             if schema is not None and (is_json_media(content_type) or content_type in _STRUCTURED):
-                option["schema"] = self.dialect.convert(schema, where)
+                option["schema"] = self._writable(self.dialect.convert(schema, where))
             if not body.get("required"):
                 option["required"] = False
             options.append(option)
         options.sort(key=lambda o: "*" in o["content_type"])  # wildcards match last
         return options
+
+    # -- readOnly: what a request need not send ------------------------------------------
+
+    def _writable(self, schema: Any) -> Any:
+        """`schema` as a request sees it: `readOnly` properties are not required.
+
+        Component schemas are shared with answers, so one that would change gets a
+        request twin (`Pet.request`) and refs to it are pointed there.
+        """
+        if isinstance(schema, list):
+            return [self._writable(s) for s in schema]
+        if not isinstance(schema, dict):
+            return schema
+        out: dict[str, Any] = {}
+        for key, value in schema.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/schemas/"):
+                out[key] = self._writable_ref(value)
+            elif key in ("enum", "const", "examples", "default", "required", "discriminator"):
+                out[key] = value
+            elif isinstance(value, (dict, list)):
+                out[key] = (
+                    {n: self._writable(v) for n, v in value.items()}
+                    if key in ("properties", "patternProperties", "$defs", "dependentSchemas")
+                    else self._writable(value)
+                )
+            else:
+                out[key] = value
+        read_only = _read_only(out) | {
+            name for part in out.get("allOf") or [] for name in _read_only(part)
+        }
+        if read_only:
+            for holder in [out, *(p for p in out.get("allOf") or [] if isinstance(p, dict))]:
+                if isinstance(holder.get("required"), list):
+                    holder["required"] = [n for n in holder["required"] if n not in read_only]
+        return out
+
+    def _writable_ref(self, ref: str) -> str:
+        name = ref[len("#/schemas/") :].replace("~1", "/").replace("~0", "~")
+        if name not in self.schemas:
+            return ref
+        if name not in self._request_twins:
+            self._request_twins[name] = ref  # a cycle back here keeps the shared schema
+            twin = self._writable(self.schemas[name])
+            if twin != self.schemas[name]:
+                twin_name = f"{name}.request"
+                self.schemas[twin_name] = twin
+                self._request_twins[name] = schema_name_ref(twin_name)
+        return self._request_twins[name]
 
     # -- responses -------------------------------------------------------------------
 
@@ -370,7 +514,9 @@ class Converter:
             condition, challenge = security
             unauthorized = self._unauthorized(entries, challenge, where)
             answers.append({"when": f"not ({condition})", **unauthorized})
-        ordered = sorted(entries, key=lambda e: (e[0] == "default", "X" in e[0], e[0]))
+        # exact codes, then `4XX`-style ranges, then `default`: the most specific answers
+        ordered = sorted(entries, key=lambda e: (e[0] == "DEFAULT", "X" in e[0], e[0]))
+        covered: list[str] = []
         for code, response in ordered:
             if code.isdigit():
                 condition, status = f"prefer('code') == {_quote(code)}", int(code)
@@ -383,10 +529,84 @@ class Converter:
                 status = "{{ prefer('code') | int }}"
             else:
                 continue
+            covered.append(condition)
             answers += self._variants(response, status, condition, f"{where} {code}", final=False)
+        declared_codes = ", ".join(
+            code.lower() if code == "DEFAULT" else code for code, _ in entries
+        )
+        uncovered = "prefer('code') is not none"
+        if covered:
+            uncovered += " and not (" + " or ".join(covered) + ")"
+        answers.append(
+            {
+                "when": uncovered,
+                **self._not_declared(
+                    "code={{ prefer('code') }}",
+                    f"declared: {declared_codes}" if declared_codes else "no response is declared",
+                ),
+            }
+        )
         main = dict(entries).get(main_code) if main_code is not None else None
         answers += self._variants(main or {}, main_status, None, f"{where} {main_code}", final=True)
         return answers
+
+    def _invalid_request_answers(
+        self, operation: dict[str, Any], where: str
+    ) -> list[dict[str, Any]]:
+        """An invalid request's answer in the document's own words: its error example.
+
+        The operation's 422, else 400, else a 4XX range, else `default`, when that
+        response has an example; named examples are picked with `Prefer: example=NAME`.
+        """
+        declared = operation.get("responses")
+        if not isinstance(declared, dict):
+            return []
+        by_code = {str(code).upper(): code for code in declared}
+        for wanted in ("422", "400", "4XX", "DEFAULT"):
+            if wanted not in by_code:
+                continue
+            response = self.deref(declared[by_code[wanted]], where)
+            if not isinstance(response, dict) or not isinstance(response.get("content"), dict):
+                continue
+            for key, obj in response["content"].items():
+                if bare_media(key) is None or not isinstance(obj, dict):
+                    continue
+                named: list[tuple[str, Any]] = []
+                if "example" in obj:
+                    named.append(("", obj["example"]))
+                examples = self.deref(obj.get("examples"), where)
+                for name, example in examples.items() if isinstance(examples, dict) else ():
+                    example = self.deref(example, where)
+                    if isinstance(example, dict) and "value" in example:
+                        named.append((str(name), example["value"]))
+                if not named:
+                    continue
+                base = {"status": 400 if wanted == "400" else 422}
+                headers = self._response_headers(response, where)
+                answers = [
+                    {
+                        "when": f"prefer('example') == {_quote(name)}",
+                        **self._body(str(key).strip(), value, obj, headers, base),
+                    }
+                    for name, value in named
+                    if name
+                ]
+                first = named[0][1]
+                answers.append(self._body(str(key).strip(), first, obj, headers, base))
+                return answers
+        return []
+
+    def _not_declared(self, asked: str, declared: str) -> dict[str, Any]:
+        """The 404 for a `Prefer` that asks for what the operation does not declare."""
+        message = f"Prefer: {asked} is not declared by this operation ({declared})"
+        return {
+            "status": 404,
+            "json": {
+                "error": message,
+                "route": literal(self._route_name),
+                "errors": [{"in": "headers", "path": "/prefer", "message": message}],
+            },
+        }
 
     def _variants(
         self,
@@ -400,52 +620,76 @@ class Converter:
         """The answers one declared response gives, by media type and named example."""
         headers = self._response_headers(response, where)
         content = response.get("content") if isinstance(response.get("content"), dict) else {}
-        media_types: dict[str, dict[str, Any]] = {}
+        # by the type without its parameters; the declared key is what Content-Type says
+        media_types: dict[str, tuple[str, dict[str, Any]]] = {}
         for key, media in content.items():
-            media_types.setdefault(str(key).strip(), media if isinstance(media, dict) else {})
+            bare = bare_media(key)
+            if bare is None:
+                self.warn(f"{where}: content key {key!r} is not a media type; skipped")
+                continue
+            declared = str(key).strip()
+            media_types.setdefault(bare, (declared, media if isinstance(media, dict) else {}))
         base = {"status": status}
         if status in (204, 304) or (isinstance(status, int) and status < 200):
             media_types = {}  # these statuses never carry a body
-        if not media_types:
-            answer = {**base, **({"headers": headers} if headers else {})}
-            return [answer if final else {"when": condition, **answer}]
         prefix = f"{condition} and " if condition else ""
-        accepts = "accepts(" + ", ".join(_quote(m) for m in media_types) + ")"
-        answers = []
-        for media, obj in media_types.items():
+        names: list[str] = []
+        answers: list[dict[str, Any]] = []
+        for bare, (media, obj) in media_types.items():
             examples = self.deref(obj.get("examples"), where)
             for name, example in examples.items() if isinstance(examples, dict) else ():
                 example = self.deref(example, where)
                 if not isinstance(example, dict) or "value" not in example:
                     continue
+                names.append(str(name))
                 answers.append(
                     {
                         "when": f"{prefix}prefer('example') == {_quote(str(name))} "
-                        f"and {accepts} == {_quote(media)}",
+                        f"and {self._accepts(media_types)} == {_quote(bare)}",
                         **self._body(media, example["value"], obj, headers, base),
                     }
                 )
-        for media, obj in media_types.items():
+        known = list(dict.fromkeys(names))
+        unknown = "prefer('example') is not none"
+        if known:
+            unknown += f" and prefer('example') not in {json.dumps(known)}"
+        answers.append(
+            {
+                "when": prefix + unknown,
+                **self._not_declared(
+                    "example={{ prefer('example') }}",
+                    "named examples: " + ", ".join(literal(n) for n in known)
+                    if known
+                    else "it has no named examples",
+                ),
+            }
+        )
+        if not media_types:
+            answer = {**base, **({"headers": headers} if headers else {})}
+            return [*answers, answer if final else {"when": condition, **answer}]
+        for bare, (media, obj) in media_types.items():
             value = self._default_value(obj, where)
             answers.append(
                 {
-                    "when": f"{prefix}{accepts} == {_quote(media)}",
+                    "when": f"{prefix}{self._accepts(media_types)} == {_quote(bare)}",
                     **self._body(media, value, obj, headers, base),
                 }
             )
-        if final:
-            listed = ", ".join(media_types)
-            answers.append(
-                {
-                    "status": 406,
-                    "json": {
-                        "error": literal(f"not acceptable: this operation answers with {listed}"),
-                        "route": literal(self._route_name),
-                        "errors": [],
-                    },
-                }
-            )
+        listed = ", ".join(media for media, _ in media_types.values())
+        refusal = {
+            "status": 406,
+            "json": {
+                "error": literal(f"not acceptable: this operation answers with {listed}"),
+                "route": literal(self._route_name),
+                "errors": [],
+            },
+        }
+        answers.append(refusal if final else {"when": condition, **refusal})
         return answers
+
+    @staticmethod
+    def _accepts(media_types: dict[str, Any]) -> str:
+        return "accepts(" + ", ".join(_quote(m) for m in media_types) + ")"
 
     def _default_value(self, media: dict[str, Any], where: str) -> Any:
         """One value per declared media type: the same whether asked by Prefer or not."""
@@ -461,20 +705,24 @@ class Converter:
         return self._values[key][1]
 
     def _make_value(self, media: dict[str, Any], where: str) -> Any:
-        if "example" in media:
-            return media["example"]
+        schema = media.get("schema")
+        converted = self.dialect.convert(schema, where) if schema is not None else None
+        candidates = [("example", media["example"])] if "example" in media else []
         examples = self.deref(media.get("examples"), where)
         if isinstance(examples, dict):
-            for example in examples.values():
+            for name, example in examples.items():
                 example = self.deref(example, where)
                 if isinstance(example, dict) and "value" in example:
-                    return example["value"]
-        schema = media.get("schema")
-        if schema is None:
+                    candidates.append((f"example {name!r}", example["value"]))
+                    break
+        for what, value in candidates:
+            if converted is None or self.generator.valid(converted, value):
+                return value
+            self.warn(f"{where}: its {what} fails its own schema; answering with another value")
+        if converted is None:
             return _NO_BODY
-        converted = self.dialect.convert(schema, where)
         try:
-            return self.generator.value(converted)
+            return self._generate(converted, where)
         except CannotGenerate as exc:
             self.warn(
                 f"{where}: no value could be made from the schema ({exc}); answering without a body"
@@ -483,6 +731,15 @@ class Converter:
         except RecursionError:
             self.warn(f"{where}: the schema recurses too deeply; answering without a body")
             return _NO_BODY
+
+    def _generate(self, schema: Any, where: str) -> Any:
+        """A value for `schema`; what it had to make do with is a load warning."""
+        self.generator.notes = []
+        try:
+            return self.generator.value(schema)
+        finally:
+            for note in self.generator.notes:
+                self.warn(f"{where}: {note}")
 
     def _body(
         self,
@@ -527,21 +784,18 @@ class Converter:
             header = self.deref(header, where)
             if not isinstance(header, dict) or str(name).lower() in _FRAMING_HEADERS:
                 continue
-            if "example" in header:
-                value = header["example"]
-            else:
+            text = _header_text(header["example"]) if "example" in header else None
+            if text is None or not sendable_header(text):
                 self._reseed(f"{where} {name}")
                 try:
-                    value = self.generator.value(
-                        self.dialect.convert(header.get("schema", {}), where)
-                    )
+                    schema = self.dialect.convert(header.get("schema", {}), where)
+                    text = _header_text(self._generate(schema, where))
                 except (CannotGenerate, RecursionError):
                     continue
-            if isinstance(value, (dict, list)):
-                value = json.dumps(value)
-            elif isinstance(value, bool):
-                value = "true" if value else "false"
-            result[str(name)] = literal(str(value))
+            if sendable_header(text):
+                result[str(name)] = literal(text)
+            else:
+                self.warn(f"{where}: header {name!r} has no value that can be sent; left out")
         return result
 
     def _reseed(self, key: str) -> None:
@@ -619,6 +873,13 @@ class Converter:
                 "errors": [],
             },
         }
+
+
+def _read_only(schema: Any) -> set[str]:
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(properties, dict):
+        return set()
+    return {n for n, p in properties.items() if isinstance(p, dict) and p.get("readOnly") is True}
 
 
 class _NoBody:

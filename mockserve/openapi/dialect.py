@@ -41,7 +41,7 @@ _COUNTS = (
 )
 _FLAGS = ("uniqueItems", "readOnly", "writeOnly", "deprecated")
 _TEXTS = ("format", "title", "description", "contentEncoding", "contentMediaType")
-_DROP = ("nullable", "discriminator", "xml", "externalDocs", "example", "x-nullable")
+_DROP = ("nullable", "xml", "externalDocs", "example", "x-nullable")
 
 
 def schema_name_ref(name: str) -> str:
@@ -152,6 +152,9 @@ class Dialect:
             elif key == "enum":
                 if isinstance(value, list) and value:
                     out["enum"] = value
+            elif key == "discriminator":  # an annotation: generated bodies follow it
+                if isinstance(value, dict) and isinstance(value.get("propertyName"), str):
+                    out[key] = self._discriminator(value, where)
             elif key in _DROP or key.startswith("x-"):
                 continue
             elif key == "$recursiveRef":  # draft 2019-09: "#" is the enclosing component schema
@@ -180,6 +183,23 @@ class Dialect:
             out["examples"] = [schema["example"]]
         if schema.get("nullable") is True or schema.get("x-nullable") is True:
             out = _nullable(out)
+        return out
+
+    def _discriminator(self, value: dict[str, Any], where: str) -> dict[str, Any]:
+        """`mapping` values as refs into the spec's schemas (a bare name is a schema's)."""
+        out: dict[str, Any] = {"propertyName": value["propertyName"]}
+        mapping = value.get("mapping")
+        if isinstance(mapping, dict):
+            refs = {}
+            for tag, target in mapping.items():
+                if not isinstance(target, str):
+                    continue
+                if not target.startswith("#") and "/" not in target:
+                    target = COMPONENT_SCHEMAS + target
+                ref = self._ref(target, where) if target.startswith(COMPONENT_SCHEMAS) else None
+                if isinstance(ref, str):
+                    refs[str(tag)] = ref
+            out["mapping"] = refs
         return out
 
     def _ref(self, ref: Any, where: str) -> Any:

@@ -9,8 +9,10 @@ cut once a model repeats or the value grows deep.
 from __future__ import annotations
 
 import base64
+import itertools
 import random
 import re
+import string
 import uuid
 from typing import Any
 
@@ -57,6 +59,73 @@ _FORMATS: dict[str, Any] = {
 }
 
 
+# More spellings of a format, for length limits the first does not fit; formats with a
+# strict syntax are never padded or cut (a padded uuid is no uuid).
+_MORE_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "date-time": ("2024-01-15T09:30:00.000Z", "2024-01-15T09:30:00.000000+00:00"),
+    "time": ("09:30:00.000Z", "09:30:00.000000+00:00"),
+    "email": ("a@b.io",),
+    "uri": ("https://a.io",),
+    "url": ("https://a.io",),
+    "hostname": ("a.io",),
+    "ipv6": ("::1",),
+    "duration": ("P1Y2M3DT4H5M6S",),
+}
+_STRICT = {
+    "uuid",
+    "date",
+    "date-time",
+    "time",
+    "duration",
+    "ipv4",
+    "ipv6",
+    "byte",
+    "regex",
+    "json-pointer",
+    "relative-json-pointer",
+}
+_PADDING = {  # where text can grow without breaking the format
+    "email": lambda text, n: "x" * n + text,
+    "idn-email": lambda text, n: "x" * n + text,
+    "hostname": lambda text, n: "x" * n + text if n < 60 else None,
+    "uri": lambda text, n: text + "/" + "x" * (n - 1),
+    "url": lambda text, n: text + "/" + "x" * (n - 1),
+    "iri": lambda text, n: text + "/" + "x" * (n - 1),
+}
+# What `.` and negated sets draw from: printable text without line breaks or tabs,
+# which no header can carry and few patterns mean.
+_PRINTABLE = string.ascii_letters + string.digits + string.punctuation + " "
+
+
+class _Xeger(rstr.Rstr):
+    """rstr's regex reverser, with repeats bounded per call and no control characters."""
+
+    def __init__(self, rng: random.Random):
+        super().__init__(rng, whitespace=" ")
+        self.repeat_limit = 10
+        self._cases = {
+            **self._cases,
+            "any": lambda x: self._random.choice(_PRINTABLE),
+            "not_literal": lambda x: self._random.choice(_PRINTABLE.replace(chr(x), "")),
+        }
+
+    def _handle_in(self, value: Any) -> Any:
+        candidates = list(itertools.chain(*(self._handle_state(i) for i in value)))
+        if candidates and candidates[0] is False:
+            candidates = sorted(set(_PRINTABLE).difference(candidates[1:]))
+        return self._random.choice(candidates)
+
+    def _handle_repeat(self, start_range: int, end_range: int, value: Any) -> str:
+        times = self._random.randint(
+            start_range, max(start_range, min(end_range, self.repeat_limit))
+        )
+        return "".join("".join(self._handle_state(i) for i in value) for _ in range(times))
+
+
+def _sendable(text: str) -> bool:
+    return not any(ord(c) < 32 or ord(c) == 127 for c in text)
+
+
 def _resolve(root: dict[str, Any], ref: str) -> Any:
     try:
         return resolve_pointer(root, ref)
@@ -70,20 +139,25 @@ class Generator:
     def __init__(self, schemas: dict[str, Any], seed: int | None):
         self.root = {"schemas": schemas}
         self.random = random.Random(seed if seed is not None else 0)
-        self.rstr = rstr.Rstr(self.random)
+        self.rstr = _Xeger(self.random)
         self.minimal = False  # only required properties (a retry when a full value fails)
-        self._examples: dict[int, tuple[Any, bool]] = {}  # id(schema) -> (it, example fits)
+        self.answers = True  # values for answers: writeOnly properties are left out
+        self._examples: dict[tuple[int, str], tuple[Any, bool]] = {}  # (id, key) -> fits
+        # what the last values had to make do with, for the converter to warn about
+        self.notes: list[str] = []
 
     def value(self, schema: Any) -> Any:
         """A value for `schema`; raise CannotGenerate when none can be made."""
         return self._value(schema, 0, ())
 
-    def _example_fits(self, schema: dict[str, Any], example: Any) -> bool:
+    def _example_fits(self, schema: dict[str, Any], example: Any, what: str = "example") -> bool:
         """Real documents' schema examples are often wrong (a null where a string is due)."""
-        key = id(schema)
+        key = (id(schema), what)
         if key not in self._examples:
             fits = _fits_type(example, schema) and self.valid(schema, example)
             self._examples[key] = (schema, fits)
+            if not fits:
+                self.notes.append(f"the {what} {_short(example)} fails its own schema; not used")
         return self._examples[key][1]
 
     def valid(self, schema: Any, value: Any) -> bool:
@@ -119,14 +193,15 @@ class Generator:
                 for k in rest
             ):
                 target = {"allOf": [target, rest]}
-            return self._value(target, depth, stack + (ref,))
+            value = self._value(target, depth, stack + (ref,))
+            return self._discriminated(self._discriminator_of(target), {"$ref": ref}, value)
         if "const" in schema:
             return schema["const"]
         examples = schema.get("examples")
         if isinstance(examples, list) and examples and self._example_fits(schema, examples[0]):
             return examples[0]
-        if "default" in schema and _fits_type(schema["default"], schema):  # `default: null`
-            return schema["default"]  # on a non-nullable object is common in real documents
+        if "default" in schema and self._example_fits(schema, schema["default"], "default"):
+            return schema["default"]  # (`default: null` on a non-nullable object is common)
         enum = schema.get("enum")
         if isinstance(enum, list) and enum:
             return next((e for e in enum if e is not None), enum[0])
@@ -141,6 +216,7 @@ class Generator:
                 ordered = sorted(
                     options, key=lambda o: isinstance(o, dict) and o.get("type") == "null"
                 )
+                first: list[Any] = []  # the first option's value, when none fits exactly
                 for option in ordered:
                     candidate = {"allOf": [rest, option]} if _has_constraints(rest) else option
                     for minimal in (self.minimal, True):
@@ -152,10 +228,19 @@ class Generator:
                             continue
                         finally:
                             self.minimal = was
+                        value = self._discriminated(schema, option, value)
                         # oneOf wants exactly one match: a value that fits two options fails
                         if key == "anyOf" or depth > _OPTIONAL_DEPTH or self.valid(schema, value):
                             return value
+                        if not first:
+                            first.append(value)
                         last = CannotGenerate(f"a value for one {key} option fits another too")
+                if first:
+                    self.notes.append(
+                        f"no value fits exactly one {key} option (they overlap); "
+                        "the answer follows the first"
+                    )
+                    return first[0]
                 raise last or CannotGenerate(key)
         if "not" in schema and not self.minimal:
             value = self._typed(schema, depth, stack)
@@ -167,6 +252,31 @@ class Generator:
             finally:
                 self.minimal = False
         return self._typed(schema, depth, stack)
+
+    def _discriminated(self, schema: Any, option: Any, value: Any) -> Any:
+        """The discriminator's tag set on `value`, unless the option's own schema refuses it
+        (a document whose `type: {enum: [track]}` disagrees with its schema's name)."""
+        tagged = _discriminated(schema, option, value)
+        if tagged is value or self.valid(option, tagged) or not self.valid(option, value):
+            return tagged
+        return value
+
+    def _discriminator_of(self, schema: Any) -> dict[str, Any]:
+        """The schema itself when it (or a part of its `allOf`) has a discriminator."""
+        if not isinstance(schema, dict):
+            return {}
+        if isinstance(schema.get("discriminator"), dict):
+            # with its own options, the oneOf/anyOf branch has said which one was made
+            return {} if "oneOf" in schema or "anyOf" in schema else schema
+        for part in schema.get("allOf") or []:
+            if isinstance(part, dict) and isinstance(part.get("$ref"), str):
+                try:
+                    part = _resolve(self.root, part["$ref"])
+                except CannotGenerate:
+                    continue
+            if isinstance(part, dict) and isinstance(part.get("discriminator"), dict):
+                return part
+        return {}
 
     def _typed(self, schema: dict[str, Any], depth: int, stack: tuple[str, ...]) -> Any:
         kind = _kind(schema)
@@ -273,28 +383,63 @@ class Generator:
         high = schema.get("maxLength") if isinstance(schema.get("maxLength"), int) else None
         pattern = schema.get("pattern")
         fmt = schema.get("format")
+
+        def fits(text: str) -> bool:
+            return (
+                low <= len(text) <= (high if high is not None else len(text))
+                and (not isinstance(pattern, str) or re.search(pattern, text) is not None)
+                and _sendable(text)
+            )
+
+        spellings = self._spellings(fmt)
+        for text in spellings:  # the format's own spelling, when the pattern takes it
+            if fits(text):
+                return text
         if isinstance(pattern, str):
-            for _ in range(10):
+            return self._patterned(pattern, low, high, fits)
+        if fmt in _STRICT:
+            raise CannotGenerate(f"no {fmt} is {low} to {high} characters long")
+        text = spellings[0] if spellings else "string"
+        pad = _PADDING.get(fmt) if fmt else None
+        if len(text) < low:
+            padded = pad(text, low - len(text)) if pad else text + "x" * (low - len(text))
+            if padded is None:
+                raise CannotGenerate(f"no {fmt} is {low} characters long")
+            text = padded
+        if high is not None and len(text) > high:
+            if fmt in _FORMATS:
+                raise CannotGenerate(f"no {fmt} fits in {high} characters")
+            text = text[:high]
+        return text
+
+    def _spellings(self, fmt: Any) -> list[str]:
+        if fmt == "uuid":
+            return [str(uuid.UUID(int=self.random.getrandbits(128), version=4))]
+        if fmt in _FORMATS:
+            return [_FORMATS[fmt], *_MORE_SPELLINGS.get(fmt, ())]
+        return []
+
+    def _patterned(self, pattern: str, low: int, high: int | None, fits: Any) -> str:
+        """A string matching `pattern` within the length limits: short repeats first, then
+        repeats as long as the limits ask for, until one fits."""
+        limits = [10, 1, max(low, 1), max(low * 2, 2)]
+        if high is not None:
+            limits.append(high)
+        limits.append(100)
+        for limit in limits:
+            self.rstr.repeat_limit = limit
+            for _ in range(12):
                 try:
                     text = self.rstr.xeger(pattern)
                 except Exception:  # noqa: BLE001 - rstr fails on some regex features
-                    break
-                if re.search(pattern, text) and low <= len(text) <= (
-                    high if high is not None else len(text)
-                ):
+                    raise CannotGenerate(f"cannot make a string matching {pattern!r}") from None
+                if fits(text):
                     return text
-            raise CannotGenerate(f"cannot make a string matching {pattern!r}")
-        if fmt == "uuid":
-            text = str(uuid.UUID(int=self.random.getrandbits(128), version=4))
-        elif fmt in _FORMATS:
-            text = _FORMATS[fmt]
-        else:
-            text = "string"
-        if len(text) < low:
-            text = text + "x" * (low - len(text))
-        if high is not None and len(text) > high:
-            text = text[:high]
-        return text
+                if low and len(text) < low and re.search(pattern, text + "x" * (low - len(text))):
+                    padded = text + "x" * (low - len(text))  # an unanchored end takes more
+                    if fits(padded):
+                        return padded
+        raise CannotGenerate(f"cannot make a string matching {pattern!r}")
 
     def _array(self, schema: dict[str, Any], depth: int, stack: tuple[str, ...]) -> list[Any]:
         low = schema.get("minItems", 0) if isinstance(schema.get("minItems"), int) else 0
@@ -338,6 +483,8 @@ class Generator:
         result: dict[str, Any] = {}
         for name in required:
             sub = properties.get(name, schema.get("additionalProperties", True))
+            if self.answers and isinstance(sub, dict) and sub.get("writeOnly"):
+                continue  # required of requests only: never in an answer
             if sub is False:
                 raise CannotGenerate(f"{name!r} is required but not allowed")
             result[name] = self._value(sub, depth + 1, stack)
@@ -397,6 +544,30 @@ def _fits_type(value: Any, schema: dict[str, Any]) -> bool:
         ):
             return True
     return False
+
+
+def _discriminated(schema: Any, option: Any, value: Any) -> Any:
+    """A value made from `option` of a schema with a `discriminator`, saying which it is
+    (by the mapping, else by the option's schema name)."""
+    discriminator = schema.get("discriminator") if isinstance(schema, dict) else None
+    ref = option.get("$ref") if isinstance(option, dict) else None
+    if not isinstance(discriminator, dict) or not isinstance(ref, str):
+        return value
+    name = discriminator.get("propertyName")
+    if not isinstance(name, str) or not isinstance(value, dict):
+        return value
+    mapping = discriminator.get("mapping") if isinstance(discriminator.get("mapping"), dict) else {}
+    tag = next((k for k, v in mapping.items() if v == ref), None)
+    if tag is None:
+        if mapping and name in value and value[name] in mapping:
+            return value
+        tag = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+    return {**value, name: tag}
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _has_constraints(schema: dict[str, Any]) -> bool:

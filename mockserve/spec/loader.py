@@ -22,8 +22,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from ..contract import BodyContract, ParameterContract, header_key
-from ..errors import SpecError, SpecProblem
+from ..contract import BodyContract, ParameterContract, header_key, media_type
+from ..errors import SpecError, SpecProblem, SpecWarning
 from ..templating import (
     HTML_ENV,
     TemplateSyntaxProblem,
@@ -32,17 +32,22 @@ from ..templating import (
     compile_value,
 )
 from .model import (
+    DEFAULT_MAX_BODY,
     Body,
+    Callback,
     Contract,
     Cors,
     Delay,
+    Example,
     Fault,
+    Proxy,
     Resource,
     ResponseTemplate,
     Route,
     RouteParts,
     Settings,
     Spec,
+    TlsFiles,
 )
 from .schemas import SchemaCompiler, SchemaProblem
 from .source import SourceFile, format_path, parse_openapi_fast, parse_source
@@ -100,19 +105,22 @@ def _format_validator(part: str | None) -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+def _where(warning: SpecWarning) -> tuple[str, int, int]:
+    return warning.file, warning.line, warning.column
+
+
 def _problems_from(error: ValidationError, source: SourceFile) -> list[SpecProblem]:
     """Turn one format-schema error into a located, readable problem."""
+    schema: Any = error.schema  # the format's own schema: always an object here
     if (
         error.validator in ("anyOf", "oneOf")
-        and "x-message" in error.schema
+        and "x-message" in schema
         and isinstance(error.instance, str)
     ):
         # Text that fits no alternative reads badly as each branch's failure; the schema
         # says what it accepts in words. (A number out of range keeps its precise message.)
         return [
-            source.problem(
-                tuple(error.absolute_path), f"{error.instance!r} {error.schema['x-message']}"
-            )
+            source.problem(tuple(error.absolute_path), f"{error.instance!r} {schema['x-message']}")
         ]
     if error.context:
         deepest = best_match(error.context, key=lambda e: -len(e.path))
@@ -124,7 +132,7 @@ def _problems_from(error: ValidationError, source: SourceFile) -> list[SpecProbl
             return _problems_from(fitting[0], source)
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
+        allowed = set(schema.get("properties", {}))
         problems = []
         for key in error.instance:
             if key in allowed:
@@ -188,6 +196,7 @@ class Loader:
         self.root_dir = self.path.resolve().parent
         self.seed = seed
         self.problems: list[SpecProblem] = []
+        self.warnings: set[SpecWarning] = set()
         self.sources: list[SourceFile] = []
         self.files: set[str] = set()  # every file the spec was built from (for --watch)
         # Set when the main file was made by a converter (OpenAPI) whose output has the
@@ -237,6 +246,9 @@ class Loader:
         target = (base / name).resolve()
         if not target.is_relative_to(self.root_dir):
             self.problems.append(source.problem(at, f"{name!r} is outside the spec's folder"))
+            return None
+        if target.is_dir():
+            self.problems.append(source.problem(at, f"{name!r} is a folder, not a file"))
             return None
         if not target.is_file():
             self.problems.append(source.problem(at, f"file {name!r} not found"))
@@ -335,6 +347,10 @@ class Loader:
             routes = [builder.route(item, lazy=lazy) for item in collected.routes]
             resources = [builder.resource(name, item) for name, item in collected.resources.items()]
             errors = builder.errors(source, _mapping(data.get("errors")))
+            webhooks = {
+                str(name): builder.callback(source, ("webhooks", name), item, str(name))
+                for name, item in _mapping(data.get("webhooks")).items()
+            }
         except (TypeError, AttributeError, KeyError, ValueError):
             # Data of the wrong shape that the semantic checks tripped over: the format
             # check has reported it, so report that rather than a traceback.
@@ -350,8 +366,14 @@ class Loader:
             routes=tuple(r for r in routes if r is not None),
             resources=tuple(r for r in resources if r is not None),
             errors=errors,
+            warnings=self._sorted_warnings(),
             files=tuple(sorted(self.files)),
+            webhooks={name: hook for name, hook in webhooks.items() if hook is not None},
+            schemas={name: item.data for name, item in collected.schemas.items()},
         )
+
+    def _sorted_warnings(self) -> tuple[SpecWarning, ...]:
+        return tuple(sorted(self.warnings, key=_where))
 
     def _settings(self, source: SourceFile, raw: dict[str, Any]) -> Settings:
         if not isinstance(raw, dict):
@@ -366,13 +388,28 @@ class Loader:
         admin = raw.get("admin", DEFAULT_ADMIN)
         seed = self.seed if self.seed is not None else raw.get("seed")
         journal = raw.get("journal", 1000)
+        max_body = raw.get("max_body", DEFAULT_MAX_BODY)
         return Settings(
+            tls=self._tls(source, raw.get("tls")),
             cors=cors_setting,
             delay=self.delay(source, ("settings", "delay"), raw.get("delay")),
             seed=seed if isinstance(seed, int) else None,
             journal=journal if isinstance(journal, int) else 1000,
             admin=admin.rstrip("/") if isinstance(admin, str) else None,
+            max_body=max_body if isinstance(max_body, int) else DEFAULT_MAX_BODY,
+            store=_text_or_none(raw.get("store")),
+            namespace=_text_or_none(raw.get("namespace")),
+            proxy=_proxy(raw.get("proxy")),
         )
+
+    def _tls(self, source: SourceFile, raw: Any) -> TlsFiles | None:
+        """`settings.tls`: both files found, inside the spec's folder (as `file:`)."""
+        names = raw if isinstance(raw, dict) else {}
+        if not all(isinstance(names.get(k), str) for k in ("cert", "key")):
+            return None
+        cert = self.resolve_file(raw["cert"], source, ("settings", "tls", "cert"))
+        key = self.resolve_file(raw["key"], source, ("settings", "tls", "key"))
+        return TlsFiles(str(cert), str(key)) if cert and key else None
 
     def delay(self, source: SourceFile, at: tuple, raw: Any) -> Delay | None:
         if isinstance(raw, bool) or raw is None:
@@ -389,6 +426,23 @@ class Loader:
                     return None
                 return Delay(float(low), float(high))
         return None
+
+    def warn_implicit_bools(self, source: SourceFile, under: tuple) -> None:
+        """Warn at each unquoted yes/no/on/off under `under`: YAML 1.1 reads it as a boolean.
+
+        Meant for values sent as text or JSON (a header, a `json` leaf), where `country: NO`
+        silently becomes `false`; `true` and `false` written as such are never warned about.
+        """
+        for path, text in source.implicit_bools.items():
+            if path[: len(under)] != under:
+                continue
+            value = "true" if text.lower() in ("yes", "on") else "false"
+            message = (
+                f'unquoted {text!r} is read as {value}; write "{text}" for the text '
+                f"or {value} for the boolean"
+            )
+            line, column = source.locate(path)
+            self.warnings.add(SpecWarning(source.name, line, column, format_path(path), message))
 
     def _schema_compiler(self, collected: _Collected) -> SchemaCompiler:
         compiler = SchemaCompiler({name: item.data for name, item in collected.schemas.items()})
@@ -416,10 +470,12 @@ class Loader:
 
 
 @lru_cache(maxsize=16384)
-def _rule_for(path: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+def _rule_for(path: str, *, written: bool = True) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
     """`/users/{id:int}` -> Werkzeug's `/users/<int:id>`, its names and the problems found.
 
-    Cached: an OpenAPI path is written once for each of its methods.
+    Any other text is literal; `<id>` in a spec a person `written` is the Werkzeug
+    habit and refused, in a converted document it is served as written. Cached: an
+    OpenAPI path is written once for each of its methods.
     """
     problems: list[str] = []
     names: list[str] = []
@@ -439,16 +495,50 @@ def _rule_for(path: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
         return f"<{_CONVERTERS[converter]}:{name}>" if converter else f"<{name}>"
 
     literal = _PARAM.sub("", path)
-    if "<" in literal or ">" in literal:  # Werkzeug would read them as its own converters
+    if written and _WERKZEUG_VARIABLE.search(literal):
         problems.append("write parameters as {name} or {name:int}, not <...>")
     if "?" in literal or "#" in literal:
         problems.append(
             "a path has no query string or fragment; check query parameters with 'query'"
         )
-    rule = _PARAM.sub(replace, path)
+    hidden: list[str] = []  # names of the hidden parameters, one per literal `<`
+    rule = "".join(
+        replace(piece) if isinstance(piece, re.Match) else _literal_rule(piece, problems, hidden)
+        for piece in _pieces(path)
+    )
     if "{" in literal or "}" in literal:
         problems.append("unbalanced braces in path")
     return rule, tuple(names), tuple(problems)
+
+
+_WERKZEUG_VARIABLE = re.compile(r"<(?:[A-Za-z_]\w*(?:\(.*?\))?:)?[A-Za-z_]\w*>")
+LITERAL_PREFIX = "_literal_"  # the hidden parameter that holds a literal `<`
+
+
+def _pieces(path: str) -> list[Any]:
+    """The path cut into literal text and `{parameter}` matches, in order."""
+    pieces: list[Any] = []
+    position = 0
+    for match in _PARAM.finditer(path):
+        pieces += [path[position : match.start()], match]
+        position = match.end()
+    return [*pieces, path[position:]]
+
+
+def _literal_rule(text: str, problems: list[str], hidden: list[str]) -> str:
+    """Literal path text as Werkzeug reads it: a `<` (which would open a converter) is
+    matched by an `any` converter of that one text, under a hidden parameter name."""
+    if "<" not in text:
+        return text
+    parts = []
+    for part in text.split("/"):
+        if "<" in part:
+            if '"' in part or ")" in part:
+                problems.append(f"a literal '<' cannot stand beside '\"' or ')' in {part!r}")
+            hidden.append(f"{LITERAL_PREFIX}{len(hidden)}")
+            part = f'<any("{part}"):{hidden[-1]}>'
+        parts.append(part)
+    return "/".join(parts)
 
 
 def _declared_types(schema: Any) -> list[str]:
@@ -496,7 +586,8 @@ class _RouteBuilder:
         self.loader = loader
         self.compiler = compiler
         self.settings = settings
-        self.seen: dict[tuple[str, str], str] = {}
+        # (method, path signature) -> who claimed it first, and where: "FILE:LINE[ by ...]"
+        self.seen: dict[tuple[str, str], tuple[str, str]] = {}
         self.names: set[str] = set()
         self._problems = problems  # its own list when compiling a route after load
 
@@ -528,7 +619,7 @@ class _RouteBuilder:
             if isinstance(m, str)
         )
         name = raw.get("name") or f"{','.join(methods)} {path}"
-        rule, param_names, path_problems = _rule_for(path)
+        rule, param_names, path_problems = _rule_for(path, written=not self.loader.generated)
         for message in path_problems:
             self.problem(source, at + ("path",), message)
         self.claim(source, at, name, methods, path, explicit="name" in raw)
@@ -537,18 +628,27 @@ class _RouteBuilder:
             isinstance(response, dict) and bool(_mapping(response.get("state")))
             for response in [raw.get("response"), *_sequence(raw.get("responses"))]
         )
-        head = {"name": name, "methods": methods, "path": path, "rule": rule, "order": order}
+        examples = self.examples(source, at, raw, rule, methods)
+        head = {
+            "name": name,
+            "methods": methods,
+            "path": path,
+            "rule": rule,
+            "order": order,
+            "where": format_path(at),
+            "keeps_state": keeps_state,
+            "examples": examples,
+        }
         if lazy:
             if len(self.problems) != count:
                 return None
-            compile_later = partial(self._compile_later, item, methods, param_names, name)
             return Route(
-                **head, parts=compile_later, where=format_path(at), keeps_state=keeps_state
+                **head, parts=partial(self._compile_later, item, methods, param_names, name)
             )
-        parts = self.parts(item, methods, param_names)
+        parts = self.parts(item, methods, param_names, name)
         if len(self.problems) != count:
             return None
-        return Route(**head, parts=parts, where=format_path(at), keeps_state=keeps_state)
+        return Route(**head, parts=parts)
 
     def _compile_later(
         self, item: _Item, methods: tuple[str, ...], param_names: tuple[str, ...], name: str
@@ -563,7 +663,7 @@ class _RouteBuilder:
             if self.loader.complete_route is not None:
                 for warning in self.loader.complete_route(item.data):
                     log.warning("%s", warning)
-            parts = builder.parts(item, methods, param_names)
+            parts = builder.parts(item, methods, param_names, name)
         except Exception as exc:  # noqa: BLE001 - one route must not stop the others
             log.exception("route %r cannot be served", name)
             builder.problem(item.source, item.path, f"{type(exc).__name__}: {exc}")
@@ -582,9 +682,10 @@ class _RouteBuilder:
         return RouteParts(contract=Contract(), responses=(answer,))
 
     def parts(
-        self, item: _Item, methods: tuple[str, ...], param_names: tuple[str, ...]
+        self, item: _Item, methods: tuple[str, ...], param_names: tuple[str, ...], name: str
     ) -> RouteParts:
-        """Compile a route's contract, responses and faults, recording every problem."""
+        """Compile a route's contract, answers, faults, errors and callbacks, recording every
+        problem."""
         raw, source, at = item.data, item.source, item.path
         contract = self.contract(source, at, raw, param_names)
         if "response" in raw and "responses" in raw:
@@ -631,7 +732,64 @@ class _RouteBuilder:
                         key=True,
                     )
         faults = self.faults(source, at, _sequence(raw.get("faults")))
-        return RouteParts(contract=contract, responses=tuple(responses), faults=faults)
+        errors = self.route_errors(source, at + ("errors",), raw.get("errors"))
+        callbacks = [
+            self.callback(source, at + ("callbacks", index), item, f"{name} callback {index + 1}")
+            for index, item in enumerate(_sequence(raw.get("callbacks")))
+        ]
+        return RouteParts(
+            contract=contract,
+            responses=tuple(responses),
+            faults=faults,
+            errors=errors,
+            callbacks=tuple(c for c in callbacks if c is not None),
+        )
+
+    def examples(
+        self, source: SourceFile, at: tuple, raw: dict, rule: str, methods: tuple[str, ...]
+    ) -> tuple[Example, ...]:
+        """A route's `examples`; each request's path must be one the route answers."""
+        examples = []
+        names: set[str] = set()
+        matcher = None
+        for index, item in enumerate(_sequence(raw.get("examples"))):
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                continue
+            where = at + ("examples", index)
+            name = item["name"]
+            if name in names:
+                self.problem(source, where + ("name",), f"example name {name!r} is used twice")
+            names.add(name)
+            request = _mapping(item.get("request"))
+            path = request.get("path", raw["path"])
+            if not isinstance(path, str):
+                continue
+            if matcher is None:
+                from werkzeug.routing import Map, Rule  # noqa: PLC0415 - only for examples
+
+                matcher = Map([Rule(rule, endpoint="route", methods=list(methods))]).bind("x")
+            try:
+                matcher.match(path, method=methods[0] if methods else "GET")
+            except Exception:  # NotFound, a redirect, or a path with `{...}` left in it
+                self.problem(
+                    source,
+                    where + ("request", "path"),
+                    f"{path!r} is not a path this route answers ({raw['path']})",
+                )
+                continue
+            examples.append(
+                Example(
+                    name=name,
+                    path=path,
+                    query={str(k): v for k, v in _mapping(request.get("query")).items()},
+                    headers={
+                        str(k): _header_text(v) for k, v in _mapping(request.get("headers")).items()
+                    },
+                    body=request.get("body"),
+                    has_body="body" in request,
+                )
+            )
+        return tuple(examples)
 
     def claim(
         self,
@@ -657,13 +815,15 @@ class _RouteBuilder:
             key = (method, signature)
             if key in self.seen:
                 duplicate = True
+                first_path, first = self.seen[key]
+                shown = f" as {first_path}" if first_path != path else ""
                 self.problem(
                     source,
                     at + ("path",),
-                    f"duplicate route: {method} {path} is already defined by {self.seen[key]!r}",
+                    f"duplicate route {method} {path}; first defined at {first}{shown}",
                 )
             else:
-                self.seen[key] = name
+                self.seen[key] = (path, self._where(source, at, name, explicit=explicit))
         if name in self.names and not duplicate:
             self.problem(
                 source,
@@ -671,6 +831,14 @@ class _RouteBuilder:
                 f"route name {name!r} is used twice",
             )
         self.names.add(name)
+
+    @staticmethod
+    def _where(source: SourceFile, at: tuple, name: str, *, explicit: bool) -> str:
+        """Where a route was defined, for the duplicate that comes later: `FILE:LINE by ...`."""
+        line = source.locate(at + ("path",))[0]
+        if at[0] == "resources":
+            return f"{source.name}:{line} by resource {at[1]!r}"
+        return f"{source.name}:{line}" + (f" by {name!r}" if explicit else "")
 
     def contract(
         self, source: SourceFile, at: tuple, raw: dict, param_names: tuple[str, ...]
@@ -704,9 +872,7 @@ class _RouteBuilder:
                 types, arrays = _field_types(
                     self.compiler.resolve_top(option["schema"]), self.compiler.resolve_top
                 )
-            content_type = (
-                str(option.get("content_type", "application/json")).split(";")[0].strip().lower()
-            )
+            content_type = media_type(str(option.get("content_type", "application/json")))
             bodies.append(
                 BodyContract(
                     content_type, validator, types, arrays, bool(option.get("required", True))
@@ -775,6 +941,8 @@ class _RouteBuilder:
     ) -> ResponseTemplate | None:
         if not isinstance(raw, dict):
             return None
+        if raw.get("proxy") is True:
+            return self.proxied(source, at, raw, allow_when=allow_when)
         kinds = [kind for kind in BODY_KINDS if kind in raw]
         if len(kinds) > 1:
             self.problem(
@@ -804,6 +972,8 @@ class _RouteBuilder:
             if compiled is not None:
                 headers.append((str(name), compiled))
         header_names = {name.lower() for name, _ in headers}
+        for part in ("headers", "json", "state"):
+            self.loader.warn_implicit_bools(source, at + (part,))
         body = self.body(source, at, kind, raw, header_names)
         redirect = None
         status = raw.get("status")
@@ -853,6 +1023,52 @@ class _RouteBuilder:
             when=when,
             weight=float(raw.get("weight", 1)),
             where=format_path(at),
+            schema=self.response_schema(source, at, raw),
+            verify=str(raw.get("verify", "shape")),
+        )
+
+    def response_schema(self, source: SourceFile, at: tuple, raw: dict) -> Any:
+        """`response.schema`, checked as a JSON Schema; kept as written for `verify`."""
+        if "schema" not in raw:
+            return None
+        if not self.check_schema(source, at + ("schema",), raw["schema"]):
+            return None
+        return raw["schema"]
+
+    def proxied(
+        self, source: SourceFile, at: tuple, raw: dict, *, allow_when: bool
+    ) -> ResponseTemplate | None:
+        """`response: {proxy: true}`: the upstream's status, headers and body, forwarded."""
+        for key in raw:
+            if key not in ("proxy", "when", "weight", "delay"):
+                self.problem(
+                    source,
+                    at + (key,),
+                    f"a proxied response takes its status, headers and body from the "
+                    f"upstream; remove {key!r}",
+                    key=True,
+                )
+        when = None
+        if isinstance(raw.get("when"), str):
+            if not allow_when:
+                self.problem(
+                    source,
+                    at + ("when",),
+                    "'when' is allowed only with order: first-match",
+                    key=True,
+                )
+            else:
+                when = self.compile_template(
+                    source, at + ("when",), compile_expression, raw["when"]
+                )
+        return ResponseTemplate(
+            status=200,
+            body=Body("none", None, static=b""),
+            delay=self.loader.delay(source, at + ("delay",), raw.get("delay")),
+            when=when,
+            weight=float(raw.get("weight", 1)),
+            where=format_path(at),
+            proxy=True,
         )
 
     def body(
@@ -918,6 +1134,49 @@ class _RouteBuilder:
             self.problem(source, at + ("faults",), f"fault rates add up to {total:g}, more than 1")
         return tuple(faults)
 
+    def callback(self, source: SourceFile, at: tuple, raw: Any, name: str) -> Callback | None:
+        """A route's callback, or a webhook (no `url`: the admin request gives it)."""
+        if not isinstance(raw, dict):
+            return None
+        count = len(self.problems)
+        url = None
+        if isinstance(raw.get("url"), str):
+            url = self.compile_template(source, at + ("url",), compile_text, raw["url"])
+        when = None
+        if isinstance(raw.get("when"), str):
+            when = self.compile_template(source, at + ("when",), compile_expression, raw["when"])
+        body = None
+        if "json" in raw and "text" in raw:
+            self.problem(source, at + ("text",), "a callback has one body: json or text", key=True)
+        elif "json" in raw:
+            template = self.value(source, at + ("json",), raw["json"])
+            body = Body("json", _CONTENT_TYPES["json"], template) if template is not None else None
+        elif isinstance(raw.get("text"), str):
+            template = self.compile_template(source, at + ("text",), compile_text, raw["text"])
+            body = Body("text", _CONTENT_TYPES["text"], template) if template is not None else None
+        headers = []
+        for header, value in _mapping(raw.get("headers")).items():
+            text = value if isinstance(value, str) else json.dumps(value)
+            compiled = self.compile_template(source, at + ("headers", header), compile_text, text)
+            if compiled is not None:
+                headers.append((str(header), compiled))
+        retry = _mapping(raw.get("retry"))
+        if len(self.problems) != count:
+            return None
+        return Callback(
+            name=str(raw.get("name") or name),
+            url=url,
+            method=str(raw.get("method", "POST")).upper(),
+            when=when,
+            body=body,
+            headers=tuple(headers),
+            delay=self.loader.delay(source, at + ("delay",), raw.get("delay")),
+            attempts=int(retry.get("attempts", 1)),
+            backoff=float(retry.get("backoff", 0)),
+            timeout=float(raw.get("timeout", 10000)),
+            where=format_path(at),
+        )
+
     # -- resources and errors --------------------------------------------------
 
     def resource(self, name: str, item: _Item) -> Resource | None:
@@ -940,6 +1199,7 @@ class _RouteBuilder:
             self.claim(source, at, f"{method} {route_path}", (method,), route_path, explicit=False)
         data = raw.get("data") or []
         data_at = at + ("data",)
+        self.loader.warn_implicit_bools(source, data_at)
         if isinstance(data, dict) and "file" in data:
             target = self.loader.resolve_file(str(data["file"]), source, data_at + ("file",))
             data = []
@@ -976,10 +1236,37 @@ class _RouteBuilder:
         parsed, problems = parse_source(text, str(target.relative_to(self.loader.root_dir)))
         self.loader.problems.extend(problems)
         data = parsed.data if parsed is not None else None
+        if parsed is not None:
+            self.loader.warn_implicit_bools(parsed, ())
         if not isinstance(data, list):
             self.problem(source, at, f"{target.name} must hold a JSON or YAML list of items")
             return []
         return data
+
+    def route_errors(
+        self, source: SourceFile, at: tuple, raw: Any
+    ) -> dict[int, tuple[ResponseTemplate, ...]]:
+        """A route's `errors`: each status's answers, first-match; the status defaults to it."""
+        result = {}
+        for status, entry in _mapping(raw).items():
+            if not str(status).isdigit():
+                continue
+            options = entry if isinstance(entry, list) else [entry]
+            compiled = []
+            for index, option in enumerate(options):
+                if not isinstance(option, dict):
+                    continue
+                where = at + ((status, index) if isinstance(entry, list) else (status,))
+                if "when" not in option and index != len(options) - 1:
+                    self.problem(source, where, "only the last answer may omit 'when'")
+                template = self.response(
+                    source, where, {"status": int(status), **option}, allow_when=True
+                )
+                if template is not None:
+                    compiled.append(template)
+            if compiled:
+                result[int(status)] = tuple(compiled)
+        return result
 
     def errors(self, source: SourceFile, raw: dict) -> dict[int, ResponseTemplate]:
         result = {}
@@ -988,6 +1275,28 @@ class _RouteBuilder:
             if compiled is not None and str(status).isdigit():
                 result[int(status)] = compiled
         return result
+
+
+def _proxy(raw: Any) -> Proxy | None:
+    """`settings.proxy`, already checked against the format's schema."""
+    if not isinstance(raw, dict):
+        return None
+    timeout = raw.get("timeout")
+    return Proxy(
+        to=raw["to"] if isinstance(raw.get("to"), str) else None,
+        when=raw.get("when") if raw.get("when") in ("unmatched", "always") else "unmatched",
+        strip_prefix=str(raw.get("strip_prefix") or "").rstrip("/"),
+        headers=tuple((str(k), _header_text(v)) for k, v in _mapping(raw.get("headers")).items()),
+        remove_headers=tuple(str(h) for h in _sequence(raw.get("remove_headers"))),
+        timeout=float(timeout)
+        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
+        else Proxy.timeout,
+    )
+
+
+def _header_text(value: Any) -> str:
+    """A header value as sent: YAML's `true` is `true`, not `True`."""
+    return json.dumps(value) if isinstance(value, bool) else str(value)
 
 
 def _mapping(value: Any) -> dict[Any, Any]:
@@ -1022,3 +1331,7 @@ def _sendable_header(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None

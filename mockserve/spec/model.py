@@ -10,6 +10,7 @@ from typing import Any
 from jsonschema.protocols import Validator
 
 from ..contract import BodyContract, ParameterContract
+from ..errors import SpecWarning
 from ..templating import Expression, Value
 
 
@@ -28,12 +29,41 @@ class Cors:
 
 
 @dataclass(frozen=True)
+class TlsFiles:
+    """`settings.tls`: the user's certificate and key (PEM files inside the spec's folder)."""
+
+    cert: str
+    key: str
+
+
+DEFAULT_MAX_BODY = 10 * 1024 * 1024  # bytes of a request body; larger ones get a 413
+DEFAULT_PROXY_TIMEOUT = 30_000.0  # ms the upstream may take before the answer is a 504
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """Where and when requests are forwarded to the real backend (`settings.proxy`)."""
+
+    to: str | None = None  # the upstream's base URL; None until `run --proxy-to` gives it
+    when: str = "unmatched"  # unmatched | always
+    strip_prefix: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    remove_headers: tuple[str, ...] = ()
+    timeout: float = DEFAULT_PROXY_TIMEOUT
+
+
+@dataclass(frozen=True)
 class Settings:
     cors: Cors | None = None
     delay: Delay | None = None
     seed: int | None = None
     journal: int = 1000
     admin: str | None = "/__mockserve"
+    max_body: int = DEFAULT_MAX_BODY
+    tls: TlsFiles | None = None
+    store: str | None = None  # a shared store's URL (redis://HOST:PORT/DB); None: memory
+    namespace: str | None = None  # its keys' prefix, mockserve:{namespace}: (default: title)
+    proxy: Proxy | None = None
 
 
 @dataclass(frozen=True)
@@ -60,12 +90,16 @@ class ResponseTemplate:
     weight: float = 1.0
     where: str = ""  # e.g. routes[3].responses[1], for messages
     status_value: Value | None = None  # a templated status; rendered instead of `status`
+    proxy: bool = False  # answered by forwarding to the upstream (`response: {proxy: true}`)
+    schema: Any = None  # the body's JSON Schema as written, for `mockserve verify`
+    verify: str = "shape"  # shape | exact: what `mockserve verify` compares
 
     @property
     def is_static(self) -> bool:
         """True when the response needs no rendering at all."""
         return (
-            self.body.static is not None
+            not self.proxy
+            and self.body.static is not None
             and self.status_value is None
             and self.redirect is None
             and not self.state
@@ -95,17 +129,55 @@ class Contract:
 
 
 @dataclass(frozen=True)
+class Callback:
+    """A request the mock sends after a route's answer (or a webhook fired through the admin
+    API), compiled: its templates see the request, `response`, `state` and the helpers."""
+
+    name: str
+    url: Value | None  # None for a webhook: the URL comes with the admin request
+    method: str = "POST"
+    when: Expression | None = None
+    body: Body | None = None  # json or text, rendered when the answer is sent
+    headers: tuple[tuple[str, Value], ...] = ()
+    delay: Delay | None = None  # after the answer, or after the previous callback
+    attempts: int = 1  # tries in all, on a 5xx or a connection error
+    backoff: float = 0.0  # ms before the first retry, doubling at each one
+    timeout: float = 10000.0  # ms for each attempt
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Example:
+    """A request `mockserve verify` sends to the spec and to the real backend."""
+
+    name: str
+    path: str
+    query: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    has_body: bool = False  # a JSON `null` body is a body too
+
+
+@dataclass(frozen=True)
 class RouteParts:
-    """What a route checks and answers with: its contract, responses and faults, compiled."""
+    """What a route checks and answers with, compiled: its contract, responses and faults,
+    its own error answers and its callbacks (an OpenAPI operation's come with its conversion)."""
 
     contract: Contract
     responses: tuple[ResponseTemplate, ...]
     faults: tuple[Fault, ...] = ()
+    # the route's own answers to the server's errors (an OpenAPI operation's error
+    # example), tried in order before the spec's `errors`
+    errors: dict[int, tuple[ResponseTemplate, ...]] = field(default_factory=dict)
+    callbacks: tuple[Callback, ...] = ()
+    # True when some answer looks at the request (a template or a `when`): read on every
+    # request, so worked out once
+    renders: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         templates = [*self.responses, *(f.response for f in self.faults if f.response)]
         renders = any(t.when is not None or not t.is_static for t in templates)
-        object.__setattr__(self, "renders", renders)  # read on every request: worked out once
+        object.__setattr__(self, "renders", renders)
 
 
 @dataclass(frozen=True)
@@ -124,6 +196,8 @@ class Route:
     order: str = "first-match"
     where: str = ""
     keeps_state: bool = False  # a response sets `state`: known without compiling
+    examples: tuple[Example, ...] = ()  # for `mockserve verify`; never from a lazy document
+    _lock: threading.Lock | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.parts, RouteParts):
@@ -135,7 +209,8 @@ class Route:
         parts = self.parts
         if isinstance(parts, RouteParts):
             return parts
-        with self._lock:  # type: ignore[attr-defined]
+        assert self._lock is not None
+        with self._lock:
             parts = self.parts  # another thread may have compiled it meanwhile
             if not isinstance(parts, RouteParts):
                 parts = parts()
@@ -161,7 +236,20 @@ class Route:
     @property
     def renders(self) -> bool:
         """True when some answer looks at the request (a template or a `when`)."""
-        return self.compiled.renders  # type: ignore[attr-defined]
+        return self.compiled.renders
+
+    @property
+    def errors(self) -> dict[int, tuple[ResponseTemplate, ...]]:
+        return self.compiled.errors
+
+    @property
+    def callbacks(self) -> tuple[Callback, ...]:
+        return self.compiled.callbacks
+
+    @property
+    def may_call_back(self) -> bool:
+        """False when the route surely has no callbacks; True for one not compiled yet."""
+        return not self.is_compiled or bool(self.callbacks)
 
 
 @dataclass(frozen=True)
@@ -185,8 +273,11 @@ class Spec:
     routes: tuple[Route, ...]
     resources: tuple[Resource, ...] = ()
     errors: dict[int, ResponseTemplate] = field(default_factory=dict)
-    warnings: tuple[str, ...] = ()
+    # What it declares but mockserve does not do (text), and located SpecWarnings
+    warnings: tuple[str | SpecWarning, ...] = ()
     files: tuple[str, ...] = ()  # the files it was loaded from: spec, includes, fixtures
+    webhooks: dict[str, Callback] = field(default_factory=dict)  # fired by name, admin API
+    schemas: dict[str, Any] = field(default_factory=dict)  # `schemas` as written (verify)
 
     @property
     def stateful(self) -> bool:

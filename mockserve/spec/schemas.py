@@ -58,7 +58,7 @@ class SchemaCompiler:
 
     def __init__(self, schemas: dict[str, Any]):
         self.names = set(schemas)
-        self._root = {"schemas": {}}
+        self._root: dict[str, Any] = {"schemas": {}}
         self._problems: dict[str, SchemaProblem] = {}  # what `check(name=...)` reports
         for name, schema in schemas.items():
             try:

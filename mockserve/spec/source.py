@@ -35,6 +35,8 @@ class SourceFile:
     key_marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
     location: Any = None  # the file's resolved pathlib.Path, when read from disk
     text: str | None = field(default=None, repr=False)
+    # Values YAML 1.1 read as booleans from an unquoted yes/no/on/off: path -> the text
+    implicit_bools: dict[Path, str] = field(default_factory=dict)
 
     def locate(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """Line and column of `path`, or of its closest located ancestor."""
@@ -122,7 +124,7 @@ def parse_openapi_fast(text: str, name: str) -> SourceFile | None:
 # a document seen before is read back from the cache in milliseconds. Smaller ones parse
 # faster than a cache file is checked.
 CACHE_MIN_BYTES = 256 * 1024
-_CACHE_VERSION = 1  # bump when what _FastLoader or _plain builds changes
+_CACHE_VERSION = 2  # bump when what _FastLoader or _plain builds changes
 
 
 def cache_dir() -> FilePath | None:
@@ -277,7 +279,8 @@ def _parse_plain(text: str) -> Any:
 
 
 def _plain(node, constructor) -> Any:
-    """What `_build` makes of `node`, without marks; raise _NeedsMarks where it reports."""
+    """What `_build` makes of `node`, without marks; raise _NeedsMarks where it reports
+    (a duplicate key) or records (an implicit boolean)."""
     if isinstance(node, yaml.MappingNode):
         constructor.flatten_mapping(node)
         result: dict[Any, Any] = {}
@@ -297,7 +300,10 @@ def _plain(node, constructor) -> Any:
         return [_plain(item, constructor) for item in node.value]
     if node.tag == _STR_TAG:
         return node.value
-    return constructor.construct_object(node, deep=True)
+    value = constructor.construct_object(node, deep=True)
+    if isinstance(value, bool) and node.value.lower() not in ("true", "false"):
+        raise _NeedsMarks  # an unquoted yes/no/on/off: the marked reading warns where
+    return value
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -361,4 +367,7 @@ def _build(node, path: Path, source: SourceFile, constructor, problems) -> Any:
             _build(item, path + (index,), source, constructor, problems)
             for index, item in enumerate(node.value)
         ]
-    return constructor.construct_object(node, deep=True)
+    value = constructor.construct_object(node, deep=True)
+    if isinstance(value, bool) and node.value.lower() not in ("true", "false"):
+        source.implicit_bools[path] = node.value
+    return value

@@ -1,4 +1,4 @@
-"""Run an app on a production WSGI server (waitress): in the foreground, or in a thread.
+"""The default backend: waitress, a production WSGI server.
 
 Waitress is pure Python, runs on every platform and serves from one process, so the
 state a spec keeps stays consistent. Requests run on a pool of threads; a delayed
@@ -7,7 +7,6 @@ response sleeps in its own thread and never holds up the others.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import socket
@@ -20,9 +19,12 @@ from waitress.parser import HTTPRequestParser
 from waitress.server import create_server
 from waitress.task import ErrorTask
 
-from .errors import Disconnect
+from ..errors import Disconnect
+from ..problems import error_body
+from ..responses import dump_json
 
 DEFAULT_THREADS = 128
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
 DRAIN_SECONDS = 5  # how long a stopping server keeps sending answers already written
 log = logging.getLogger("mockserve")
 
@@ -32,13 +34,7 @@ class _JsonErrorTask(ErrorTask):
 
     def execute(self) -> None:
         error = self.request.error
-        body = json.dumps(
-            {
-                "error": f"{error.reason.lower()}: {error.body}",
-                "route": None,
-                "errors": [],
-            }
-        ).encode("utf-8")
+        body = dump_json(error_body(f"{error.reason.lower()}: {error.body}", None, []))
         self.status = f"{error.code} {error.reason}"
         self.response_headers.append(("Content-Type", "application/json"))
         self.set_close_on_finish()
@@ -71,43 +67,65 @@ class _Channel(HTTPChannel):
     parser_class = _Parser
 
 
-class Server:
+def connection_limit() -> int:
+    """Open connections served at once: as many as the process may open files, with room."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard != resource.RLIM_INFINITY and soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+    except (ImportError, ValueError, OSError):  # not Unix, or not allowed
+        return 1000
+    return max(100, min(soft - 100, 10_000))
+
+
+class WaitressBackend:
     """A waitress server bound to host:port that can be stopped from any thread."""
 
     def __init__(
         self,
-        app,
+        app: Any,
         host: str = "127.0.0.1",
         port: int = 8000,
+        *,
         threads: int = DEFAULT_THREADS,
         sock: socket.socket | None = None,
+        max_body: int = DEFAULT_MAX_BODY,
     ):
         """Bind host:port, or serve `sock`, a listening socket (shared by `--workers`)."""
         self.app = app
         self._stopping = threading.Event()
         self._stopped = threading.Event()
-        where = {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
+        where: dict[str, Any] = (
+            {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
+        )
         self._server = create_server(
             self._wsgi,
             **where,
             threads=threads,
-            connection_limit=max(1000, threads * 4),
+            connection_limit=connection_limit(),
             channel_timeout=60,
             ident="mockserve",
             clear_untrusted_proxy_headers=True,
+            # A larger body is refused (413, JSON) before it is read whole.
+            max_request_body_size=max_body,
+            # poll(), not select(): select() cannot watch more than 1024 connections.
+            asyncore_use_poll=True,
         )
         self._server.channel_class = _Channel
         self.host = host
         self.port = self._server.effective_port
 
-    def _wsgi(self, environ: dict[str, Any], start_response):
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         # Reads self.app on every request, so swap() takes effect at the next one.
         try:
             return self.app(environ, start_response)
         except Disconnect:  # close the socket, send nothing
             raise ClientDisconnected from None
 
-    def swap(self, app) -> None:
+    def swap(self, app: Any) -> None:
         """Serve `app` from the next request on (a reloaded spec); requests under way finish."""
         self.app = app
 
@@ -144,19 +162,10 @@ class Server:
                 timeout=0.05, map=server._map, count=1, use_poll=server.adj.asyncore_use_poll
             )
 
-    def stop(self, wait: bool = True) -> None:
+    def stop(self) -> None:
         """Stop accepting and serving; safe to call more than once and from any thread."""
         self._stopping.set()
         try:
             self._server.trigger.pull_trigger()
         except OSError:
             pass
-        if wait and threading.current_thread() is not getattr(self, "_thread", None):
-            self._stopped.wait(timeout=DRAIN_SECONDS + 5)
-
-    def start_in_thread(self) -> None:
-        """Serve from a daemon thread; returns at once."""
-        self._thread = threading.Thread(
-            target=self.serve, name=f"mockserve:{self.port}", daemon=True
-        )
-        self._thread.start()

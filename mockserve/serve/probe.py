@@ -1,0 +1,55 @@
+"""Is a mock up? Its health check, asked once or until it answers.
+
+Used by `mockserve health` (the container's health check: the image needs no curl),
+`mockserve wait`, and `mockserve run -- CMD` before it starts CMD.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+
+HEALTH = "/health"
+POLL_SECONDS = 0.05
+# The mock is asked directly, whatever proxy the environment names.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def health(url: str, *, admin: str = "/__mockserve", token: str | None = None) -> str | None:
+    """None when the mock at `url` answers its health check with ok, else why not."""
+    target = url.rstrip("/") + admin + HEALTH
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    asked = urllib.request.Request(target, headers=headers)
+    try:
+        with _OPENER.open(asked, timeout=2) as answer:
+            body = answer.read()
+    except urllib.error.HTTPError as exc:
+        return f"{target} answered {exc.code}"
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        return f"{target} does not answer: {reason}"
+    try:
+        status = json.loads(body).get("status")
+    except (ValueError, AttributeError):
+        status = None
+    return None if status == "ok" else f"{target} answered {body[:100]!r}, not status ok"
+
+
+def wait(
+    url: str,
+    timeout: float,
+    *,
+    admin: str = "/__mockserve",
+    token: str | None = None,
+    stop: threading.Event | None = None,
+) -> str | None:
+    """Ask `health` until it says ok (None) or `timeout` seconds pass (the last reason)."""
+    deadline = time.monotonic() + timeout
+    stop = stop or threading.Event()
+    while True:
+        why = health(url, admin=admin, token=token)
+        if why is None or time.monotonic() >= deadline or stop.wait(POLL_SECONDS):
+            return why

@@ -1,0 +1,129 @@
+"""The default stores: in this process's memory, each change under a lock."""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from ..journal import BODY_LIMIT, Entry, Violation
+from ..spec.model import Spec
+from ..templating import Helpers
+from .base import Items, Stores
+
+T = TypeVar("T")
+
+
+class MemoryState:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[str, Any] = {}
+
+    def snapshot(self) -> Mapping[str, Any]:
+        return self._values
+
+    def change(self, change: Callable[[Mapping[str, Any]], tuple[dict[str, Any], T]]) -> T:
+        with self._lock:
+            updates, result = change(self._values)
+            if updates:
+                # A new dict: readers holding the old one keep a consistent snapshot.
+                self._values = {**self._values, **updates}
+            return result
+
+    def reset(self) -> None:
+        with self._lock:
+            self._values = {}
+
+
+class MemoryPositions:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._positions: dict[str, int] = {}
+
+    def next(self, route: str) -> int:
+        with self._lock:
+            position = self._positions.get(route, 0)
+            self._positions[route] = position + 1
+            return position
+
+    def reset(self) -> None:
+        with self._lock:
+            self._positions = {}
+
+
+class MemoryResources:
+    """Each change replaces a resource's list, so a reader never sees one half-changed."""
+
+    def __init__(self, seeds: dict[str, tuple[Any, ...]]):
+        self._lock = threading.Lock()
+        self._seeds = seeds
+        self._items: dict[str, Items] = {}
+        self.reset()
+
+    def items(self, name: str) -> Items:
+        return self._items[name]
+
+    def snapshot(self) -> Mapping[str, Items]:
+        return self._items
+
+    def change(self, name: str, change: Callable[[Items], tuple[Items | None, T]]) -> T:
+        with self._lock:
+            items, result = change(self._items[name])
+            if items is not None:
+                self._items = {**self._items, name: items}
+            return result
+
+    def reset(self) -> None:
+        with self._lock:
+            self._items = {name: copy.deepcopy(list(data)) for name, data in self._seeds.items()}
+
+
+class MemoryJournal:
+    """A ring buffer of entries whose ids only ever count up, plus every violation."""
+
+    def __init__(self, size: int = 1000):
+        self._entries: deque[Entry] = deque(maxlen=size if size > 0 else 0)
+        self._lock = threading.Lock()
+        self._next_id = 1
+        self._violations: list[Violation] = []
+        self.requests_seen = 0
+
+    def record(self, violation: Violation | None = None, **fields: Any) -> Entry:
+        body = fields.get("body")
+        if body is not None and len(body) > BODY_LIMIT:
+            fields["body"] = body[:BODY_LIMIT] + f"... ({len(body) - BODY_LIMIT} more characters)"
+        now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+        with self._lock:
+            entry = Entry(id=self._next_id, time=now.replace("+00:00", "Z"), **fields)
+            self._next_id += 1
+            self.requests_seen += 1
+            self._entries.append(entry)
+            if violation is not None:
+                self._violations.append(violation)
+        return entry
+
+    def entries(self) -> list[Entry]:
+        with self._lock:
+            return list(self._entries)
+
+    def violations(self) -> list[Violation]:
+        with self._lock:
+            return list(self._violations)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def memory_stores(spec: Spec) -> Stores:
+    """The stores of a mock kept in this process, as the spec starts them."""
+    return Stores(
+        state=MemoryState(),
+        positions=MemoryPositions(),
+        resources=MemoryResources({r.name: r.data for r in spec.resources}),
+        journal=MemoryJournal(spec.settings.journal),
+        random=Helpers(spec.settings.seed),
+    )
