@@ -21,10 +21,13 @@ from .report import plural
 from .spec import Spec, load_spec
 
 
-def _load(path: str, seed: int | None = None) -> Spec:
-    """Load a spec or exit 2 after printing every problem (never a traceback)."""
+def _load(path: str, seed: int | None = None, *, lazy: bool = False) -> Spec:
+    """Load a spec or exit 2 after printing every problem (never a traceback).
+
+    `lazy` (for serving): an OpenAPI document's routes compile on their first request.
+    """
     try:
-        spec = load_spec(path, seed=seed)
+        spec = load_spec(path, seed=seed, lazy=lazy)
     except SpecError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -213,7 +216,7 @@ def run(
         raise click.UsageError("-- CMD serves with one process, without --watch")
     if watch and store:
         raise click.UsageError("--watch starts state over at each reload; not with --store")
-    loaded = _load(spec, seed)
+    loaded = _load(spec, seed, lazy=True)
     loaded = _with_upstream(loaded, proxy_to)
     if record_into is not None and (watch or workers > 1):
         raise click.UsageError("--record-into does not combine with --watch or --workers")
