@@ -119,7 +119,9 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
     max_body = spec.settings.max_body
 
     admin = spec.settings.admin
-    route_errors = {route.name: route.errors for route in spec.routes if route.errors}
+    # By name, its `errors` read when a problem names it: it has answered (or tried), so
+    # reading them compiles nothing at start.
+    routes = {route.name: route for route in spec.routes}
 
     @app.before_request
     def _begin() -> Response | None:
@@ -159,7 +161,8 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
             return render_problem(problem)
         context, override = None, None
         # The route's own answer first (an OpenAPI operation's error example), then the spec's.
-        own = route_errors.get(problem.route or "", {}).get(problem.status)
+        route = routes.get(problem.route or "")
+        own = route.errors.get(problem.status) if route is not None else None
         if own:
             context = pipeline.problem_context(exchange)
             override = pick_error(own, {**context, "errors": problem.errors})

@@ -336,3 +336,62 @@ def test_a_yaml_document_reads_as_pyyaml_reads_it(text):
 
     expected = yaml.load(text, Loader=source._FastLoader)  # noqa: S506 - a safe loader
     assert repr(source._parse_openapi(text)) == repr(expected)
+
+
+def _documents():
+    import yaml
+    from test_callbacks import OPENAPI_CALLBACK
+    from test_openapi_behaviour import OWN_WORDS, SELECTED
+
+    return {
+        "callbacks": yaml.safe_load(OPENAPI_CALLBACK),
+        "error examples": yaml.safe_load(OWN_WORDS),
+        "selected by a value": yaml.safe_load(SELECTED),
+    }
+
+
+@pytest.mark.parametrize("name", ["callbacks", "error examples", "selected by a value"])
+def test_a_route_completed_on_first_request_is_what_the_import_writes(name):
+    """Error examples, callbacks and operations told apart by a query or header value
+    (one shared route, made whole from all of them) come with the route's conversion."""
+    import copy
+
+    from mockserve.openapi import convert_document
+    from mockserve.openapi.convert import Converter
+
+    document = _documents()[name]
+    imported, _ = convert_document(copy.deepcopy(document), seed=3)
+    converter = Converter(copy.deepcopy(document), seed=3)
+    served = converter.spec(later=True)
+    assert not any("responses" in route for route in served["routes"])
+    for route in reversed(served["routes"]):
+        converter.complete(route)
+    assert served == imported
+
+
+def test_lazily_served_error_examples_and_callbacks_compile_only_when_called(tmp_path):
+    import yaml
+    from test_callbacks import OPENAPI_CALLBACK, Receiver
+    from test_openapi_behaviour import OWN_WORDS
+
+    document = yaml.safe_load(OWN_WORDS)
+    document["paths"].update(yaml.safe_load(OPENAPI_CALLBACK)["paths"])
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(document))
+    spec = load_spec(path, lazy=True)
+    hooks = Receiver(())
+    with MockServer(spec) as server:
+        assert not any(route.is_compiled for route in spec.routes)  # nor by create_app
+        answer = requests.post(server.url + "/unprocessable", json={}, timeout=10)
+        assert (answer.status_code, answer.json()) == (422, {"code": "missing_field"})
+        answer = requests.post(
+            server.url + "/streams/blue",
+            params={"callbackUrl": hooks.url},
+            json={"hook": hooks.url + "/by-body"},
+            timeout=10,
+        )
+        assert answer.status_code == 201
+        assert [g["path"] for g in hooks.wait(2)] == ["/data/blue/s-42", "/by-body"]
+        compiled = sorted(route.path for route in spec.routes if route.is_compiled)
+        assert compiled == ["/streams/{team_id}", "/unprocessable"]
+    hooks.stop()
