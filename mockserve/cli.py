@@ -887,8 +887,6 @@ def _import_har(har: dict, document: str, output: str) -> None:
 )
 def import_(document: str, output: str, seed: int | None) -> None:
     """Write the mockserve spec that serves DOCUMENT (OpenAPI, or a HAR of recorded traffic)."""
-    import yaml
-
     from .har import read_har
 
     har = read_har(document)
@@ -898,6 +896,7 @@ def import_(document: str, output: str, seed: int | None) -> None:
 
     from .openapi import openapi_spec
     from .spec.loader import Loader
+    from .spec.writer import write_spec
 
     loader = Loader(document, seed=seed)
     source = loader.read_main()
@@ -913,12 +912,10 @@ def import_(document: str, output: str, seed: int | None) -> None:
             click.echo(str(problem), err=True)
         sys.exit(2)
     _warn(document, warnings)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     header = f"# mockserve spec imported from {document} by `mockserve import`\n"
     try:
         with open(output, "w", encoding="utf-8") as handle:
-            handle.write(header)
-            yaml.dump(data, handle, Dumper=dumper, sort_keys=False, allow_unicode=True, width=120)
+            write_spec(data, handle, header=header)  # block YAML, filed in the parse cache
     except OSError as exc:
         click.echo(f"{output}: cannot write: {exc.strerror or exc}", err=True)
         sys.exit(1)
