@@ -110,6 +110,12 @@ def _selector(key: str) -> str | None:
     return None
 
 
+def _member(node: dict[str, Any], key: str) -> dict[str, Any]:
+    """`node[key]` when it is a mapping, else an empty one (documents are not always valid)."""
+    value = node.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _chosen_by(group: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """One route for operations at one URL, each answering when its selector holds.
 
@@ -156,13 +162,9 @@ class Converter:
         self._lock = threading.Lock()
         version = str(document.get("openapi", ""))
         self.dialect = Dialect(version.startswith("3.1"), self.warn, self.pointer)
-        components = (
-            document.get("components") if isinstance(document.get("components"), dict) else {}
-        )
+        components = _member(document, "components")
         self.components = components
-        raw_schemas = (
-            components.get("schemas") if isinstance(components.get("schemas"), dict) else {}
-        )
+        raw_schemas = _member(components, "schemas")
         self.schemas = {}
         for name, schema in raw_schemas.items():
             self.dialect.component = str(name)
@@ -170,11 +172,7 @@ class Converter:
         self.dialect.component = None
         self.generator = Generator(self.schemas, seed)
         self._request_twins: dict[str, str] = {}  # component -> ref a request body uses
-        self.schemes = (
-            components.get("securitySchemes")
-            if isinstance(components.get("securitySchemes"), dict)
-            else {}
-        )
+        self.schemes = _member(components, "securitySchemes")
 
     # -- bookkeeping -------------------------------------------------------------------
 
@@ -230,12 +228,12 @@ class Converter:
     def spec(self, *, later: bool = False) -> dict[str, Any]:
         """The spec dict; with `later`, routes hold only name, method and path until `complete`."""
         document = self.document
-        info = document.get("info") if isinstance(document.get("info"), dict) else {}
+        info = _member(document, "info")
         routes: list[dict[str, Any]] = []
         # (method, URL) -> where first seen, and the operations a query/header value picks
         seen: dict[tuple[str, str], tuple[str, list[Any] | None]] = {}
         names: set[str] = set()
-        paths = document.get("paths") if isinstance(document.get("paths"), dict) else {}
+        paths = _member(document, "paths")
         for key, item in paths.items():
             item = self.deref(item, f"paths[{key!r}]")
             if not isinstance(item, dict):
@@ -405,7 +403,7 @@ class Converter:
                 name = renamed[name]
             schema = parameter.get("schema")
             if schema is None and isinstance(parameter.get("content"), dict):
-                media = next(iter(parameter["content"].values()), {})
+                media: Any = next(iter(parameter["content"].values()), {})
                 schema = media.get("schema") if isinstance(media, dict) else None
             parts[location][name] = self.dialect.convert(
                 schema if schema is not None else {}, where
@@ -418,10 +416,10 @@ class Converter:
                 required["path"].append(name)
         for location, key in (("path", "path_params"), ("query", "query"), ("header", "headers")):
             if parts[location]:
-                schema: dict[str, Any] = {"type": "object", "properties": parts[location]}
+                whole: dict[str, Any] = {"type": "object", "properties": parts[location]}
                 if required[location]:
-                    schema["required"] = required[location]
-                route[key] = schema
+                    whole["required"] = required[location]
+                route[key] = whole
 
     def _request_body(self, operation: dict[str, Any], where: str) -> list[dict[str, Any]]:
         body = self.deref(operation.get("requestBody"), where)
@@ -469,6 +467,7 @@ class Converter:
                 out[key] = (
                     {n: self._writable(v) for n, v in value.items()}
                     if key in ("properties", "patternProperties", "$defs", "dependentSchemas")
+                    and isinstance(value, dict)
                     else self._writable(value)
                 )
             else:
@@ -498,9 +497,7 @@ class Converter:
     # -- responses -------------------------------------------------------------------
 
     def _responses(self, operation: dict[str, Any], where: str) -> list[dict[str, Any]]:
-        declared = (
-            operation.get("responses") if isinstance(operation.get("responses"), dict) else {}
-        )
+        declared = _member(operation, "responses")
         entries = [
             (str(code).upper(), self.deref(response, where)) for code, response in declared.items()
         ]
@@ -517,6 +514,7 @@ class Converter:
         # exact codes, then `4XX`-style ranges, then `default`: the most specific answers
         ordered = sorted(entries, key=lambda e: (e[0] == "DEFAULT", "X" in e[0], e[0]))
         covered: list[str] = []
+        status: int | str  # a code, or a template choosing one
         for code, response in ordered:
             if code.isdigit():
                 condition, status = f"prefer('code') == {_quote(code)}", int(code)
@@ -619,7 +617,7 @@ class Converter:
     ) -> list[dict[str, Any]]:
         """The answers one declared response gives, by media type and named example."""
         headers = self._response_headers(response, where)
-        content = response.get("content") if isinstance(response.get("content"), dict) else {}
+        content = _member(response, "content")
         # by the type without its parameters; the declared key is what Content-Type says
         media_types: dict[str, tuple[str, dict[str, Any]]] = {}
         for key, media in content.items():
@@ -779,7 +777,7 @@ class Converter:
 
     def _response_headers(self, response: dict[str, Any], where: str) -> dict[str, str]:
         result: dict[str, str] = {}
-        declared = response.get("headers") if isinstance(response.get("headers"), dict) else {}
+        declared = _member(response, "headers")
         for name, header in declared.items():
             header = self.deref(header, where)
             if not isinstance(header, dict) or str(name).lower() in _FRAMING_HEADERS:
@@ -856,7 +854,7 @@ class Converter:
         answer: dict[str, Any] = {"status": 401}
         declared = dict(entries).get("401")
         if declared is not None:
-            content = declared.get("content") if isinstance(declared.get("content"), dict) else {}
+            content = _member(declared, "content")
             headers = self._response_headers(declared, where)
             headers["WWW-Authenticate"] = literal(challenge)
             if content:
@@ -910,8 +908,8 @@ def _main_response(codes: Iterable[str]) -> tuple[str | None, int]:
 
 
 def _xml_name(media: dict[str, Any]) -> str:
-    schema = media.get("schema") if isinstance(media.get("schema"), dict) else {}
-    xml = schema.get("xml") if isinstance(schema.get("xml"), dict) else {}
+    schema = _member(media, "schema")
+    xml = _member(schema, "xml")
     if isinstance(xml.get("name"), str):
         return xml["name"]
     ref = schema.get("$ref")

@@ -1284,7 +1284,7 @@ def _proxy(raw: Any) -> Proxy | None:
     timeout = raw.get("timeout")
     return Proxy(
         to=raw["to"] if isinstance(raw.get("to"), str) else None,
-        when=raw.get("when") if raw.get("when") in ("unmatched", "always") else "unmatched",
+        when="always" if raw.get("when") == "always" else "unmatched",
         strip_prefix=str(raw.get("strip_prefix") or "").rstrip("/"),
         headers=tuple((str(k), _header_text(v)) for k, v in _mapping(raw.get("headers")).items()),
         remove_headers=tuple(str(h) for h in _sequence(raw.get("remove_headers"))),
