@@ -250,6 +250,7 @@ class Converter:
                     continue
                 where = f"{method.upper()} {key}"
                 route = self._head(method, path, operation, names)
+                self._tally(item, operation, where)
                 pending = (route, renamed, item, operation, where)
                 if later:
                     self._pending[id(route)] = pending
@@ -349,6 +350,34 @@ class Converter:
         route["path"] = path
         return route
 
+    def _tally(self, item: dict[str, Any], operation: dict[str, Any], where: str) -> None:
+        """Count what the summary warnings count (cookie and deepObject parameters, links,
+        mutualTLS), at load: `run` says them at start though operations convert later."""
+        merged: dict[tuple[str, str], dict[str, Any]] = {}
+        for raw in list(item.get("parameters") or []) + list(operation.get("parameters") or []):
+            parameter = self.deref(raw, where)
+            if isinstance(parameter, dict) and isinstance(parameter.get("name"), str):
+                merged[(parameter["name"], str(parameter.get("in")))] = parameter
+        for (_, location), parameter in merged.items():
+            if location == "cookie":
+                self.count("cookie")
+            elif location == "query" and parameter.get("style") == "deepObject":
+                self.count("deepObject")
+        responses = [self.deref(r, where) for r in _member(operation, "responses").values()]
+        if any(isinstance(r, dict) and r.get("links") for r in responses):
+            self.count("links")
+        requirements = operation.get("security", self.document.get("security"))
+        for requirement in requirements if isinstance(requirements, list) else ():
+            if not isinstance(requirement, dict) or not requirement:
+                return  # anonymous access: nothing is checked
+            for name in requirement:
+                scheme = self.deref(self.schemes.get(str(name)), f"securitySchemes.{name}")
+                kind = str(scheme.get("type", "")).lower() if isinstance(scheme, dict) else ""
+                if kind == "mutualtls":
+                    self.count("mutualTLS")
+                if kind not in ("http", "apikey", "oauth2", "openidconnect"):
+                    return  # _security stops at the first scheme it cannot check
+
     def _complete(
         self,
         route: dict[str, Any],
@@ -388,14 +417,13 @@ class Converter:
         required: dict[str, list[str]] = {"path": [], "query": [], "header": []}
         for (name, location), parameter in merged.items():
             if location == "cookie":
-                self.count("cookie")
                 continue
             if location not in parts:
                 continue
             if location == "header" and name.lower() in _IGNORED_HEADERS:
                 continue
             if location == "query" and parameter.get("style") == "deepObject":
-                self.count("deepObject")  # `scope[type]=x` arrives as its own names
+                # `scope[type]=x` arrives as its own names (counted by _tally)
                 continue
             if location == "path":
                 if name not in renamed:
@@ -502,8 +530,6 @@ class Converter:
             (str(code).upper(), self.deref(response, where)) for code, response in declared.items()
         ]
         entries = [(code, r) for code, r in entries if isinstance(r, dict)]
-        if any(r.get("links") for _, r in entries):
-            self.count("links")
         main_code, main_status = _main_response([code for code, _ in entries])
         answers: list[dict[str, Any]] = []
         security = self._security(operation)
@@ -841,8 +867,7 @@ class Converter:
             )
         if kind in ("oauth2", "openidconnect"):
             return 'credential("bearer")', f"Bearer {realm}"
-        if kind == "mutualtls":
-            self.count("mutualTLS")
+        if kind == "mutualtls":  # counted by _tally
             return None, ""
         self.warn(f"security scheme {name!r} of type {kind!r} is not checked")
         return None, ""
