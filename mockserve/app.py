@@ -32,6 +32,7 @@ from .problems import error_body, pick_error, render_problem
 from .proxy import install_proxy
 from .resources import resource_blueprint, resource_routes
 from .responses import dump_json
+from .routing import LazyBuildRule
 from .spec import Route, Spec, load_spec
 from .stores import Stores, open_stores
 
@@ -50,8 +51,9 @@ def create_app(
 ) -> Flask:
     """Build the Flask app that serves `spec` (a loaded Spec, or a path to load)."""
     if not isinstance(spec, Spec):
-        spec = load_spec(spec, seed=seed)
+        spec = load_spec(spec, seed=seed, lazy=True)  # served: routes compile on first use
     app = Flask("mockserve", static_folder=None)
+    app.url_rule_class = LazyBuildRule  # URL builders compile only if a URL is ever built
     segments.install(app)  # before any rule: paths are split first, each segment decoded after
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = spec.settings.max_body
@@ -117,7 +119,9 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
     max_body = spec.settings.max_body
 
     admin = spec.settings.admin
-    route_errors = {route.name: route.errors for route in spec.routes if route.errors}
+    # By name, its `errors` read when a problem names it: it has answered (or tried), so
+    # reading them compiles nothing at start.
+    routes = {route.name: route for route in spec.routes}
 
     @app.before_request
     def _begin() -> Response | None:
@@ -159,7 +163,8 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
             return render_problem(problem)
         context, override = None, None
         # The route's own answer first (an OpenAPI operation's error example), then the spec's.
-        own = route_errors.get(problem.route or "", {}).get(problem.status)
+        route = routes.get(problem.route or "")
+        own = route.errors.get(problem.status) if route is not None else None
         if own:
             context = pipeline.problem_context(exchange)
             override = pick_error(own, {**context, "errors": problem.errors})

@@ -111,7 +111,9 @@ class Callbacks:
     def __init__(self, mock: Mock, send: Callable[..., Any] | None = None):
         self.mock = mock
         self._send = send or _send_with_requests
-        self.routes = {route.name: route for route in mock.spec.routes if route.callbacks}
+        # A route not compiled yet (served lazily) may have callbacks: its are read when it
+        # has answered.
+        self.routes = {route.name: route for route in mock.spec.routes if route.may_call_back}
         self._lock = threading.Condition()
         self._heap: list[_Due] = []
         self._seq = itertools.count()
@@ -127,6 +129,8 @@ class Callbacks:
         """Schedule the callbacks of the route that answered (its own answer, not an error)."""
         route = self.routes.get(exchange.route or "")
         if route is None or exchange.violation is not None or exchange.status is None:
+            return
+        if not route.callbacks:
             return
         request = exchange.request
         pipeline = self.mock.pipeline

@@ -21,10 +21,13 @@ from .report import plural
 from .spec import Spec, load_spec
 
 
-def _load(path: str, seed: int | None = None) -> Spec:
-    """Load a spec or exit 2 after printing every problem (never a traceback)."""
+def _load(path: str, seed: int | None = None, *, lazy: bool = False) -> Spec:
+    """Load a spec or exit 2 after printing every problem (never a traceback).
+
+    `lazy` (for serving): an OpenAPI document's routes compile on their first request.
+    """
     try:
-        spec = load_spec(path, seed=seed)
+        spec = load_spec(path, seed=seed, lazy=lazy)
     except SpecError as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
@@ -213,7 +216,7 @@ def run(
         raise click.UsageError("-- CMD serves with one process, without --watch")
     if watch and store:
         raise click.UsageError("--watch starts state over at each reload; not with --store")
-    loaded = _load(spec, seed)
+    loaded = _load(spec, seed, lazy=True)
     loaded = _with_upstream(loaded, proxy_to)
     if record_into is not None and (watch or workers > 1):
         raise click.UsageError("--record-into does not combine with --watch or --workers")
@@ -884,8 +887,6 @@ def _import_har(har: dict, document: str, output: str) -> None:
 )
 def import_(document: str, output: str, seed: int | None) -> None:
     """Write the mockserve spec that serves DOCUMENT (OpenAPI, or a HAR of recorded traffic)."""
-    import yaml
-
     from .har import read_har
 
     har = read_har(document)
@@ -895,6 +896,7 @@ def import_(document: str, output: str, seed: int | None) -> None:
 
     from .openapi import openapi_spec
     from .spec.loader import Loader
+    from .spec.writer import write_spec
 
     loader = Loader(document, seed=seed)
     source = loader.read_main()
@@ -910,12 +912,10 @@ def import_(document: str, output: str, seed: int | None) -> None:
             click.echo(str(problem), err=True)
         sys.exit(2)
     _warn(document, warnings)
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     header = f"# mockserve spec imported from {document} by `mockserve import`\n"
     try:
         with open(output, "w", encoding="utf-8") as handle:
-            handle.write(header)
-            yaml.dump(data, handle, Dumper=dumper, sort_keys=False, allow_unicode=True, width=120)
+            write_spec(data, handle, header=header)  # block YAML, filed in the parse cache
     except OSError as exc:
         click.echo(f"{output}: cannot write: {exc.strerror or exc}", err=True)
         sys.exit(1)

@@ -6,6 +6,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from werkzeug.routing import BaseConverter
 
@@ -37,19 +38,23 @@ class Segment:
 
 
 def _segments(path: str, patterns: Mapping[str, str]) -> list[Segment]:
-    result = []
-    for text in path.split("/")[1:]:
-        if "{" not in text:
-            result.append(Segment(text, None))
-            continue
-        pattern, last, converter = "", 0, ""
-        for match in _PARAM.finditer(text):
-            converter = (match.group(2) or "").strip()
-            pattern += re.escape(text[last : match.start()]) + patterns.get(converter, "[^/]+")
-            last = match.end()
-        pattern += re.escape(text[last:])
-        result.append(Segment(text, re.compile(pattern), converter))
-    return result
+    key = tuple(sorted(patterns.items()))  # hashable: the cache's key
+    return [_segment(text, key) for text in path.split("/")[1:]]
+
+
+@lru_cache(maxsize=16384)
+def _segment(text: str, patterns: tuple[tuple[str, str], ...]) -> Segment:
+    """One path segment, compiled once: `{owner}` and `{repo}` recur in a thousand routes."""
+    if "{" not in text:
+        return Segment(text, None)
+    regexes = dict(patterns)
+    pattern, last, converter = "", 0, ""
+    for match in _PARAM.finditer(text):
+        converter = (match.group(2) or "").strip()
+        pattern += re.escape(text[last : match.start()]) + regexes.get(converter, "[^/]+")
+        last = match.end()
+    pattern += re.escape(text[last:])
+    return Segment(text, re.compile(pattern), converter)
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,6 @@ class Pipeline:
         self.stores = stores
         self.patterns = patterns
         self.helper_names = stores.random.names()
-        self.templated = {route.name for route in spec.routes if _renders(route)}
         self.shapes = [RouteShape.of(r.name, r.methods, r.path, patterns) for r in spec.routes]
         self.listeners: list[Listener] = []
         self.fallbacks: list[Fallback] = [self.near_miss]
@@ -110,7 +109,7 @@ class Pipeline:
             body = parse_body(request.get_data(cache=True), request.content_type)
             failures += check_body(contract.body, request.content_type, body)
         context = None
-        if failures or route.name in self.templated:
+        if failures or route.renders:
             # Only answers that render something need to see the request.
             context = self.context(
                 request, path_values, query=query, body=body, typed_headers=headers
@@ -338,12 +337,6 @@ def has_body(request: Request) -> bool:
     """False when the request surely has no body: skips setting up a stream to read none."""
     environ = request.environ
     return (environ.get("CONTENT_LENGTH") or "0") != "0" or "HTTP_TRANSFER_ENCODING" in environ
-
-
-def _renders(route: Route) -> bool:
-    """True when some answer of `route` looks at the request (a template or a `when`)."""
-    templates = [*route.responses, *(f.response for f in route.faults if f.response)]
-    return any(t.when is not None or not t.is_static for t in templates)
 
 
 def _no_when_held(route: Route, method: str) -> dict[str, str]:

@@ -90,7 +90,7 @@ class Reloader:
 
         self.stamps = _stamps(self.files)
         try:
-            spec = load_spec(self.path, seed=self.seed)
+            spec = load_spec(self.path, seed=self.seed, lazy=True)
         except SpecError as exc:
             lines = [str(problem) for problem in exc.problems]
             count = len(lines)

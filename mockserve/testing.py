@@ -27,7 +27,7 @@ from .report import INDENT, entry_lines, plural, violations_text
 from .serve import Runner
 from .serve.cheroot import CherootBackend
 from .serve.waitress import WaitressBackend
-from .spec import Spec
+from .spec import Spec, load_spec
 from .tls import spec_certificate
 
 
@@ -58,7 +58,10 @@ class MockServer:
     ):
         """`https=True` serves TLS with the spec's `settings.tls`, else a certificate of the
         local CA, whose file is `ca_path` (a client's `verify=`)."""
-        # Load now, so a bad spec raises SpecError here, where the test names it.
+        # Load now, and whole (not lazily as `run` serves an OpenAPI document), so a bad
+        # spec raises SpecError here, where the test names it, and every warning is known.
+        if not isinstance(spec, Spec):
+            spec = load_spec(spec, seed=seed)
         self.app: Flask = create_app(spec, seed=seed, access=AdminAccess(token=admin_token))
         self.mock: Mock = self.app.extensions["mockserve"]
         self._backend: Any = WaitressBackend

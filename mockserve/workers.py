@@ -34,7 +34,7 @@ def why_not(
         uses.append("resources")
     if any(route.order in ("sequence", "cycle") for route in spec.routes):
         uses.append("sequence/cycle order")
-    if any(response.state for route in spec.routes for response in route.responses):
+    if any(route.keeps_state for route in spec.routes):
         uses.append("state")
     if (spec.stateful or uses) and not shared:
         uses = uses or ["state"]

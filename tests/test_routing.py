@@ -220,3 +220,20 @@ def test_a_garbage_request_line_gets_json_400_and_the_server_keeps_serving(live)
     assert b"application/json" in head
     assert json.loads(body)["route"] is None
     assert live.get("/health").json() == {"status": "ok"}
+
+
+def test_rules_build_urls_only_when_asked():
+    """LazyBuildRule skips Werkzeug's builder compile at load; url_for still works."""
+    from flask import Flask, url_for
+
+    from mockserve.routing import LazyBuildRule
+
+    app = Flask("lazy-build")
+    app.url_rule_class = LazyBuildRule
+    app.add_url_rule("/users/<int:id>", endpoint="user", view_func=lambda id: str(id))
+    rule = next(app.url_map.iter_rules("user"))
+    assert rule._build.__name__ == "build"  # the stand-in, nothing compiled yet
+    with app.test_request_context():
+        assert url_for("user", id=3) == "/users/3"
+        assert url_for("user", id=4, q="x") == "/users/4?q=x"
+    assert app.test_client().get("/users/7").text == "7"

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SpecError
 from ..spec.source import SourceFile
-from .convert import convert_document
+from .convert import Converter, convert_document
 
 if TYPE_CHECKING:
     from ..spec.loader import Loader
@@ -30,7 +30,13 @@ def openapi_spec(source: SourceFile, loader: Loader) -> tuple[dict[str, Any], li
     Real documents are not always valid (openai.yaml is not): one bad operation or
     schema must not keep the other thousand from being served.
     """
-    data, warnings = convert_document(source.data, seed=loader.seed)
+    converter = Converter(source.data, seed=loader.seed)
+    # Served lazily, each operation is converted (and its body generated) on its first
+    # request; the loader asks for it through `complete_route`.
+    data = converter.spec(later=loader.lazy)
+    warnings = converter.warnings()
+    if loader.lazy:
+        loader.complete_route = converter.complete
     loader.generated = True  # the converter writes the format's shape and valid schemas
     for _ in range(3):
         loader.problems = []

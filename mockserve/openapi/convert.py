@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -110,6 +111,12 @@ def _selector(key: str) -> str | None:
     return None
 
 
+def _member(node: dict[str, Any], key: str) -> dict[str, Any]:
+    """`node[key]` when it is a mapping, else an empty one (documents are not always valid)."""
+    value = node.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _chosen_by(group: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """One route for operations at one URL, each answering when its selector holds.
 
@@ -147,15 +154,18 @@ class Converter:
         self._counts: dict[str, int] = {}
         self._route_name = ""  # the route being made, named in its 401 and 406 answers
         self._values: dict[Any, tuple[Any, Any]] = {}  # media (id or schema) -> (it, its value)
+        self._seed = seed if seed is not None else 0
+        # Routes whose conversion waits for their first request (spec(later=True)).
+        self._pending: dict[int, tuple[Any, ...]] = {}
+        # A route shared by operations told apart by a query or header value, made whole
+        # from its members (each converted then) when completed.
+        self._groups: dict[int, tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]] = {}
+        self._lock = threading.Lock()
         version = str(document.get("openapi", ""))
         self.dialect = Dialect(version.startswith("3.1"), self.warn, self.pointer)
-        components = (
-            document.get("components") if isinstance(document.get("components"), dict) else {}
-        )
+        components = _member(document, "components")
         self.components = components
-        raw_schemas = (
-            components.get("schemas") if isinstance(components.get("schemas"), dict) else {}
-        )
+        raw_schemas = _member(components, "schemas")
         self.schemas = {}
         for name, schema in raw_schemas.items():
             self.dialect.component = str(name)
@@ -163,11 +173,7 @@ class Converter:
         self.dialect.component = None
         self.generator = Generator(self.schemas, seed)
         self._request_twins: dict[str, str] = {}  # component -> ref a request body uses
-        self.schemes = (
-            components.get("securitySchemes")
-            if isinstance(components.get("securitySchemes"), dict)
-            else {}
-        )
+        self.schemes = _member(components, "securitySchemes")
 
     # -- bookkeeping -------------------------------------------------------------------
 
@@ -216,14 +222,15 @@ class Converter:
 
     # -- the document ------------------------------------------------------------------
 
-    def spec(self) -> dict[str, Any]:
+    def spec(self, *, later: bool = False) -> dict[str, Any]:
+        """The spec dict; with `later`, routes hold only name, method and path until `complete`."""
         document = self.document
-        info = document.get("info") if isinstance(document.get("info"), dict) else {}
+        info = _member(document, "info")
         routes: list[dict[str, Any]] = []
         # (method, URL) -> where first seen, and the operations a query/header value picks
         seen: dict[tuple[str, str], tuple[str, list[Any] | None]] = {}
         names: set[str] = set()
-        paths = document.get("paths") if isinstance(document.get("paths"), dict) else {}
+        paths = _member(document, "paths")
         for key, item in paths.items():
             item = self.deref(item, f"paths[{key!r}]")
             if not isinstance(item, dict):
@@ -239,7 +246,13 @@ class Converter:
                 if not isinstance(operation, dict):
                     continue
                 where = f"{method.upper()} {key}"
-                route = self.route(method, path, renamed, item, operation, where, names)
+                route = self._head(method, path, operation, names)
+                self._tally(item, operation, where)
+                pending = (route, renamed, item, operation, where)
+                if later:
+                    self._pending[id(route)] = pending
+                else:
+                    self._complete(*pending)
                 if (method, signature) in seen:
                     first = seen[(method, signature)]
                     if selector and first[1] is not None:
@@ -252,13 +265,17 @@ class Converter:
                 routes.append(route)
         for _, group in seen.values():
             if group and len(group) > 1:
-                chosen = _chosen_by(group)
+                head = group[0][1]
                 self.warn(
-                    f"{chosen['method']} {chosen['path']}: {len(group)} operations told apart by "
+                    f"{head['method']} {head['path']}: {len(group)} operations told apart by "
                     "a query or header value share one route; their contracts are not checked"
                 )
-                index = next(i for i, r in enumerate(routes) if r is group[0][1])
-                routes[index] = chosen
+                if later:  # the shared route is made when its first request completes it
+                    shared = {"method": head["method"], "path": head["path"]}
+                    self._groups[id(shared)] = (shared, group)
+                else:
+                    shared = _chosen_by(group)
+                routes[next(i for i, r in enumerate(routes) if r is head)] = shared
         spec: dict[str, Any] = {
             "mockserve": 1,
             "title": str(info.get("title") or "OpenAPI document"),
@@ -300,6 +317,27 @@ class Converter:
         where: str,
         names: set[str],
     ) -> dict[str, Any]:
+        route = self._head(method, path, operation, names)
+        self._complete(route, renamed, item, operation, where)
+        return route
+
+    def complete(self, route: dict[str, Any]) -> list[str]:
+        """Convert the rest of a route made by spec(later=True); return its new warnings."""
+        with self._lock:  # first requests to two routes may come at once
+            before = len(self._warnings)
+            if id(route) in self._groups:  # operations told apart by a query or header value
+                shared, group = self._groups.pop(id(route))
+                for _, member in group:
+                    if id(member) in self._pending:
+                        self._complete(*self._pending.pop(id(member)))
+                shared.update(_chosen_by(group))
+            elif id(route) in self._pending:
+                self._complete(*self._pending.pop(id(route)))
+            return list(self._warnings)[before:]
+
+    def _head(
+        self, method: str, path: str, operation: dict[str, Any], names: set[str]
+    ) -> dict[str, Any]:
         route: dict[str, Any] = {}
         name = operation.get("operationId")
         if isinstance(name, str) and name.strip() and name not in names:
@@ -307,11 +345,39 @@ class Converter:
             names.add(name)
         route["method"] = method.upper()
         route["path"] = path
+        return route
+
+    def _tally(self, item: dict[str, Any], operation: dict[str, Any], where: str) -> None:
+        """Count what the summary warnings count (links, mutualTLS), at load: `run` says
+        them at start though operations convert later."""
+        responses = [self.deref(r, where) for r in _member(operation, "responses").values()]
+        if any(isinstance(r, dict) and r.get("links") for r in responses):
+            self.count("links")
+        requirements = operation.get("security", self.document.get("security"))
+        for requirement in requirements if isinstance(requirements, list) else ():
+            if not isinstance(requirement, dict) or not requirement:
+                return  # anonymous access: nothing is checked
+            for name in requirement:
+                scheme = self.deref(self.schemes.get(str(name)), f"securitySchemes.{name}")
+                kind = str(scheme.get("type", "")).lower() if isinstance(scheme, dict) else ""
+                if kind == "mutualtls":
+                    self.count("mutualTLS")
+                if kind not in ("http", "apikey", "oauth2", "openidconnect"):
+                    return  # _security stops at the first scheme it cannot check
+
+    def _complete(
+        self,
+        route: dict[str, Any],
+        renamed: dict[str, str],
+        item: dict[str, Any],
+        operation: dict[str, Any],
+        where: str,
+    ) -> None:
         self._parameters(route, renamed, item, operation, where)
         body = self._request_body(operation, where)
         if body:
             route["body"] = body if len(body) > 1 else body[0]
-        self._route_name = route.get("name") or f"{route['method']} {path}"
+        self._route_name = route.get("name") or f"{route['method']} {route['path']}"
         route["responses"] = self._responses(operation, where)
         errors = self._invalid_request_answers(operation, where)
         if errors:
@@ -320,7 +386,6 @@ class Converter:
             from .callbacks import route_callbacks
 
             route["callbacks"] = route_callbacks(self, operation, renamed, where)
-        return route
 
     def _parameters(
         self,
@@ -348,7 +413,7 @@ class Converter:
                 name = renamed[name]
             schema = parameter.get("schema")
             if schema is None and isinstance(parameter.get("content"), dict):
-                media = next(iter(parameter["content"].values()), {})
+                media: Any = next(iter(parameter["content"].values()), {})
                 schema = media.get("schema") if isinstance(media, dict) else None
             parts[location][name] = self.dialect.convert(
                 schema if schema is not None else {}, where
@@ -370,10 +435,10 @@ class Converter:
             parts["header"][COOKIE] = cookies
         for location, key in (("path", "path_params"), ("query", "query"), ("header", "headers")):
             if parts[location]:
-                schema: dict[str, Any] = {"type": "object", "properties": parts[location]}
+                whole: dict[str, Any] = {"type": "object", "properties": parts[location]}
                 if required[location]:
-                    schema["required"] = required[location]
-                route[key] = schema
+                    whole["required"] = required[location]
+                route[key] = whole
 
     def _request_body(self, operation: dict[str, Any], where: str) -> list[dict[str, Any]]:
         body = self.deref(operation.get("requestBody"), where)
@@ -423,6 +488,7 @@ class Converter:
                 out[key] = (
                     {n: self._writable(v) for n, v in value.items()}
                     if key in ("properties", "patternProperties", "$defs", "dependentSchemas")
+                    and isinstance(value, dict)
                     else self._writable(value)
                 )
             else:
@@ -452,15 +518,11 @@ class Converter:
     # -- responses -------------------------------------------------------------------
 
     def _responses(self, operation: dict[str, Any], where: str) -> list[dict[str, Any]]:
-        declared = (
-            operation.get("responses") if isinstance(operation.get("responses"), dict) else {}
-        )
+        declared = _member(operation, "responses")
         entries = [
             (str(code).upper(), self.deref(response, where)) for code, response in declared.items()
         ]
         entries = [(code, r) for code, r in entries if isinstance(r, dict)]
-        if any(r.get("links") for _, r in entries):
-            self.count("links")
         main_code, main_status = _main_response([code for code, _ in entries])
         answers: list[dict[str, Any]] = []
         security = self._security(operation)
@@ -471,6 +533,7 @@ class Converter:
         # exact codes, then `4XX`-style ranges, then `default`: the most specific answers
         ordered = sorted(entries, key=lambda e: (e[0] == "DEFAULT", "X" in e[0], e[0]))
         covered: list[str] = []
+        status: int | str  # a code, or a template choosing one
         for code, response in ordered:
             if code.isdigit():
                 condition, status = f"prefer('code') == {_quote(code)}", int(code)
@@ -573,7 +636,7 @@ class Converter:
     ) -> list[dict[str, Any]]:
         """The answers one declared response gives, by media type and named example."""
         headers = self._response_headers(response, where)
-        content = response.get("content") if isinstance(response.get("content"), dict) else {}
+        content = _member(response, "content")
         # by the type without its parameters; the declared key is what Content-Type says
         media_types: dict[str, tuple[str, dict[str, Any]]] = {}
         for key, media in content.items():
@@ -652,6 +715,9 @@ class Converter:
             # JSON and XML of one schema show the same value
             key = json.dumps(media["schema"], sort_keys=True, default=str)
         if key not in self._values:
+            # Seeded by what is generated, not by how many values came before: a route
+            # converted on its first request answers what the whole import answers.
+            self._reseed(key if isinstance(key, str) else where)
             self._values[key] = (media, self._make_value(media, where))
         return self._values[key][1]
 
@@ -730,13 +796,14 @@ class Converter:
 
     def _response_headers(self, response: dict[str, Any], where: str) -> dict[str, str]:
         result: dict[str, str] = {}
-        declared = response.get("headers") if isinstance(response.get("headers"), dict) else {}
+        declared = _member(response, "headers")
         for name, header in declared.items():
             header = self.deref(header, where)
             if not isinstance(header, dict) or str(name).lower() in _FRAMING_HEADERS:
                 continue
             text = _header_text(header["example"]) if "example" in header else None
             if text is None or not sendable_header(text):
+                self._reseed(f"{where} {name}")
                 try:
                     schema = self.dialect.convert(header.get("schema", {}), where)
                     text = _header_text(self._generate(schema, where))
@@ -747,6 +814,9 @@ class Converter:
             else:
                 self.warn(f"{where}: header {name!r} has no value that can be sent; left out")
         return result
+
+    def _reseed(self, key: str) -> None:
+        self.generator.random.seed(f"{self._seed}|{key}")
 
     # -- security -------------------------------------------------------------------
 
@@ -790,8 +860,7 @@ class Converter:
             )
         if kind in ("oauth2", "openidconnect"):
             return 'credential("bearer")', f"Bearer {realm}"
-        if kind == "mutualtls":
-            self.count("mutualTLS")
+        if kind == "mutualtls":  # counted by _tally
             return None, ""
         self.warn(f"security scheme {name!r} of type {kind!r} is not checked")
         return None, ""
@@ -803,7 +872,7 @@ class Converter:
         answer: dict[str, Any] = {"status": 401}
         declared = dict(entries).get("401")
         if declared is not None:
-            content = declared.get("content") if isinstance(declared.get("content"), dict) else {}
+            content = _member(declared, "content")
             headers = self._response_headers(declared, where)
             headers["WWW-Authenticate"] = literal(challenge)
             if content:
@@ -857,8 +926,8 @@ def _main_response(codes: Iterable[str]) -> tuple[str | None, int]:
 
 
 def _xml_name(media: dict[str, Any]) -> str:
-    schema = media.get("schema") if isinstance(media.get("schema"), dict) else {}
-    xml = schema.get("xml") if isinstance(schema.get("xml"), dict) else {}
+    schema = _member(media, "schema")
+    xml = _member(schema, "xml")
     if isinstance(xml.get("name"), str):
         return xml["name"]
     ref = schema.get("$ref")

@@ -177,7 +177,7 @@ class Dialect:
                 continue
             else:
                 out[key] = value
-        bounds = _FORMAT_BOUNDS.get(out.get("format")) if _is_type(out, "integer") else None
+        bounds = _FORMAT_BOUNDS.get(str(out.get("format"))) if _is_type(out, "integer") else None
         if bounds:  # int32/int64 say their range; clients (and schemathesis) expect it checked
             if "minimum" not in out and "exclusiveMinimum" not in out:
                 out["minimum"] = bounds[0]

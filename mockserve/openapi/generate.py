@@ -122,6 +122,16 @@ class _Xeger(rstr.Rstr):
         return "".join("".join(self._handle_state(i) for i in value) for _ in range(times))
 
 
+def _dict(node: dict[str, Any], key: str) -> dict[str, Any]:
+    value = node.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _list(node: dict[str, Any], key: str) -> list[Any]:
+    value = node.get(key)
+    return value if isinstance(value, list) else []
+
+
 def _sendable(text: str) -> bool:
     return not any(ord(c) < 32 or ord(c) == 127 for c in text)
 
@@ -349,15 +359,18 @@ class Generator:
                 if isinstance(high, (int, float))
                 else xhigh - (1 if integer else 1e-6)
             )
-        low = low if isinstance(low, (int, float)) else None
-        high = high if isinstance(high, (int, float)) else None
-        if low is None and high is None:
+        given_low = low if isinstance(low, (int, float)) else None
+        given_high = high if isinstance(high, (int, float)) else None
+        if given_low is None and given_high is None:
             low, high = 1, 100
-        elif low is None:
-            low = high - 100 if high > 0 else high - 100
-            low = max(low, 0) if high >= 0 else low
-        elif high is None:
-            high = low + 100
+        elif given_low is None:
+            assert given_high is not None
+            high = given_high
+            low = max(high - 100, 0) if high >= 0 else high - 100
+        elif given_high is None:
+            low, high = given_low, given_low + 100
+        else:
+            low, high = given_low, given_high
         if low <= 1 and high >= 100:  # wide bounds (int32, int64): a friendly small number
             low, high = 1, 100
         if integer:
@@ -444,7 +457,7 @@ class Generator:
     def _array(self, schema: dict[str, Any], depth: int, stack: tuple[str, ...]) -> list[Any]:
         low = schema.get("minItems", 0) if isinstance(schema.get("minItems"), int) else 0
         high = schema.get("maxItems") if isinstance(schema.get("maxItems"), int) else None
-        prefix = schema.get("prefixItems") if isinstance(schema.get("prefixItems"), list) else []
+        prefix = _list(schema, "prefixItems")
         items = schema.get("items", True)
         result = [self._value(p, depth + 1, stack) for p in prefix]
         wanted = max(low, 1 if depth < _OPTIONAL_DEPTH + 2 else 0)
@@ -478,7 +491,7 @@ class Generator:
         raise CannotGenerate("cannot make unique items")
 
     def _object(self, schema: dict[str, Any], depth: int, stack: tuple[str, ...]) -> dict[str, Any]:
-        properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        properties = _dict(schema, "properties")
         required = [n for n in schema.get("required", []) if isinstance(n, str)]
         result: dict[str, Any] = {}
         for name in required:
@@ -556,7 +569,7 @@ def _discriminated(schema: Any, option: Any, value: Any) -> Any:
     name = discriminator.get("propertyName")
     if not isinstance(name, str) or not isinstance(value, dict):
         return value
-    mapping = discriminator.get("mapping") if isinstance(discriminator.get("mapping"), dict) else {}
+    mapping = _dict(discriminator, "mapping")
     tag = next((k for k, v in mapping.items() if v == ref), None)
     if tag is None:
         if mapping and name in value and value[name] in mapping:

@@ -8,11 +8,13 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import logging
 import mimetypes
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
@@ -42,12 +44,15 @@ from .model import (
     Resource,
     ResponseTemplate,
     Route,
+    RouteParts,
     Settings,
     Spec,
     TlsFiles,
 )
 from .schemas import SchemaCompiler, SchemaProblem
 from .source import SourceFile, format_path, parse_openapi_fast, parse_source
+
+log = logging.getLogger("mockserve")
 
 DEFAULT_ADMIN = "/__mockserve"
 _PARAM = re.compile(r"\{([^{}]*)\}")
@@ -183,7 +188,9 @@ class _Collected:
 class Loader:
     """Reads one spec (and its includes) and builds the frozen `Spec`."""
 
-    def __init__(self, path: str | os.PathLike[str], *, seed: int | None = None):
+    def __init__(
+        self, path: str | os.PathLike[str], *, seed: int | None = None, lazy: bool = False
+    ):
         self.path = Path(path)
         self.display = str(path)
         self.root_dir = self.path.resolve().parent
@@ -197,6 +204,12 @@ class Loader:
         # metaschema passes cost seconds on a 13 MB document. Refs, templates and routes
         # are still checked; `mockserve validate` on an imported spec runs every pass.
         self.generated = False
+        # Serving (not validating or importing) a generated spec: each route's contract and
+        # answers compile on its first request, so the first answer comes in seconds.
+        self.lazy = lazy
+        # Set with `lazy` for an OpenAPI document: converts the rest of a route (given its
+        # dict) on its first request, returning the warnings that conversion gave.
+        self.complete_route: Callable[[dict[str, Any]], list[str]] | None = None
 
     # -- reading -----------------------------------------------------------------
 
@@ -330,7 +343,8 @@ class Loader:
             settings = self._settings(source, _mapping(data.get("settings")))
             compiler = self._schema_compiler(collected)
             builder = _RouteBuilder(self, compiler, settings)
-            routes = [builder.route(item) for item in collected.routes]
+            lazy = self.lazy and self.generated
+            routes = [builder.route(item, lazy=lazy) for item in collected.routes]
             resources = [builder.resource(name, item) for name, item in collected.resources.items()]
             errors = builder.errors(source, _mapping(data.get("errors")))
             webhooks = {
@@ -432,26 +446,36 @@ class Loader:
 
     def _schema_compiler(self, collected: _Collected) -> SchemaCompiler:
         compiler = SchemaCompiler({name: item.data for name, item in collected.schemas.items()})
-        for item in collected.schemas.values():
-            self.check_schema(compiler, item.source, item.path, item.data)
+        for name, item in collected.schemas.items():
+            self.check_schema(compiler, item.source, item.path, item.data, name=name)
         return compiler
 
     def check_schema(
-        self, compiler: SchemaCompiler, source: SourceFile, at: tuple, schema: Any
+        self,
+        compiler: SchemaCompiler,
+        source: SourceFile,
+        at: tuple,
+        schema: Any,
+        problems: list[SpecProblem] | None = None,
+        *,
+        name: str | None = None,
     ) -> bool:
         try:
-            compiler.check(schema, meta=not self.generated)
+            compiler.check(schema, meta=not self.generated, name=name)
         except SchemaProblem as exc:
-            self.problems.append(source.problem(at + exc.path, str(exc)))
+            problems = self.problems if problems is None else problems
+            problems.append(source.problem(at + exc.path, str(exc)))
             return False
         return True
 
 
-def _rule_for(path: str, *, written: bool = True) -> tuple[str, list[str], list[str]]:
-    """`/users/{id:int}` -> Werkzeug's `/users/<int:id>`, with the problems found.
+@lru_cache(maxsize=16384)
+def _rule_for(path: str, *, written: bool = True) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """`/users/{id:int}` -> Werkzeug's `/users/<int:id>`, its names and the problems found.
 
     Any other text is literal; `<id>` in a spec a person `written` is the Werkzeug
-    habit and refused, in a converted document it is served as written.
+    habit and refused, in a converted document it is served as written. Cached: an
+    OpenAPI path is written once for each of its methods.
     """
     problems: list[str] = []
     names: list[str] = []
@@ -484,7 +508,7 @@ def _rule_for(path: str, *, written: bool = True) -> tuple[str, list[str], list[
     )
     if "{" in literal or "}" in literal:
         problems.append("unbalanced braces in path")
-    return rule, names, problems
+    return rule, tuple(names), tuple(problems)
 
 
 _WERKZEUG_VARIABLE = re.compile(r"<(?:[A-Za-z_]\w*(?:\(.*?\))?:)?[A-Za-z_]\w*>")
@@ -552,26 +576,41 @@ def route_signature(path: str) -> str:
 class _RouteBuilder:
     """Compiles routes, resources and error overrides; records problems on the loader."""
 
-    def __init__(self, loader: Loader, compiler: SchemaCompiler, settings: Settings):
+    def __init__(
+        self,
+        loader: Loader,
+        compiler: SchemaCompiler,
+        settings: Settings,
+        problems: list[SpecProblem] | None = None,
+    ):
         self.loader = loader
         self.compiler = compiler
         self.settings = settings
         # (method, path signature) -> who claimed it first, and where: "FILE:LINE[ by ...]"
         self.seen: dict[tuple[str, str], tuple[str, str]] = {}
         self.names: set[str] = set()
+        self._problems = problems  # its own list when compiling a route after load
+
+    @property
+    def problems(self) -> list[SpecProblem]:
+        return self.loader.problems if self._problems is None else self._problems
 
     def problem(
         self, item_source: SourceFile, at: tuple, message: str, *, key: bool = False
     ) -> None:
-        self.loader.problems.append(item_source.problem(at, message, key=key))
+        self.problems.append(item_source.problem(at, message, key=key))
+
+    def check_schema(self, source: SourceFile, at: tuple, schema: Any) -> bool:
+        return self.loader.check_schema(self.compiler, source, at, schema, self.problems)
 
     # -- routes --------------------------------------------------------------------
 
-    def route(self, item: _Item) -> Route | None:
+    def route(self, item: _Item, *, lazy: bool = False) -> Route | None:
+        """The route; with `lazy`, only its name, methods and path are checked now."""
         raw, source, at = item.data, item.source, item.path
         if not isinstance(raw, dict) or not isinstance(raw.get("path"), str):
             return None
-        count = len(self.loader.problems)
+        count = len(self.problems)
         path = raw["path"]
         methods_raw = raw.get("method", "GET")
         methods = tuple(
@@ -584,6 +623,70 @@ class _RouteBuilder:
         for message in path_problems:
             self.problem(source, at + ("path",), message)
         self.claim(source, at, name, methods, path, explicit="name" in raw)
+        order = raw.get("order", "first-match")
+        keeps_state = any(
+            isinstance(response, dict) and bool(_mapping(response.get("state")))
+            for response in [raw.get("response"), *_sequence(raw.get("responses"))]
+        )
+        examples = self.examples(source, at, raw, rule, methods)
+        head = {
+            "name": name,
+            "methods": methods,
+            "path": path,
+            "rule": rule,
+            "order": order,
+            "where": format_path(at),
+            "keeps_state": keeps_state,
+            "examples": examples,
+        }
+        if lazy:
+            if len(self.problems) != count:
+                return None
+            return Route(
+                **head, parts=partial(self._compile_later, item, methods, param_names, name)
+            )
+        parts = self.parts(item, methods, param_names, name)
+        if len(self.problems) != count:
+            return None
+        return Route(**head, parts=parts)
+
+    def _compile_later(
+        self, item: _Item, methods: tuple[str, ...], param_names: tuple[str, ...], name: str
+    ) -> RouteParts:
+        """A lazy route's parts, on its first request; a route that fails answers 500 saying why.
+
+        Only converted OpenAPI documents are served lazily: the converter writes valid
+        routes, and `validate` and `import` compile every route at load and report all.
+        """
+        builder = _RouteBuilder(self.loader, self.compiler, self.settings, problems=[])
+        try:
+            if self.loader.complete_route is not None:
+                for warning in self.loader.complete_route(item.data):
+                    log.warning("%s", warning)
+            parts = builder.parts(item, methods, param_names, name)
+        except Exception as exc:  # noqa: BLE001 - one route must not stop the others
+            log.exception("route %r cannot be served", name)
+            builder.problem(item.source, item.path, f"{type(exc).__name__}: {exc}")
+        if not builder.problems:
+            return parts
+        for problem in builder.problems:
+            log.error("route %r cannot be served: %s", name, problem)
+        message = f"route {name!r} cannot be served: {builder.problems[0].message}"
+        errors = [{"message": str(problem)} for problem in builder.problems]
+        body = _dump_json({"error": message, "route": name, "errors": errors})
+        answer = ResponseTemplate(
+            status=500,
+            body=Body("json", _CONTENT_TYPES["json"], static=body),
+            where=format_path(item.path),
+        )
+        return RouteParts(contract=Contract(), responses=(answer,))
+
+    def parts(
+        self, item: _Item, methods: tuple[str, ...], param_names: tuple[str, ...], name: str
+    ) -> RouteParts:
+        """Compile a route's contract, answers, faults, errors and callbacks, recording every
+        problem."""
+        raw, source, at = item.data, item.source, item.path
         contract = self.contract(source, at, raw, param_names)
         if "response" in raw and "responses" in raw:
             self.problem(
@@ -634,22 +737,12 @@ class _RouteBuilder:
             self.callback(source, at + ("callbacks", index), item, f"{name} callback {index + 1}")
             for index, item in enumerate(_sequence(raw.get("callbacks")))
         ]
-        examples = self.examples(source, at, raw, rule, methods)
-        if len(self.loader.problems) != count:
-            return None
-        return Route(
-            name=name,
-            methods=methods,
-            path=path,
-            rule=rule,
+        return RouteParts(
             contract=contract,
             responses=tuple(responses),
-            order=order,
             faults=faults,
-            where=format_path(at),
             errors=errors,
             callbacks=tuple(c for c in callbacks if c is not None),
-            examples=examples,
         )
 
     def examples(
@@ -748,7 +841,7 @@ class _RouteBuilder:
         return f"{source.name}:{line}" + (f" by {name!r}" if explicit else "")
 
     def contract(
-        self, source: SourceFile, at: tuple, raw: dict, param_names: list[str]
+        self, source: SourceFile, at: tuple, raw: dict, param_names: tuple[str, ...]
     ) -> Contract:
         query = self.parameters(source, at + ("query",), raw.get("query"), "query")
         headers = self.parameters(
@@ -772,8 +865,8 @@ class _RouteBuilder:
             validator = None
             types: dict[str, tuple[str, ...]] = {}
             arrays: frozenset[str] = frozenset()
-            if "schema" in option and self.loader.check_schema(
-                self.compiler, source, where + ("schema",), option["schema"]
+            if "schema" in option and self.check_schema(
+                source, where + ("schema",), option["schema"]
             ):
                 validator = self.compiler.compile(option["schema"])
                 types, arrays = _field_types(
@@ -801,7 +894,7 @@ class _RouteBuilder:
     ) -> ParameterContract | None:
         if schema is None:
             return None
-        if not self.loader.check_schema(self.compiler, source, at, schema):
+        if not self.check_schema(source, at, schema):
             return None
         properties = schema.get("properties", {}) if isinstance(schema, dict) else {}
         types, arrays = _field_types(schema, self.compiler.resolve_top)
@@ -938,7 +1031,7 @@ class _RouteBuilder:
         """`response.schema`, checked as a JSON Schema; kept as written for `verify`."""
         if "schema" not in raw:
             return None
-        if not self.loader.check_schema(self.compiler, source, at + ("schema",), raw["schema"]):
+        if not self.check_schema(source, at + ("schema",), raw["schema"]):
             return None
         return raw["schema"]
 
@@ -1045,7 +1138,7 @@ class _RouteBuilder:
         """A route's callback, or a webhook (no `url`: the admin request gives it)."""
         if not isinstance(raw, dict):
             return None
-        count = len(self.loader.problems)
+        count = len(self.problems)
         url = None
         if isinstance(raw.get("url"), str):
             url = self.compile_template(source, at + ("url",), compile_text, raw["url"])
@@ -1068,7 +1161,7 @@ class _RouteBuilder:
             if compiled is not None:
                 headers.append((str(header), compiled))
         retry = _mapping(raw.get("retry"))
-        if len(self.loader.problems) != count:
+        if len(self.problems) != count:
             return None
         return Callback(
             name=str(raw.get("name") or name),
@@ -1093,9 +1186,7 @@ class _RouteBuilder:
         path = raw["path"]
         key = raw.get("key", "id")
         validator = None
-        if "schema" in raw and self.loader.check_schema(
-            self.compiler, source, at + ("schema",), raw["schema"]
-        ):
+        if "schema" in raw and self.check_schema(source, at + ("schema",), raw["schema"]):
             validator = self.compiler.compile(raw["schema"])
         for method, route_path in (
             ("GET", path),
@@ -1222,9 +1313,13 @@ def _dump_json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def load_spec(path: str | os.PathLike[str], *, seed: int | None = None) -> Spec:
-    """Load, check and compile a spec file; raise SpecError listing every problem."""
-    return Loader(path, seed=seed).load()
+def load_spec(path: str | os.PathLike[str], *, seed: int | None = None, lazy: bool = False) -> Spec:
+    """Load, check and compile a spec file; raise SpecError listing every problem.
+
+    `lazy` is for serving: an OpenAPI document's routes then compile on their first
+    request. A spec in mockserve's format is always checked and compiled whole.
+    """
+    return Loader(path, seed=seed, lazy=lazy).load()
 
 
 def _sendable_header(text: str) -> bool:

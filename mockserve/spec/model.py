@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -157,23 +159,97 @@ class Example:
 
 
 @dataclass(frozen=True)
-class Route:
-    """A method+path and how it answers; exactly one Flask view."""
+class RouteParts:
+    """What a route checks and answers with, compiled: its contract, responses and faults,
+    its own error answers and its callbacks (an OpenAPI operation's come with its conversion)."""
 
-    name: str
-    methods: tuple[str, ...]
-    path: str  # as written in the spec
-    rule: str  # as Werkzeug reads it
     contract: Contract
     responses: tuple[ResponseTemplate, ...]
-    order: str = "first-match"
     faults: tuple[Fault, ...] = ()
-    where: str = ""
     # the route's own answers to the server's errors (an OpenAPI operation's error
     # example), tried in order before the spec's `errors`
     errors: dict[int, tuple[ResponseTemplate, ...]] = field(default_factory=dict)
     callbacks: tuple[Callback, ...] = ()
-    examples: tuple[Example, ...] = ()
+    # True when some answer looks at the request (a template or a `when`): read on every
+    # request, so worked out once
+    renders: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        templates = [*self.responses, *(f.response for f in self.faults if f.response)]
+        renders = any(t.when is not None or not t.is_static for t in templates)
+        object.__setattr__(self, "renders", renders)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A method+path and how it answers; exactly one Flask view.
+
+    `parts` is compiled at load, or (for a served OpenAPI document) a function that
+    compiles it: then the first request compiles it, once, and every later one reads it.
+    """
+
+    name: str
+    methods: tuple[str, ...]
+    path: str
+    rule: str  # as Werkzeug reads it
+    parts: RouteParts | Callable[[], RouteParts] = field(repr=False, compare=False)
+    order: str = "first-match"
+    where: str = ""
+    keeps_state: bool = False  # a response sets `state`: known without compiling
+    examples: tuple[Example, ...] = ()  # for `mockserve verify`; never from a lazy document
+    _lock: threading.Lock | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.parts, RouteParts):
+            object.__setattr__(self, "_lock", threading.Lock())
+
+    @property
+    def compiled(self) -> RouteParts:
+        """The route's compiled parts, compiling them on first use (once, whatever the threads)."""
+        parts = self.parts
+        if isinstance(parts, RouteParts):
+            return parts
+        assert self._lock is not None
+        with self._lock:
+            parts = self.parts  # another thread may have compiled it meanwhile
+            if not isinstance(parts, RouteParts):
+                parts = parts()
+                object.__setattr__(self, "parts", parts)
+        return parts
+
+    @property
+    def is_compiled(self) -> bool:
+        return isinstance(self.parts, RouteParts)
+
+    @property
+    def contract(self) -> Contract:
+        return self.compiled.contract
+
+    @property
+    def responses(self) -> tuple[ResponseTemplate, ...]:
+        return self.compiled.responses
+
+    @property
+    def faults(self) -> tuple[Fault, ...]:
+        return self.compiled.faults
+
+    @property
+    def renders(self) -> bool:
+        """True when some answer looks at the request (a template or a `when`)."""
+        return self.compiled.renders
+
+    @property
+    def errors(self) -> dict[int, tuple[ResponseTemplate, ...]]:
+        return self.compiled.errors
+
+    @property
+    def callbacks(self) -> tuple[Callback, ...]:
+        return self.compiled.callbacks
+
+    @property
+    def may_call_back(self) -> bool:
+        """False when the route surely has no callbacks; True for one not compiled yet."""
+        return not self.is_compiled or bool(self.callbacks)
 
 
 @dataclass(frozen=True)
@@ -207,7 +283,5 @@ class Spec:
     def stateful(self) -> bool:
         """True when answers depend on earlier requests."""
         return bool(self.resources) or any(
-            route.order in ("sequence", "cycle")
-            or any(response.state for response in route.responses)
-            for route in self.routes
+            route.order in ("sequence", "cycle") or route.keeps_state for route in self.routes
         )

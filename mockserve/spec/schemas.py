@@ -11,6 +11,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from ..pointer import resolve_pointer
+from .metaschema import surely_valid
 
 SPEC_URI = "urn:mockserve:spec"
 _SCHEMAS_PREFIX = "#/schemas/"
@@ -58,10 +59,12 @@ class SchemaCompiler:
     def __init__(self, schemas: dict[str, Any]):
         self.names = set(schemas)
         self._root: dict[str, Any] = {"schemas": {}}
+        self._problems: dict[str, SchemaProblem] = {}  # what `check(name=...)` reports
         for name, schema in schemas.items():
             try:
                 self._root["schemas"][name] = self._rewrite(schema, name)
-            except SchemaProblem:
+            except SchemaProblem as exc:
+                self._problems[name] = exc
                 self._root["schemas"][name] = {}
         resource = Resource.from_contents(self._root, default_specification=DRAFT202012)
         self.registry = Registry().with_resource(SPEC_URI, resource)
@@ -160,10 +163,14 @@ class SchemaCompiler:
             for key, value in schema.items()
         }
 
-    def check(self, schema: Any, *, meta: bool = True) -> None:
-        """Raise SchemaProblem when `schema` is not a valid JSON Schema or has a bad ref."""
+    def check(self, schema: Any, *, meta: bool = True, name: str | None = None) -> None:
+        """Raise SchemaProblem when `schema` is not a valid JSON Schema or has a bad ref.
+
+        `name`: the schema is the spec's `schemas.NAME`, whose refs were checked when it
+        was rewritten for the registry.
+        """
         try:
-            if meta:
+            if meta and not surely_valid(schema):
                 Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
             path = tuple(exc.path)
@@ -171,6 +178,10 @@ class SchemaCompiler:
             if path and path[-1] == "type":
                 message = f"{exc.instance!r} is not a JSON Schema type (use {', '.join(_TYPES)})"
             raise SchemaProblem(f"invalid JSON Schema: {message}", path) from None
+        if name is not None and name in self.names:
+            if name in self._problems:
+                raise self._problems[name]
+            return
         self._rewrite(schema)
 
     def compile(self, schema: Any) -> Validator:
