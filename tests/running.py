@@ -105,4 +105,6 @@ class Running:
                 self._ended = True
             else:
                 self.lines.append(line)
+        if self.process.stderr is not None:
+            self.process.stderr.close()  # read to its end: close it now, not at collection
         return code

@@ -88,6 +88,8 @@ class Run:
             self.process.kill()
             self.process.wait(timeout=WAIT)
         self.process.stdout.close()
+        self._reader.join(timeout=WAIT)
+        self.process.stderr.close()
 
 
 @pytest.fixture
