@@ -18,13 +18,13 @@ from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
+from .values import coerce, header_key
+
 Failure = dict[str, str]
 
 # JSON bodies nested deeper than this (arrays and objects) are refused: checking a schema
 # against them, or echoing them in a template, would recurse as deep as the client chose.
 MAX_BODY_DEPTH = 100
-
-_CONVERTERS = {"integer": int, "number": float}
 
 
 def json_pointer(parts: Any) -> str:
@@ -39,27 +39,6 @@ def schema_failures(validator: Validator, instance: Any, where: str) -> list[Fai
         {"in": where, "path": json_pointer(error.absolute_path), "message": error.message}
         for error in errors
     ]
-
-
-def _coerce(value: str, types: tuple[str, ...]) -> Any:
-    for name in types:
-        if name == "boolean" and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        converter = _CONVERTERS.get(name)
-        if converter is not None:
-            try:
-                number = converter(value)
-            except ValueError:
-                continue
-            if name == "number" and number.is_integer() and "." not in value:
-                return int(number)
-            return number
-    return value
-
-
-def header_key(name: str) -> str:
-    """How WSGI tells headers apart: case aside, and `_` the same as `-` (`api_key`, `Api-Key`)."""
-    return name.lower().replace("_", "-")
 
 
 def convert_fields(
@@ -77,7 +56,7 @@ def convert_fields(
         items = items if isinstance(items, list) else [items]
         wanted = types.get(name)
         if wanted:
-            items = [_coerce(item, wanted) if isinstance(item, str) else item for item in items]
+            items = [coerce(item, wanted) if isinstance(item, str) else item for item in items]
         result[name] = items if name in arrays or len(items) != 1 else items[0]
     return result
 

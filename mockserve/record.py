@@ -39,11 +39,11 @@ from .access import guard
 from .context import query_dict
 from .exchange import Exchange
 from .journal import BODY_LIMIT, Entry
-from .openapi.convert import literal, literal_value
 from .problems import json_response
 from .proxy import EXTENSION, end_to_end
 from .spec.loader import file_content_type
 from .spec.model import Proxy, Settings, Spec
+from .templating import literal, literal_value
 
 if TYPE_CHECKING:
     from .mock import Mock

@@ -314,6 +314,28 @@ def compile_value(value: Any) -> Value:
     return Constant(value)
 
 
+def literal(text: str) -> str:
+    """Text that mockserve's templating sends as written (documents may contain `{{`)."""
+    if not any(marker in text for marker in _TEMPLATE_MARKERS):
+        return text
+    if "endraw" not in text:
+        return "{% raw %}" + text + "{% endraw %}"
+    return text.replace("{", "\\u007b")
+
+
+def literal_value(value: Any) -> Any:
+    """A JSON value with every string made literal, and non-JSON scalars made text."""
+    if isinstance(value, str):
+        return literal(value)
+    if isinstance(value, dict):
+        return {str(k): literal_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [literal_value(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return literal(str(value))
+
+
 def plain(value: Any) -> Any:
     """Turn what Jinja hands back into JSON-ready data (undefined becomes None)."""
     if value is None or isinstance(value, (bool, int, float)):

@@ -340,7 +340,8 @@ Declared = dict[tuple[str, str], dict[str, Any]]  # (METHOD, route path) -> {cod
 def declared_schemas(document: Any) -> Declared:
     """Each operation's JSON response schemas by code (`200`, `4XX`, `default`), in the
     spec's dialect (2020-12, refs into `#/schemas/...`), keyed as the routes are."""
-    from .openapi.convert import METHODS, Converter, clean_path, is_json_media
+    from .openapi.convert import Converter, clean_path
+    from .openapi.terms import METHODS, is_json_media
 
     converter = Converter(document)
     declared: Declared = {}

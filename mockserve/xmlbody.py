@@ -18,7 +18,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from .contract import _coerce as coerce
+from .values import coerce
 
 Failure = dict[str, str]
 Resolve = Callable[[Any], Any]

@@ -18,9 +18,10 @@ import pytest
 from jsonschema.validators import extend
 from openapi_schema_validator import OAS30Validator, OAS31Validator
 
-from mockserve.openapi.convert import METHODS, clean_path
+from mockserve.openapi.convert import clean_path
 from mockserve.openapi.dialect import Dialect
 from mockserve.openapi.generate import CannotGenerate, Generator
+from mockserve.openapi.terms import METHODS
 
 CLONE = Path(__file__).resolve().parent.parent
 

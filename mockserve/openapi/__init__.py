@@ -8,15 +8,26 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from ..errors import SpecError
+from ..errors import SpecError, SpecProblem
+from ..spec.model import Spec
 from ..spec.source import SourceFile
 from .convert import Converter, convert_document
 
-if TYPE_CHECKING:
-    from ..spec.loader import Loader
-    from ..spec.model import Spec
+
+class Builder(Protocol):
+    """What this package needs of the spec loader (which calls it for `openapi:` files)."""
+
+    seed: int | None
+    lazy: bool
+    generated: bool
+    problems: list[SpecProblem]
+    complete_route: Callable[[dict[str, Any]], list[str]] | None
+
+    def build(self, source: SourceFile) -> Spec: ...
+
 
 __all__ = ["convert_document", "openapi_spec", "spec_from_openapi"]
 
@@ -24,7 +35,7 @@ _ROUTE = re.compile(r"^routes\[(\d+)\]")
 _SCHEMA = re.compile(r"^schemas(?:\.([^.\[]+)|\[(['\"])(.+?)\2\])")
 
 
-def openapi_spec(source: SourceFile, loader: Loader) -> tuple[dict[str, Any], list[str], Spec]:
+def openapi_spec(source: SourceFile, loader: Builder) -> tuple[dict[str, Any], list[str], Spec]:
     """Convert and compile; parts the loader rejects are dropped with a warning, not fatal.
 
     Real documents are not always valid (openai.yaml is not): one bad operation or
@@ -78,6 +89,6 @@ def _drop_failing(data: dict[str, Any], error: SpecError, warnings: list[str]) -
     return dropped
 
 
-def spec_from_openapi(source: SourceFile, loader: Loader) -> Spec:
+def spec_from_openapi(source: SourceFile, loader: Builder) -> Spec:
     """The Spec that serves an OpenAPI document (the loader's hook for `openapi:` files)."""
     return openapi_spec(source, loader)[2]

@@ -10,12 +10,23 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from .convert import METHODS, is_json_media, literal, literal_value
+from ..templating import literal, literal_value
+from .terms import METHODS, NO_BODY, is_json_media
 
-if TYPE_CHECKING:
-    from .convert import Converter
+
+class Converter(Protocol):
+    """What callbacks need of the document's converter (which calls them)."""
+
+    document: dict[str, Any]
+
+    def deref(self, value: Any, where: str) -> Any: ...
+
+    def warn(self, message: str) -> None: ...
+
+    def example_value(self, media: dict[str, Any], where: str) -> Any: ...
+
 
 _EMBEDDED = re.compile(r"\{(\$[^{}]*)\}")
 
@@ -88,8 +99,8 @@ def _request(converter: Converter, operation: dict[str, Any], where: str) -> dic
     media = converter.deref(media, where)
     if not isinstance(media, dict):
         return sent
-    value = converter._default_value(media, where + " requestBody")
-    if value is _no_body():
+    value = converter.example_value(media, where + " requestBody")
+    if value is NO_BODY:
         return sent
     if is_json_media(str(media_type)):
         sent["json"] = literal_value(value)
@@ -97,12 +108,6 @@ def _request(converter: Converter, operation: dict[str, Any], where: str) -> dic
         sent["text"] = literal(value if isinstance(value, str) else json.dumps(value))
         sent["headers"] = {"Content-Type": str(media_type)}
     return sent
-
-
-def _no_body() -> Any:
-    from .convert import _NO_BODY
-
-    return _NO_BODY
 
 
 def route_callbacks(

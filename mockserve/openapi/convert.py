@@ -18,16 +18,17 @@ from typing import Any
 
 from ..pointer import resolve_pointer
 from ..report import plural
+from ..templating import literal, literal_value
+from .callbacks import document_webhooks, route_callbacks
 from .dialect import Dialect, schema_name_ref
 from .generate import CannotGenerate, Generator
 from .parameters import COOKIE, STYLE, annotation
+from .terms import METHODS, NO_BODY, is_json_media
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
 _IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
 _STRUCTURED = ("application/x-www-form-urlencoded", "multipart/form-data")
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
-_MARKERS = ("{{", "{%", "{#")
 # Set by the server from the body it really sends; a declared value would break the answer.
 _FRAMING_HEADERS = {
     "content-type",
@@ -42,28 +43,6 @@ _FRAMING_HEADERS = {
 }
 
 
-def literal(text: str) -> str:
-    """Text that mockserve's templating sends as written (documents may contain `{{`)."""
-    if not any(marker in text for marker in _MARKERS):
-        return text
-    if "endraw" not in text:
-        return "{% raw %}" + text + "{% endraw %}"
-    return text.replace("{", "\\u007b")
-
-
-def literal_value(value: Any) -> Any:
-    """A JSON value with every string made literal, and non-JSON scalars made text."""
-    if isinstance(value, str):
-        return literal(value)
-    if isinstance(value, dict):
-        return {str(k): literal_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [literal_value(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    return literal(str(value))
-
-
 _MEDIA_TYPE = re.compile(r"^[A-Za-z0-9!#$&^_.+*-]+/[A-Za-z0-9!#$&^_.+*-]+$")
 
 
@@ -72,10 +51,6 @@ def bare_media(key: str) -> str | None:
     `application/json`), or None when the text is not a media type at all."""
     base = str(key).split(";", 1)[0].strip().lower()
     return base if _MEDIA_TYPE.match(base) else None
-
-
-def is_json_media(media: str) -> bool:
-    return media == "*/*" or "json" in media
 
 
 def clean_path(key: str) -> str:
@@ -283,7 +258,6 @@ class Converter:
         if self.schemas:
             spec["schemas"] = self.schemas
         spec["routes"] = routes
-        from .callbacks import document_webhooks  # fired by POST /__mockserve/webhooks/NAME
 
         if webhooks := document_webhooks(self):
             spec["webhooks"] = webhooks
@@ -383,8 +357,6 @@ class Converter:
         if errors:
             route["errors"] = {"422": errors}
         if operation.get("callbacks"):
-            from .callbacks import route_callbacks
-
             route["callbacks"] = route_callbacks(self, operation, renamed, where)
 
     def _parameters(
@@ -708,6 +680,10 @@ class Converter:
     def _accepts(media_types: dict[str, Any]) -> str:
         return "accepts(" + ", ".join(_quote(m) for m in media_types) + ")"
 
+    def example_value(self, media: dict[str, Any], where: str) -> Any:
+        """The value a media type's example or schema gives (NO_BODY when there is none)."""
+        return self._default_value(media, where)
+
     def _default_value(self, media: dict[str, Any], where: str) -> Any:
         """One value per declared media type: the same whether asked by Prefer or not."""
         key: Any = id(media)
@@ -737,17 +713,17 @@ class Converter:
                 return value
             self.warn(f"{where}: its {what} fails its own schema; answering with another value")
         if converted is None:
-            return _NO_BODY
+            return NO_BODY
         try:
             return self._generate(converted, where)
         except CannotGenerate as exc:
             self.warn(
                 f"{where}: no value could be made from the schema ({exc}); answering without a body"
             )
-            return _NO_BODY
+            return NO_BODY
         except RecursionError:
             self.warn(f"{where}: the schema recurses too deeply; answering without a body")
-            return _NO_BODY
+            return NO_BODY
 
     def _generate(self, schema: Any, where: str) -> Any:
         """A value for `schema`; what it had to make do with is a load warning."""
@@ -773,7 +749,7 @@ class Converter:
             if "*" not in media
             else ("application/json" if media == "*/*" else "application/octet-stream")
         )
-        if value is _NO_BODY:
+        if value is NO_BODY:
             if concrete != "application/json":
                 headers["Content-Type"] = concrete
             answer["body"] = ""
@@ -896,14 +872,6 @@ def _read_only(schema: Any) -> set[str]:
     if not isinstance(properties, dict):
         return set()
     return {n for n, p in properties.items() if isinstance(p, dict) and p.get("readOnly") is True}
-
-
-class _NoBody:
-    def __repr__(self) -> str:
-        return "<no body>"
-
-
-_NO_BODY = _NoBody()
 
 
 def _main_response(codes: Iterable[str]) -> tuple[str | None, int]:

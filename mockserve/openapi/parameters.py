@@ -17,8 +17,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_cookie
 
-from ..contract import _coerce as coerce
-from ..contract import header_key
+from ..values import coerce, header_key
 
 STYLE = "x-mockserve-style"
 COOKIE = "cookie"  # the headers property that holds the cookie parameters

@@ -22,7 +22,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from ..contract import BodyContract, ParameterContract, header_key, media_type
+from ..contract import BodyContract, ParameterContract, media_type
 from ..errors import SpecError, SpecProblem, SpecWarning
 from ..templating import (
     HTML_ENV,
@@ -31,6 +31,7 @@ from ..templating import (
     compile_text,
     compile_value,
 )
+from ..values import header_key
 from .model import (
     DEFAULT_MAX_BODY,
     Body,
