@@ -43,7 +43,7 @@ def guard(mock: Mock, req: Any) -> None:
         return
     if access.open:
         return
-    if not _is_loopback(req.remote_addr) or not _names_loopback(req.host):
+    if not is_loopback(req.remote_addr) or not names_loopback(req.host):
         raise Problem(
             403,
             "the admin API answers clients on this machine only; "
@@ -51,15 +51,15 @@ def guard(mock: Mock, req: Any) -> None:
         )
 
 
-def _is_loopback(address: str | None) -> bool:
+def is_loopback(address: str | None) -> bool:
     try:
         return ipaddress.ip_address((address or "").split("%")[0]).is_loopback
     except ValueError:
         return False
 
 
-def _names_loopback(host: str) -> bool:
+def names_loopback(host: str) -> bool:
     """True when the Host header names this machine (a page on a rebound name does not)."""
     name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     name = name.strip("[]").lower()
-    return name == "localhost" or name.endswith(".localhost") or _is_loopback(name)
+    return name == "localhost" or name.endswith(".localhost") or is_loopback(name)

@@ -398,7 +398,7 @@ def _https_listeners(
 @main.command()
 def cert() -> None:
     """Print where mockserve's local CA is and how to trust it (made on first use)."""
-    from .tls import CertificateError, local_ca
+    from .tls import CertificateError, local_ca, trust_text
     from .tls import ca_path as path_of_ca
 
     try:
@@ -407,31 +407,6 @@ def cert() -> None:
         click.echo(f"mockserve: {exc}", err=True)
         sys.exit(2)
     click.echo(trust_text(str(path_of_ca())), nl=False)
-
-
-def trust_text(ca: str) -> str:
-    """How to trust the local CA, on each system and in each client."""
-    return f"""\
-{ca}
-
-mockserve's local certificate authority: `run --https` serves certificates it issues.
-Its key stays in the same folder, readable by you only. Trust it once:
-
-  Linux (Debian, Ubuntu):  sudo cp {ca} /usr/local/share/ca-certificates/mockserve-ca.crt
-                           sudo update-ca-certificates
-  Linux (Fedora, RHEL):    sudo cp {ca} /etc/pki/ca-trust/source/anchors/mockserve-ca.pem
-                           sudo update-ca-trust
-  macOS:                   sudo security add-trusted-cert -d -r trustRoot \\
-                             -k /Library/Keychains/System.keychain {ca}
-  Windows:                 certutil -user -addstore Root {ca}
-
-Or per client, without touching the system:
-
-  Python (requests):       REQUESTS_CA_BUNDLE={ca}
-  Python (ssl, httpx):     SSL_CERT_FILE={ca}
-  Node.js:                 NODE_EXTRA_CA_CERTS={ca}
-  curl:                    curl --cacert {ca} https://localhost:8443/
-"""
 
 
 def _with_upstream(spec: Spec, proxy_to: str | None) -> Spec:
@@ -499,6 +474,13 @@ def _admin_access(host: str, token: str | None, open_: bool) -> Any:
     return AdminAccess(token=token, open=open_ and token is None)
 
 
+def _names_this_machine(host: str) -> bool:
+    """True for a --host that only this machine reaches (127.0.0.1, ::1, localhost)."""
+    from .access import is_loopback
+
+    return host == "localhost" or is_loopback(host.strip("[]"))
+
+
 def _warn_admin(host: str, access: Any) -> None:
     """Say who may use the admin API when the server is reachable from elsewhere."""
     if access.token is not None:
@@ -509,23 +491,12 @@ def _warn_admin(host: str, access: Any) -> None:
             "the journal, reset the mock and shut it down",
             err=True,
         )
-    elif not _loopback_host(host):
+    elif not _names_this_machine(host):
         click.echo(
             f"mockserve: warning: serving on {host}, but the admin API answers clients on this "
             "machine only; use --admin-token TOKEN to reach it from elsewhere",
             err=True,
         )
-
-
-def _loopback_host(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def _start_logging(quiet: bool) -> Callable[[], None]:

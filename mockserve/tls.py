@@ -200,3 +200,28 @@ def _write_private(path: Path, data: bytes) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
+
+
+def trust_text(ca: str) -> str:
+    """How to trust the local CA, on each system and in each client."""
+    return f"""\
+{ca}
+
+mockserve's local certificate authority: `run --https` serves certificates it issues.
+Its key stays in the same folder, readable by you only. Trust it once:
+
+  Linux (Debian, Ubuntu):  sudo cp {ca} /usr/local/share/ca-certificates/mockserve-ca.crt
+                           sudo update-ca-certificates
+  Linux (Fedora, RHEL):    sudo cp {ca} /etc/pki/ca-trust/source/anchors/mockserve-ca.pem
+                           sudo update-ca-trust
+  macOS:                   sudo security add-trusted-cert -d -r trustRoot \\
+                             -k /Library/Keychains/System.keychain {ca}
+  Windows:                 certutil -user -addstore Root {ca}
+
+Or per client, without touching the system:
+
+  Python (requests):       REQUESTS_CA_BUNDLE={ca}
+  Python (ssl, httpx):     SSL_CERT_FILE={ca}
+  Node.js:                 NODE_EXTRA_CA_CERTS={ca}
+  curl:                    curl --cacert {ca} https://localhost:8443/
+"""

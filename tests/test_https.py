@@ -17,8 +17,8 @@ from click.testing import CliRunner
 
 import mockserve
 from mockserve import MockServer
-from mockserve.cli import main, trust_text
-from mockserve.tls import CACHE_ENV, CertificateError
+from mockserve.cli import main
+from mockserve.tls import CACHE_ENV, CertificateError, trust_text
 
 SPEC = """\
 mockserve: 1
