@@ -18,7 +18,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from .values import coerce
+from .values import coerce, merged_schema
 
 Failure = dict[str, str]
 Resolve = Callable[[Any], Any]
@@ -78,29 +78,13 @@ def _xml(schema: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _merged(schema: Any, resolve: Resolve) -> Any:
-    """The schema with its `$ref` followed and `allOf` parts' properties merged in."""
-    schema = resolve(schema)
-    if not isinstance(schema, dict) or not isinstance(schema.get("allOf"), list):
-        return schema
-    merged = dict(schema)
-    properties = dict(schema.get("properties") or {})
-    for part in schema["allOf"]:
-        part = _merged(part, resolve)
-        if isinstance(part, dict):
-            properties.update(part.get("properties") or {})
-            merged.setdefault("type", part.get("type"))
-    merged["properties"] = properties
-    return merged
-
-
 def _node(schema: Any, resolve: Resolve, depth: int = 0) -> Node:
-    schema = _merged(schema, resolve)
+    schema = merged_schema(schema, resolve)
     declared = _types(schema)
     if depth > _MAX_DEPTH or not isinstance(schema, dict):
         return Node("scalar")
     if "array" in declared or (not declared and "items" in schema):
-        items = _merged(schema.get("items"), resolve)
+        items = merged_schema(schema.get("items"), resolve)
         info = _xml(items)
         return Node(
             "array",
@@ -111,7 +95,7 @@ def _node(schema: Any, resolve: Resolve, depth: int = 0) -> Node:
     if "object" in declared or (not declared and "properties" in schema):
         children = []
         for name, sub in (schema.get("properties") or {}).items():
-            sub = _merged(sub, resolve)
+            sub = merged_schema(sub, resolve)
             info = _xml(sub)
             children.append(
                 Field(

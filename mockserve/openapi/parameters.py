@@ -17,7 +17,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_cookie
 
-from ..values import coerce, header_key
+from ..values import coerce, header_key, merged_schema
 
 STYLE = "x-mockserve-style"
 COOKIE = "cookie"  # the headers property that holds the cookie parameters
@@ -70,25 +70,9 @@ class Shape:
     free: bool = True  # an object that takes names it does not declare
 
 
-def _merged(schema: Any, resolve: Resolve) -> Any:
-    """The schema with its `$ref` followed and `allOf` parts' properties merged in."""
-    schema = resolve(schema)
-    if not isinstance(schema, dict) or not isinstance(schema.get("allOf"), list):
-        return schema
-    merged = dict(schema)
-    properties = dict(schema.get("properties") or {})
-    for part in schema["allOf"]:
-        part = _merged(part, resolve)
-        if isinstance(part, dict):
-            properties.update(part.get("properties") or {})
-            merged.setdefault("type", part.get("type"))
-    merged["properties"] = properties
-    return merged
-
-
 def shape(schema: Any, resolve: Resolve) -> Shape:
     """The shape of a parameter's schema (refs followed through `resolve`)."""
-    schema = _merged(schema, resolve)
+    schema = merged_schema(schema, resolve)
     layout = kind(schema)
     if layout == "array":
         items = resolve(schema.get("items"))
@@ -278,7 +262,7 @@ def compile_readers(schema: Any, location: str, resolve: Resolve) -> Readers | N
         if not isinstance(mark, dict):
             continue
         if mark.get("in") == "cookie":
-            cookies = compile_readers(_merged(sub, resolve), "cookie", resolve)
+            cookies = compile_readers(merged_schema(sub, resolve), "cookie", resolve)
             cookies = cookies or Readers("cookie")
             cookie_name = str(name)
             continue
