@@ -26,6 +26,7 @@ from ..contract import BodyContract, ParameterContract, media_type
 from ..errors import SpecError, SpecProblem, SpecWarning
 from ..templating import (
     HTML_ENV,
+    Expression,
     TemplateSyntaxProblem,
     compile_expression,
     compile_text,
@@ -937,6 +938,27 @@ class _RouteBuilder:
             self._value(source, at, value)  # walk again only to locate each bad leaf
             return None
 
+    def when(
+        self, source: SourceFile, at: tuple, raw: dict[str, Any], allow_when: bool
+    ) -> Expression | None:
+        """A response's compiled `when`, or None (with a problem when it cannot be one)."""
+        if not isinstance(raw.get("when"), str):
+            return None
+        if not allow_when:
+            message = "'when' is allowed only with order: first-match"
+            self.problem(source, at + ("when",), message, key=True)
+            return None
+        condition = raw["when"].strip()
+        if condition.startswith("{{") and condition.endswith("}}"):
+            bare = condition[2:-2].strip()
+            message = f"'when' is an expression without braces: write {bare!r}"
+            self.problem(source, at + ("when",), message)
+            return None
+        compiled: Expression | None = self.compile_template(
+            source, at + ("when",), compile_expression, raw["when"]
+        )
+        return compiled
+
     def response(
         self, source: SourceFile, at: tuple, raw: Any, *, allow_when: bool
     ) -> ResponseTemplate | None:
@@ -987,25 +1009,7 @@ class _RouteBuilder:
                 source, at + ("redirect",), compile_text, raw["redirect"]
             )
             status = status or 302
-        when = None
-        if isinstance(raw.get("when"), str):
-            if not allow_when:
-                self.problem(
-                    source,
-                    at + ("when",),
-                    "'when' is allowed only with order: first-match",
-                    key=True,
-                )
-            else:
-                condition = raw["when"].strip()
-                if condition.startswith("{{") and condition.endswith("}}"):
-                    bare = condition[2:-2].strip()
-                    message = f"'when' is an expression without braces: write {bare!r}"
-                    self.problem(source, at + ("when",), message)
-                else:
-                    when = self.compile_template(
-                        source, at + ("when",), compile_expression, raw["when"]
-                    )
+        when = self.when(source, at, raw, allow_when)
         state = []
         for name, value in _mapping(raw.get("state")).items():
             compiled = self.value(source, at + ("state", name), value)
@@ -1049,19 +1053,7 @@ class _RouteBuilder:
                     f"upstream; remove {key!r}",
                     key=True,
                 )
-        when = None
-        if isinstance(raw.get("when"), str):
-            if not allow_when:
-                self.problem(
-                    source,
-                    at + ("when",),
-                    "'when' is allowed only with order: first-match",
-                    key=True,
-                )
-            else:
-                when = self.compile_template(
-                    source, at + ("when",), compile_expression, raw["when"]
-                )
+        when = self.when(source, at, raw, allow_when)
         return ResponseTemplate(
             status=200,
             body=Body("none", None, static=b""),
