@@ -45,6 +45,18 @@ def _warn(path: str, warnings: tuple[str | SpecWarning, ...] | list[str]) -> Non
         click.echo(str(warning) if located else f"{path}: warning: {warning}", err=True)
 
 
+# Options that `run` and `record` (which serves a proxy) share.
+_port_option = click.option(
+    "--port",
+    "-p",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0 picks a free one).",
+)
+_quiet_option = click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mockserve")
 def main() -> None:
@@ -61,21 +73,14 @@ def main() -> None:
     help="Address to bind. Use 0.0.0.0 to accept other machines (the admin API "
     "still answers this machine only; see --admin-token).",
 )
-@click.option(
-    "--port",
-    "-p",
-    default=8000,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to listen on (0 picks a free one).",
-)
+@_port_option
 @click.option(
     "--seed",
     type=int,
     default=None,
     help="Make fake data, random choices, delays and faults repeatable (overrides settings.seed).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+@_quiet_option
 @click.option(
     "--strict",
     is_flag=True,
@@ -638,21 +643,14 @@ def _run_workers(
     help="The spec to write (YAML); routes are added to one that exists.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@click.option(
-    "--port",
-    "-p",
-    default=8000,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to listen on (0 picks a free one).",
-)
+@_port_option
 @click.option(
     "--redact",
     metavar="H,...",
     default="",
     help="More headers to write as <redacted> (Authorization, Cookie and Set-Cookie always are).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+@_quiet_option
 def record(url: str, output: str, host: str, port: int, redact: str, quiet: bool) -> None:
     """Serve a proxy to URL and write what it saw into OUTPUT as a spec.
 
