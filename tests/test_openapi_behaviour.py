@@ -506,3 +506,68 @@ def test_operations_chosen_by_a_query_or_header_value(serve, method, path, heade
     if body is not None:
         assert answer.json() == body
     assert not any("skipped" in w for w in live.server.spec.warnings)
+
+
+# -- A concrete path answers for its own methods only (path item first) -------------------
+
+PATH_ITEMS = """
+openapi: 3.0.3
+info: {title: path items, version: "1"}
+paths:
+  /pet/findByStatus:
+    get:
+      responses: {"200": {description: ok, content: {application/json: {example: [1]}}}}
+  /pet/{petId}:
+    parameters: [{name: petId, in: path, required: true, schema: {type: integer}}]
+    get:
+      responses: {"200": {description: ok}}
+    post:
+      responses: {"200": {description: ok}}
+    delete:
+      responses: {"204": {description: gone}}
+"""
+
+
+def test_a_method_a_concrete_path_lacks_is_405_not_its_templated_sibling(serve):
+    live = serve(PATH_ITEMS)
+
+    answer = live.post("/pet/findByStatus")
+
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert answer.json()["error"] == (
+        "POST is not allowed on /pet/findByStatus; use GET, HEAD, OPTIONS"
+    )
+    assert live.get("/pet/findByStatus").json() == [1]
+    assert live.post("/pet/7").status_code == 200  # the templated path keeps its methods
+
+
+def test_options_on_a_concrete_path_lists_only_its_own_methods(serve):
+    live = serve(PATH_ITEMS)
+
+    assert live.request("OPTIONS", "/pet/findByStatus").headers["Allow"] == "GET, HEAD, OPTIONS"
+    templated = set(live.request("OPTIONS", "/pet/7").headers["Allow"].split(", "))
+    assert templated == {"GET", "HEAD", "POST", "DELETE", "OPTIONS"}
+
+
+def test_an_imported_document_answers_undeclared_methods_the_same(write_spec, serve, tmp_path):
+    from click.testing import CliRunner
+
+    from mockserve.cli import main
+
+    document = write_spec(PATH_ITEMS, name="doc.yaml")
+    target = tmp_path / "imported.yaml"
+    assert CliRunner().invoke(main, ["import", str(document), "-o", str(target)]).exit_code == 0
+
+    answer = serve(target).request("DELETE", "/pet/findByStatus")
+
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+def test_petstore3_login_and_find_by_status_refuse_their_siblings_methods(serve):
+    live = serve(CORPUS / "swagger-petstore3.yaml")
+
+    assert live.post("/pet/findByStatus?status=available").status_code == 405
+    assert live.request("PUT", "/user/login").headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert live.request("OPTIONS", "/user/logout").headers["Allow"] == "GET, HEAD, OPTIONS"

@@ -106,6 +106,7 @@ def _check_answer(document, op, response) -> None:
 
 
 _NONE = object()
+ADDED = ("(not declared)", "(allowed methods)")  # path items first: see path_items.py
 
 
 @pytest.mark.parametrize("name", DOCUMENTS)
@@ -113,7 +114,9 @@ def test_each_document_serves_its_operations(served, name):
     document = read_document(name)
     live = served(name)
     ops = operations(document)
-    assert len(live.spec.routes) == len(ops)
+    # every operation is a route; the others answer a concrete path's undeclared methods
+    own = [r for r in live.spec.routes if not r.name.endswith(ADDED)]
+    assert len(own) == len(ops)
     maker = RequestMaker(document)
     checked = 0
     for op in _sample(ops, name):

@@ -23,6 +23,7 @@ from .callbacks import document_webhooks, route_callbacks
 from .dialect import Dialect, schema_name_ref
 from .generate import CannotGenerate, Generator
 from .parameters import COOKIE, STYLE, annotation
+from .path_items import path_item_routes
 from .terms import METHODS, NO_BODY, is_json_media
 
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
@@ -251,6 +252,7 @@ class Converter:
                 else:
                     shared = _chosen_by(group)
                 routes[next(i for i, r in enumerate(routes) if r is head)] = shared
+        routes += path_item_routes(routes, names)
         spec: dict[str, Any] = {
             "mockserve": 1,
             "title": str(info.get("title") or "OpenAPI document"),
