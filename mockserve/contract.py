@@ -240,12 +240,12 @@ def _parse_multipart(raw: bytes, content_type: str) -> ParsedBody:
 
 def check_body(contract: BodyContract, content_type: str | None, body: ParsedBody) -> list[Failure]:
     """Presence first (no body says more than its missing type), then type, parsing, schema."""
-    if not body.text and body.value is None:
-        if not contract.required:
-            return []
-        return [{"in": "body", "path": "", "message": "a request body is required"}]
     got = media_type(content_type)
     chosen = contract.for_media(got)
+    if not body.text and body.value is None:
+        if not contract.required or (chosen is not None and chosen.validator is None):
+            return []  # an empty upload of a declared type (`image/jpeg`) is a body too
+        return [{"in": "body", "path": "", "message": "a request body is required"}]
     if chosen is None:
         shown = content_type or "none"
         wanted = " or ".join(c.content_type for c in (contract, *contract.alternatives))
@@ -263,4 +263,6 @@ def check_body(contract: BodyContract, content_type: str | None, body: ParsedBod
         return failures or named(schema_failures(chosen.validator, value, "body"), names)
     if (chosen.types or chosen.arrays) and isinstance(value, dict) and got in (FORM, MULTIPART):
         value = convert_fields(value, chosen.types, chosen.arrays)
+        # A form cannot send an empty array: it is no field at all.
+        value.update((name, []) for name in chosen.arrays if name not in value)
     return schema_failures(chosen.validator, value, "body")

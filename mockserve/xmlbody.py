@@ -132,6 +132,9 @@ class XmlReader:
 
     def _element(self, element: Element, node: Node, pointer: str, names: dict[str, str]) -> Any:
         names[pointer] = f"<{_local(element.tag)[1]}>"
+        text = (element.text or "").strip()
+        if node.kind != "scalar" and text and not len(element) and not element.attrib:
+            return text  # text where elements were wanted: the schema says what is wrong
         if node.kind == "array":  # a wrapper element: its children are the items
             return self._items(list(element), node, _local(element.tag)[1], pointer, names)
         if node.kind == "scalar":

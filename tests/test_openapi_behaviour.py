@@ -571,3 +571,20 @@ def test_petstore3_login_and_find_by_status_refuse_their_siblings_methods(serve)
     assert live.post("/pet/findByStatus?status=available").status_code == 405
     assert live.request("PUT", "/user/login").headers["Allow"] == "GET, HEAD, OPTIONS"
     assert live.request("OPTIONS", "/user/logout").headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+# -- An empty upload of a declared type is a body ----------------------------------------
+
+
+def test_an_empty_image_upload_is_accepted_and_a_missing_body_is_not(serve):
+    live = serve(CORPUS / "spotify-fixed.yaml")
+    auth = {"Authorization": "Bearer token"}
+
+    empty = live.request(
+        "PUT", "/playlists/p1/images", headers={**auth, "Content-Type": "image/jpeg"}
+    )
+    missing = live.request("PUT", "/playlists/p1/images", headers=auth)
+
+    assert empty.status_code == 202
+    assert missing.status_code == 422
+    assert missing.json()["errors"][0]["message"] == "a request body is required"

@@ -191,6 +191,7 @@ def test_a_valid_xml_pet_is_accepted(petstore):
             "<status>: 'lost' is not one of ['available', 'pending', 'sold']",
         ),
         (PET.replace("<name>doggie</name>", ""), "", "<pet>: 'name' is a required property"),
+        ("<pet>true</pet>", "", "<pet>: 'true' is not of type 'object'"),
         ("<pet><name>", "", "body is not valid XML: no element found: line 1, column 11"),
         (
             '<!DOCTYPE pet [<!ENTITY a "doggie">]><pet><name>&a;</name></pet>',
@@ -198,12 +199,36 @@ def test_a_valid_xml_pet_is_accepted(petstore):
             "body is XML with a DOCTYPE or entities, which are refused",
         ),
     ],
-    ids=["element-type", "wrapped-array-item", "enum", "missing", "malformed", "entities"],
+    ids=[
+        "element-type",
+        "wrapped-array-item",
+        "enum",
+        "missing",
+        "text-for-object",
+        "malformed",
+        "entities",
+    ],
 )
 def test_an_invalid_xml_pet_names_the_element(petstore, body, path, message):
     answer = petstore.post("/pet", data=body, headers=XML)
     assert answer.status_code == 422
     assert {"in": "body", "path": path, "message": message} in answer.json()["errors"]
+
+
+# -- Form bodies: an empty array is no field at all ----------------------------------------
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded", "Authorization": "Bearer token"}
+
+
+def test_a_form_without_an_array_field_sends_an_empty_array(petstore):
+    answer = petstore.post("/pet", data="id=10&name=doggie&status=sold", headers=FORM)
+    assert answer.status_code == 200
+
+
+def test_a_form_array_with_a_wrong_item_type_is_still_refused(petstore):
+    answer = petstore.post("/pet", data="id=10&name=doggie&tags=x", headers=FORM)
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["path"] == "/tags/0"
 
 
 ORDER = """
