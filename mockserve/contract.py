@@ -111,6 +111,10 @@ class ParameterContract:
         return schema_failures(self.validator, values, self.location)
 
 
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+
+
 @dataclass(frozen=True)
 class BodyContract:
     """What the request body must be: a content type, then a schema.
@@ -128,8 +132,18 @@ class BodyContract:
     alternatives: tuple[BodyContract, ...] = ()
     # XML bodies: the schema's layout, compiled once (xmlbody.py)
     xml: Any = field(default=None, init=False, repr=False, compare=False)
+    # Form bodies: bracketed names (`address[city]`) read by the schema (formbody.py)
+    form: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.validator is not None and self.content_type in (FORM, MULTIPART):
+            from .formbody import compile_form
+            from .openapi.parameters import validator_resolve
+
+            schema = getattr(self.validator, "schema", None)
+            object.__setattr__(
+                self, "form", compile_form(schema, validator_resolve(self.validator))
+            )
         if self.validator is not None and ("xml" in self.content_type):
             from .openapi.parameters import validator_resolve
             from .xmlbody import compile_xml, is_xml
@@ -158,10 +172,6 @@ class ParsedBody:
     value: Any  # parsed JSON or form object, else the text; None when empty or unparsable
     json: Any
     failures: list[Failure]
-
-
-FORM = "application/x-www-form-urlencoded"
-MULTIPART = "multipart/form-data"
 
 
 def media_type(content_type: str | None) -> str:
@@ -261,6 +271,8 @@ def check_body(contract: BodyContract, content_type: str | None, body: ParsedBod
 
         value, names, failures = chosen.xml.read(body.text)
         return failures or named(schema_failures(chosen.validator, value, "body"), names)
+    if chosen.form is not None and isinstance(value, dict) and got in (FORM, MULTIPART):
+        value = chosen.form.read(value)
     if (chosen.types or chosen.arrays) and isinstance(value, dict) and got in (FORM, MULTIPART):
         value = convert_fields(value, chosen.types, chosen.arrays)
         # A form cannot send an empty array: it is no field at all.

@@ -469,3 +469,28 @@ def test_a_named_schema_keeps_its_own_local_refs(client):
     assert refused.get_json()["errors"] == [
         {"in": "body", "path": "/tags/0", "message": "'NO' does not match '^[a-z]+$'"}
     ]
+
+
+def test_a_form_body_reads_bracketed_names_as_nesting(serve):
+    live = serve(
+        """
+        mockserve: 1
+        routes:
+          - method: POST
+            path: /carts
+            body:
+              content_type: application/x-www-form-urlencoded
+              schema:
+                properties:
+                  lines:
+                    type: array
+                    items: {properties: {sku: {type: string}, qty: {type: integer, maximum: 9}}}
+        """
+    )
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    assert live.post("/carts", data="lines[0][sku]=a&lines[0][qty]=2", headers=form).ok
+    refused = live.post("/carts", data="lines[0][sku]=a&lines[0][qty]=12", headers=form)
+    assert _failures(refused) == [
+        {"in": "body", "path": "/lines/0/qty", "message": "12 is greater than the maximum of 9"}
+    ]

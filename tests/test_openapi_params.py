@@ -286,3 +286,80 @@ def test_xml_attributes_and_unwrapped_arrays(serve, media, body, errors):
         return
     assert answer.status_code == 422
     assert [(e["path"], e["message"]) for e in answer.json()["errors"]] == errors
+
+
+# -- Form fields in bracket notation (deepObject encodings, Stripe's clients) --------------
+
+ORDERS = """
+openapi: 3.0.3
+info: {title: orders, version: "1"}
+paths:
+  /orders:
+    post:
+      requestBody:
+        required: true
+        content:
+          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              required: [customer]
+              properties:
+                customer: {type: string}
+                address:
+                  anyOf:
+                    - {type: object, properties: {city: {type: string}, floor: {type: integer}}}
+                    - {type: string, enum: [""]}
+                items:
+                  type: array
+                  items:
+                    type: object
+                    required: [price]
+                    properties: {price: {type: string}, quantity: {type: integer, minimum: 1}}
+                expand: {type: array, items: {type: string}}
+                metadata: {type: object, additionalProperties: {type: string}}
+            encoding:
+              address: {style: deepObject, explode: true}
+              items: {style: deepObject, explode: true}
+              expand: {style: deepObject, explode: true}
+              metadata: {style: deepObject, explode: true}
+      responses:
+        "200": {description: ok, content: {application/json: {example: {ok: true}}}}
+"""
+FORM_ONLY = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def test_bracketed_form_fields_are_read_as_objects_and_lists(serve):
+    live = serve(ORDERS)
+    body = (
+        "customer=cus_1&address[city]=Paris&address[floor]=3"
+        "&items[0][price]=p_1&items[0][quantity]=2&items[1][price]=p_2"
+        "&expand[]=customer&expand[]=items&metadata[order]=42"
+    )
+    assert live.post("/orders", data=body, headers=FORM_ONLY).json() == {"ok": True}
+
+
+@pytest.mark.parametrize(
+    ("body", "path", "message"),
+    [
+        ("items[0][quantity]=2", "/items/0", "'price' is a required property"),
+        ("items[0][price]=p&items[0][quantity]=0", "/items/0/quantity", "0 is less than"),
+        ("address[floor]=high", "/address", "is not valid under any of the given schemas"),
+    ],
+)
+def test_a_bracketed_form_field_that_breaks_its_schema_is_named(serve, body, path, message):
+    answer = serve(ORDERS).post("/orders", data="customer=c&" + body, headers=FORM_ONLY)
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert error["path"] == path
+    assert message in error["message"]
+
+
+def test_stripe_accepts_what_its_clients_send(serve):
+    live = serve(CORPUS / "stripe-spec3.yaml")
+    body = (
+        "name=Ada&metadata[order]=1&address[city]=Paris&preferred_locales[0]=en"
+        "&invoice_settings[custom_fields][0][name]=vat&invoice_settings[custom_fields][0][value]=1"
+    )
+    answer = live.post("/v1/customers", data=body, headers=FORM_ONLY, auth=("sk_test_1", ""))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["object"] == "customer"

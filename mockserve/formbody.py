@@ -1,0 +1,155 @@
+"""Form fields in bracket notation, read into the nested value their schema checks.
+
+A form cannot nest, so clients spell nesting in the field names: Stripe's SDKs,
+PHP, Rails and qs (which Mockoon reads forms with) send `address[city]=Paris`,
+`items[0][price]=p_1` and `expand[]=customer`, and OpenAPI calls it `deepObject`
+(Stripe's document declares 1,139 such encodings). A body's fields are read into
+objects and lists here, then each text is converted by the type its schema declares
+there (`items[0][quantity]=2` is the integer 2), so the schema checks what was meant.
+A name the schema declares as it is (`a[b]` as a property) is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .values import coerce, merged_schema
+
+Resolve = Callable[[Any], Any]
+_KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")  # name[a][0][]
+_PART = re.compile(r"\[([^\[\]]*)\]")
+_SCALARS = ("integer", "number", "boolean")
+_MAX_DEPTH = 16  # deeper names are left as they are: no real client nests further
+
+
+@dataclass(frozen=True)
+class FormReader:
+    """A form body's schema, for reading bracketed names (built once per body contract)."""
+
+    schema: Any
+    resolve: Resolve
+    declared: frozenset[str]  # top-level property names, taken as they are
+
+    def read(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Fields (name -> text, or texts when repeated) with bracketed names nested."""
+        if not any("[" in name for name in fields):
+            return fields
+        value: dict[str, Any] = {}
+        nested: dict[str, Any] = {}
+        for name, texts in fields.items():
+            match = _KEY.match(name) if name not in self.declared else None
+            parts = _PART.findall(match[2]) if match else []
+            if not match or len(parts) > _MAX_DEPTH:
+                value[name] = texts
+                continue
+            for text in texts if isinstance(texts, list) else [texts]:
+                _put(nested, [match[1], *parts], text)
+        for name, tree in nested.items():
+            sub = _property(self.schema, name, self.resolve)
+            value[name] = _typed(_lists(tree, sub, self.resolve), sub, self.resolve)
+        return value
+
+
+def compile_form(schema: Any, resolve: Resolve) -> FormReader | None:
+    """A reader for a form body schema with properties; None when it has none."""
+    merged = merged_schema(schema, resolve)
+    properties = merged.get("properties") if isinstance(merged, dict) else None
+    if not isinstance(properties, dict):
+        return None
+    return FormReader(merged, resolve, frozenset(str(name) for name in properties))
+
+
+def _put(tree: dict[str, Any], parts: list[str], text: str) -> None:
+    """Store `text` at `parts` (`[]` appends: its key is the count so far)."""
+    node = tree
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        if part == "":
+            part = str(len(node))
+        if last:
+            node[part] = text
+            return
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+
+
+def _options(schema: Any, resolve: Resolve) -> list[Any]:
+    """The schema and, for `anyOf`/`oneOf`, each option (Stripe: an object, or `""`)."""
+    schema = merged_schema(schema, resolve)
+    if not isinstance(schema, dict):
+        return []
+    options = [schema]
+    for keyword in ("anyOf", "oneOf"):
+        for option in schema.get(keyword) or []:
+            options.append(merged_schema(option, resolve))
+    return [option for option in options if isinstance(option, dict)]
+
+
+def _kind(schema: dict[str, Any]) -> str | None:
+    declared = schema.get("type")
+    types = [declared] if isinstance(declared, str) else list(declared or [])
+    if "array" in types or (not types and "items" in schema):
+        return "array"
+    if "object" in types or (not types and "properties" in schema):
+        return "object"
+    return None
+
+
+def _property(schema: Any, name: str, resolve: Resolve) -> Any:
+    for option in _options(schema, resolve):
+        properties = option.get("properties")
+        if isinstance(properties, dict) and name in properties:
+            return properties[name]
+        extra = option.get("additionalProperties")
+        if isinstance(extra, dict):
+            return extra
+    return None
+
+
+def _items(schema: Any, resolve: Resolve) -> Any:
+    for option in _options(schema, resolve):
+        if _kind(option) == "array":
+            return option.get("items")
+    return None
+
+
+def _wants_array(schema: Any, resolve: Resolve) -> bool:
+    return any(_kind(option) == "array" for option in _options(schema, resolve))
+
+
+def _lists(tree: Any, schema: Any, resolve: Resolve) -> Any:
+    """Objects keyed 0, 1, 2... become lists where the schema wants an array there."""
+    if not isinstance(tree, dict):
+        return tree
+    if tree and all(key.isdigit() for key in tree) and _wants_array(schema, resolve):
+        items = _items(schema, resolve)
+        return [_lists(tree[key], items, resolve) for key in sorted(tree, key=int)]
+    return {
+        key: _lists(child, _property(schema, key, resolve), resolve) for key, child in tree.items()
+    }
+
+
+def _typed(value: Any, schema: Any, resolve: Resolve) -> Any:
+    """Texts converted by the scalar types their schema declares (any option's)."""
+    if isinstance(value, dict):
+        return {
+            key: _typed(child, _property(schema, key, resolve), resolve)
+            for key, child in value.items()
+        }
+    if isinstance(value, list):
+        items = _items(schema, resolve)
+        return [_typed(child, items, resolve) for child in value]
+    if not isinstance(value, str) or schema is None:
+        return value
+    types: list[str] = []
+    for option in _options(schema, resolve):
+        declared = option.get("type")
+        for name in [declared] if isinstance(declared, str) else list(declared or []):
+            if name in _SCALARS and name not in types:
+                types.append(name)
+    return coerce(value, tuple(types)) if types else value
