@@ -100,7 +100,11 @@ class Pipeline:
             query = contract.query.convert(request.args)
             failures += contract.query.check(query)
         if contract.path is not None:
-            failures += contract.path.check(contract.path.convert(path_values))
+            converted = contract.path.convert(path_values)
+            failures += contract.path.check(converted)
+            if contract.path.readers is not None:  # OpenAPI styles: templates see them as read
+                styled = {r.name for r in contract.path.readers.readers}
+                path_values = {**path_values, **{k: converted[k] for k in styled & set(converted)}}
         if contract.headers is not None:
             headers = contract.headers.convert(request.headers)
             failures += contract.headers.check(headers)

@@ -57,15 +57,15 @@ ROWS = [
         "v=size,M",
         "/cookie/v/size",
     ),
-    ("simple", False, "path", INTEGERS, "1,2", None, "1,x", "/v/1"),
-    ("simple", True, "path", FILTER, "color=blue,size=3", None, "size=M", "/v/size"),
-    ("label", False, "path", INTEGERS, ".1,2", None, ".1,x", "/v/1"),
-    ("label", True, "path", INTEGERS, ".1.2", None, ".1.x", "/v/1"),
-    ("label", False, "path", FILTER, ".color,blue,size,3", None, ".size,M", "/v/size"),
-    ("matrix", False, "path", INTEGER, ";v=5", None, ";v=x", "/v"),
-    ("matrix", False, "path", INTEGERS, ";v=1,2", None, ";v=1,x", "/v/1"),
-    ("matrix", True, "path", INTEGERS, ";v=1;v=2", None, ";v=1;v=x", "/v/1"),
-    ("matrix", True, "path", FILTER, ";color=blue;size=3", None, ";size=M", "/v/size"),
+    ("simple", False, "path", INTEGERS, "1,2", [1, 2], "1,x", "/v/1"),
+    ("simple", True, "path", FILTER, "color=blue,size=3", COLOR_SIZE, "size=M", "/v/size"),
+    ("label", False, "path", INTEGERS, ".1,2", [1, 2], ".1,x", "/v/1"),
+    ("label", True, "path", INTEGERS, ".1.2", [1, 2], ".1.x", "/v/1"),
+    ("label", False, "path", FILTER, ".color,blue,size,3", COLOR_SIZE, ".size,M", "/v/size"),
+    ("matrix", False, "path", INTEGER, ";v=5", 5, ";v=x", "/v"),
+    ("matrix", False, "path", INTEGERS, ";v=1,2", [1, 2], ";v=1,x", "/v/1"),
+    ("matrix", True, "path", INTEGERS, ";v=1;v=2", [1, 2], ";v=1;v=x", "/v/1"),
+    ("matrix", True, "path", FILTER, ";color=blue;size=3", COLOR_SIZE, ";size=M", "/v/size"),
 ]
 
 # where a template finds the value (path values reach templates as the URL has them)
@@ -73,6 +73,7 @@ SEEN = {
     "query": "{{ query.v }}",
     "header": "{{ headers['x-v'] }}",
     "cookie": "{{ headers.cookie.v }}",
+    "path": "{{ path.v }}",
 }
 PLACE = {"query": "query", "header": "headers", "cookie": "headers", "path": "path"}
 
