@@ -542,7 +542,7 @@ def _answering(schema):
         ({"x": {"get": {}}}, 0, "a path must start with '/'"),
         ({"/x/{a": {"get": {}}}, 0, "unbalanced braces in path; not served"),
         ({"/x/{a}/{a}": {"get": {}}}, 1, None),
-        ({X: _answering({"$ref": "#/components/schemas/Missing"})}, 1, "no value could be made"),
+        ({X: _answering({"$ref": "#/components/schemas/Missing"})}, 1, "no value fits the schema"),
         ({X: _answering({"$ref": "other.yaml#/X"})}, 1, "cannot be followed"),
         ({X: _answering({"type": "string", "pattern": "(a"})}, 1, "is not a regex Python can use"),
         ({X: {"get": {"security": [{"nope": []}]}}}, 1, "security scheme 'nope' is not declared"),

@@ -442,6 +442,38 @@ def test_overlapping_options_still_answer_the_declared_media_type(serve):
     assert any("/overlap" in w and "overlap" in w for w in live.server.spec.warnings)
 
 
+IMPOSSIBLE = """
+openapi: 3.0.3
+info: {title: impossible, version: "1"}
+paths:
+  /contradiction:
+    get:
+      responses:
+        "200":
+          description: a pattern of 5-10 letters that must be 20 long, beside a fine id
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [code, id]
+                properties:
+                  code: {type: string, pattern: "^[a-z]{5,10}$", minLength: 20}
+                  id: {type: integer, minimum: 3}
+"""
+
+
+def test_a_schema_no_value_fits_still_answers_its_shape_with_a_warning(serve):
+    live = serve(IMPOSSIBLE)
+    answer = live.get("/contradiction")
+    assert answer.headers["Content-Type"] == "application/json"
+    body = answer.json()
+    assert isinstance(body["code"], str) and body["id"] >= 3
+    assert any(
+        "no value fits the schema" in w and "the answer has its shape" in w
+        for w in live.server.spec.warnings
+    )
+
+
 def test_generated_values_honour_format_pattern_and_length_together(serve):
     import re
     import uuid

@@ -718,14 +718,19 @@ class Converter:
             return NO_BODY
         try:
             return self._generate(converted, where)
-        except CannotGenerate as exc:
+        except (CannotGenerate, RecursionError) as exc:
+            why = "it recurses too deeply" if isinstance(exc, RecursionError) else str(exc)
             self.warn(
-                f"{where}: no value could be made from the schema ({exc}); answering without a body"
+                f"{where}: no value fits the schema ({why}); the answer has its shape, "
+                "with plain values where none fits"
             )
-            return NO_BODY
-        except RecursionError:
-            self.warn(f"{where}: the schema recurses too deeply; answering without a body")
-            return NO_BODY
+            self.generator.lenient = True
+            try:
+                return self._generate(converted, where)
+            except RecursionError:
+                return NO_BODY
+            finally:
+                self.generator.lenient = False
 
     def _generate(self, schema: Any, where: str) -> Any:
         """A value for `schema`; what it had to make do with is a load warning."""

@@ -151,6 +151,9 @@ class Generator:
         self.random = random.Random(seed if seed is not None else 0)
         self.rstr = _Xeger(self.random)
         self.minimal = False  # only required properties (a retry when a full value fails)
+        # a last resort for a schema no value fits: each part that cannot be made is a
+        # plain value of its type, so the answer still has the declared shape
+        self.lenient = False
         self.answers = True  # values for answers: writeOnly properties are left out
         self._examples: dict[tuple[int, str], tuple[Any, bool]] = {}  # (id, key) -> fits
         # what the last values had to make do with, for the converter to warn about
@@ -186,6 +189,14 @@ class Generator:
     # -- the walk -------------------------------------------------------------------
 
     def _value(self, schema: Any, depth: int, stack: tuple[str, ...]) -> Any:
+        if not self.lenient:
+            return self._made(schema, depth, stack)
+        try:
+            return self._made(schema, depth, stack)
+        except CannotGenerate:
+            return _plain(schema)
+
+    def _made(self, schema: Any, depth: int, stack: tuple[str, ...]) -> Any:
         if depth > _MAX_DEPTH:
             raise CannotGenerate("too deep")
         if schema is True or schema is None:
@@ -588,6 +599,24 @@ def _has_constraints(schema: dict[str, Any]) -> bool:
         k not in ("description", "title", "discriminator", "readOnly", "writeOnly", "deprecated")
         for k in schema
     )
+
+
+_PLAIN: dict[str, Any] = {
+    "null": None,
+    "boolean": True,
+    "integer": 0,
+    "number": 0,
+    "array": [],
+    "object": {},
+}
+
+
+def _plain(schema: Any) -> Any:
+    """A value of the schema's type with its constraints aside (`"string"`, `0`, `{}`)."""
+    if not isinstance(schema, dict):
+        return None
+    kind = _kind(schema)
+    return _PLAIN[kind] if kind in _PLAIN else "string"
 
 
 def _kind(schema: dict[str, Any]) -> str:
