@@ -15,10 +15,10 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .errors import SpecError, SpecWarning
-from .report import plural
-from .spec import Spec, load_spec
+from .. import __version__
+from ..errors import SpecError, SpecWarning
+from ..report import plural
+from ..spec import Spec, load_spec
 
 
 def _load(path: str, seed: int | None = None, *, lazy: bool = False) -> Spec:
@@ -209,8 +209,8 @@ def run(
     Every option can also be set as MOCKSERVE_<OPTION>, e.g. MOCKSERVE_PORT=9000,
     MOCKSERVE_STORE=redis://redis:6379/0.
     """
-    from .app import create_app
-    from .serve import Runner
+    from ..app import create_app
+    from ..serve import Runner
 
     if watch and (strict or exit_after or workers > 1):
         raise click.UsageError(
@@ -272,7 +272,7 @@ def run(
         notes.append(f"stops after {plural(exit_after, 'request')}")
     reloader = None
     if watch:
-        from .reload import Reloader
+        from ..reload import Reloader
 
         def serve_reloaded(new_app: Any, new_spec: Spec) -> None:
             runner.swap(new_app)
@@ -316,8 +316,8 @@ def run(
 
 def _open_store(spec: Spec, url: str | None) -> Any:
     """The stores to serve from (--store, else settings.store, else memory); exit 2 if lost."""
-    from .errors import StoreUnavailable
-    from .stores import open_stores
+    from ..errors import StoreUnavailable
+    from ..stores import open_stores
 
     try:
         return open_stores(spec, url)
@@ -340,7 +340,7 @@ def _serve_while(runner: Any, command: tuple[str, ...], admin: str | None, acces
     """Serve while CMD runs (with MOCKSERVE_URL), once the mock answers; CMD's exit code."""
     import subprocess
 
-    from .serve import probe
+    from ..serve import probe
 
     runner.start()
     if admin:
@@ -383,9 +383,9 @@ def _https_listeners(
         return {}
     import functools
 
-    from .serve import Listen
-    from .serve.cheroot import CherootBackend
-    from .tls import CertificateError, spec_certificate
+    from ..serve import Listen
+    from ..serve.cheroot import CherootBackend
+    from ..tls import CertificateError, spec_certificate
 
     hosts = (*(() if host in ("0.0.0.0", "::") else (host,)), *cert_hosts)
     try:
@@ -403,8 +403,8 @@ def _https_listeners(
 @main.command()
 def cert() -> None:
     """Print where mockserve's local CA is and how to trust it (made on first use)."""
-    from .tls import CertificateError, local_ca, trust_text
-    from .tls import ca_path as path_of_ca
+    from ..tls import CertificateError, local_ca, trust_text
+    from ..tls import ca_path as path_of_ca
 
     try:
         local_ca()
@@ -418,7 +418,7 @@ def _with_upstream(spec: Spec, proxy_to: str | None) -> Spec:
     """`--proxy-to URL` as settings.proxy.to (a usage error for a URL that is not http(s))."""
     if proxy_to is None:
         return spec
-    from .proxy import with_upstream
+    from ..proxy import with_upstream
 
     return with_upstream(spec, _http_url(proxy_to, "--proxy-to"))
 
@@ -445,7 +445,7 @@ def _recorder(app: Any, output: str | None, *, main: bool, redact: str = "") -> 
     """Start recording what `app` forwards into `output` (None: not recording)."""
     if output is None:
         return None
-    from .record import start_recording
+    from ..record import start_recording
 
     try:
         return start_recording(
@@ -472,7 +472,7 @@ def _save(recorder: Any) -> None:
 
 def _admin_access(host: str, token: str | None, open_: bool) -> Any:
     """Who may use the admin API, from --admin-token / --admin-open."""
-    from .mock import AdminAccess
+    from ..mock import AdminAccess
 
     if token is not None and not token.strip():
         raise click.BadParameter("must not be empty", param_hint="--admin-token")
@@ -481,7 +481,7 @@ def _admin_access(host: str, token: str | None, open_: bool) -> Any:
 
 def _names_this_machine(host: str) -> bool:
     """True for a --host that only this machine reaches (127.0.0.1, ::1, localhost)."""
-    from .access import is_loopback
+    from ..access import is_loopback
 
     return host == "localhost" or is_loopback(host.strip("[]"))
 
@@ -559,7 +559,7 @@ def _stop_after(count: int, stop: Callable[[], None]) -> Callable[[Any, Any], No
 
 def _summary(violations: list, requests: int) -> str:
     """The strict run's verdict: every violation of the run, or that there was none."""
-    from .report import violations_text
+    from ..report import violations_text
 
     if not violations:
         return f"mockserve: no violations in {plural(requests, 'request')}"
@@ -588,9 +588,9 @@ def _run_workers(
     stores: Any = None,
 ) -> None:
     """`run --workers N`: refuse specs with state without a store (exit 2), else fork N."""
-    from . import workers as forking
-    from .app import create_app
-    from .serve import Runner
+    from .. import workers as forking
+    from ..app import create_app
+    from ..serve import Runner
 
     shared = stores is not None and stores.shared
     reason = forking.why_not(loaded, journal_options=journal_options, shared=shared)
@@ -658,9 +658,9 @@ def record(url: str, output: str, host: str, port: int, redact: str, quiet: bool
     /__mockserve/shutdown) and on POST /__mockserve/record/save; `mockserve run
     OUTPUT` then answers the same without URL.
     """
-    from .app import create_app
-    from .record import recording_spec
-    from .serve import Runner
+    from ..app import create_app
+    from ..record import recording_spec
+    from ..serve import Runner
 
     app = create_app(recording_spec(_http_url(url, "URL")))
     recorder = _recorder(app, output, main=True, redact=redact)
@@ -718,7 +718,7 @@ def verify(
     Exit 0 when all agree, 1 when some differ, 2 for a spec error, 3 when URL cannot be
     reached.
     """
-    from .verify import Unreachable, Verifier, cases, junit_xml
+    from ..verify import Unreachable, Verifier, cases, junit_xml
 
     loaded = _load(spec)
     names = {route.name for route in loaded.routes}
@@ -791,7 +791,7 @@ def validate(specs: tuple[str, ...]) -> None:
 def routes(spec: str) -> None:
     """List the routes SPEC serves: method, path and name."""
     loaded = _load(spec)
-    from .resources import resource_routes
+    from ..resources import resource_routes
 
     rows = [(",".join(r.methods), r.path, r.name) for r in loaded.routes]
     rows += [(r.method, r.path, r.name) for res in loaded.resources for r in resource_routes(res)]
@@ -807,15 +807,15 @@ def routes(spec: str) -> None:
 @main.command()
 def schema() -> None:
     """Print the spec format's JSON Schema, for editors (`mockserve schema > spec.schema.json`)."""
-    from .spec import format_schema
+    from ..spec import format_schema
 
     click.echo(json.dumps(format_schema(), indent=2))
 
 
 def _declared(path: str) -> Any:
     """For an OpenAPI document, the response schemas it declares (verify checks those)."""
-    from .spec.loader import Loader
-    from .verify import declared_schemas
+    from ..spec.loader import Loader
+    from ..verify import declared_schemas
 
     source = Loader(path).read_main()
     data = source.data if source is not None else None
@@ -826,7 +826,7 @@ def _declared(path: str) -> Any:
 
 def _import_har(har: dict, document: str, output: str) -> None:
     """`mockserve import traffic.har -o spec.yaml`: the spec that answers as recorded."""
-    from .har import HarError, write_spec
+    from ..har import HarError, write_spec
 
     try:
         saved = write_spec(har, document, output)
@@ -856,16 +856,16 @@ def _import_har(har: dict, document: str, output: str) -> None:
 )
 def import_(document: str, output: str, seed: int | None) -> None:
     """Write the mockserve spec that serves DOCUMENT (OpenAPI, or a HAR of recorded traffic)."""
-    from .har import read_har
+    from ..har import read_har
 
     har = read_har(document)
     if har is not None:  # JSON with log.entries: recorded traffic
         _import_har(har, document, output)
         return
 
-    from .openapi import openapi_spec
-    from .spec.loader import Loader
-    from .spec.writer import write_spec
+    from ..openapi import openapi_spec
+    from ..spec.loader import Loader
+    from ..spec.writer import write_spec
 
     loader = Loader(document, seed=seed)
     source = loader.read_main()
@@ -921,7 +921,7 @@ def health(url: str | None, admin_token: str | None, admin: str) -> None:
 
     URL defaults to http://127.0.0.1:$MOCKSERVE_PORT (8000): the container's own server.
     """
-    from .serve import probe
+    from ..serve import probe
 
     why = probe.health(url or _default_url(), admin=admin, token=admin_token)
     if why is not None:
@@ -944,7 +944,7 @@ def health(url: str | None, admin_token: str | None, admin: str) -> None:
 @_admin_path_option
 def wait(url: str | None, timeout: float, admin_token: str | None, admin: str) -> None:
     """Wait until the mock at URL answers its health check: exit 0, or 1 after --timeout."""
-    from .serve import probe
+    from ..serve import probe
 
     why = probe.wait(url or _default_url(), timeout, admin=admin, token=admin_token)
     if why is not None:
