@@ -16,45 +16,10 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import SpecError, SpecWarning
+from ..errors import SpecError
 from ..report import plural
 from ..spec import Spec, load_spec
-
-
-def _load(path: str, seed: int | None = None, *, lazy: bool = False) -> Spec:
-    """Load a spec or exit 2 after printing every problem (never a traceback).
-
-    `lazy` (for serving): an OpenAPI document's routes compile on their first request.
-    """
-    try:
-        spec = load_spec(path, seed=seed, lazy=lazy)
-    except SpecError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        count = len(exc.problems)
-        click.echo(f"{path}: {plural(count, 'problem')}; not serving.", err=True)
-        sys.exit(2)
-    _warn(path, spec.warnings)
-    return spec
-
-
-def _warn(path: str, warnings: tuple[str | SpecWarning, ...] | list[str]) -> None:
-    """What a spec (or OpenAPI document) declares but mockserve does not do, said once."""
-    for warning in warnings:
-        located = isinstance(warning, SpecWarning)  # FILE:LINE:COL: WHERE: warning: ...
-        click.echo(str(warning) if located else f"{path}: warning: {warning}", err=True)
-
-
-# Options that `run` and `record` (which serves a proxy) share.
-_port_option = click.option(
-    "--port",
-    "-p",
-    default=8000,
-    show_default=True,
-    type=click.IntRange(0, 65535),
-    help="Port to listen on (0 picks a free one).",
-)
-_quiet_option = click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+from .common import counts, http_url, load, port_option, quiet_option, warn
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,14 +38,14 @@ def main() -> None:
     help="Address to bind. Use 0.0.0.0 to accept other machines (the admin API "
     "still answers this machine only; see --admin-token).",
 )
-@_port_option
+@port_option
 @click.option(
     "--seed",
     type=int,
     default=None,
     help="Make fake data, random choices, delays and faults repeatable (overrides settings.seed).",
 )
-@_quiet_option
+@quiet_option
 @click.option(
     "--strict",
     is_flag=True,
@@ -221,7 +186,7 @@ def run(
         raise click.UsageError("-- CMD serves with one process, without --watch")
     if watch and store:
         raise click.UsageError("--watch starts state over at each reload; not with --store")
-    loaded = _load(spec, seed, lazy=True)
+    loaded = load(spec, seed, lazy=True)
     loaded = _with_upstream(loaded, proxy_to)
     if record_into is not None and (watch or workers > 1):
         raise click.UsageError("--record-into does not combine with --watch or --workers")
@@ -276,9 +241,9 @@ def run(
 
         def serve_reloaded(new_app: Any, new_spec: Spec) -> None:
             runner.swap(new_app)
-            _warn(spec, new_spec.warnings)
+            warn(spec, new_spec.warnings)
             click.echo(
-                f"mockserve: reloaded {spec} ({_counts(new_spec)}); state starts over", err=True
+                f"mockserve: reloaded {spec} ({counts(new_spec)}); state starts over", err=True
             )
 
         reloader = Reloader(
@@ -291,7 +256,7 @@ def run(
         ).start()
         notes.append("watching for changes")
     click.echo(
-        f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
+        f"mockserve: serving {loaded.title!r} ({counts(loaded)}) "
         f"on {' and '.join(runner.urls)}  ({'; '.join(notes + ['Ctrl-C to stop'])})",
         err=True,
     )
@@ -420,17 +385,7 @@ def _with_upstream(spec: Spec, proxy_to: str | None) -> Spec:
         return spec
     from ..proxy import with_upstream
 
-    return with_upstream(spec, _http_url(proxy_to, "--proxy-to"))
-
-
-def _http_url(url: str, param_hint: str) -> str:
-    """`url` if it is an http(s) URL with a host, else a usage error naming the parameter."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint=param_hint)
-    return url
+    return with_upstream(spec, http_url(proxy_to, "--proxy-to"))
 
 
 def _proxy_notes(spec: Spec) -> list[str]:
@@ -569,13 +524,6 @@ def _summary(violations: list, requests: int) -> str:
     )
 
 
-def _counts(spec: Spec) -> str:
-    """`3 routes, 1 resource`: what a spec serves, in words."""
-    routes, resources = len(spec.routes), len(spec.resources)
-    text = plural(routes, "route")
-    return text + (f", {plural(resources, 'resource')}" if resources else "")
-
-
 def _run_workers(
     loaded: Spec,
     spec: str,
@@ -622,7 +570,7 @@ def _run_workers(
 
     shown = f"[{host}]" if ":" in host else host
     click.echo(
-        f"mockserve: serving {loaded.title!r} ({_counts(loaded)}) "
+        f"mockserve: serving {loaded.title!r} ({counts(loaded)}) "
         f"on http://{shown}:{bound} with {workers} workers"
         f"{' sharing one store' if shared else ''}  (Ctrl-C to stop)",
         err=True,
@@ -643,14 +591,14 @@ def _run_workers(
     help="The spec to write (YAML); routes are added to one that exists.",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@_port_option
+@port_option
 @click.option(
     "--redact",
     metavar="H,...",
     default="",
     help="More headers to write as <redacted> (Authorization, Cookie and Set-Cookie always are).",
 )
-@_quiet_option
+@quiet_option
 def record(url: str, output: str, host: str, port: int, redact: str, quiet: bool) -> None:
     """Serve a proxy to URL and write what it saw into OUTPUT as a spec.
 
@@ -662,7 +610,7 @@ def record(url: str, output: str, host: str, port: int, redact: str, quiet: bool
     from ..record import recording_spec
     from ..serve import Runner
 
-    app = create_app(recording_spec(_http_url(url, "URL")))
+    app = create_app(recording_spec(http_url(url, "URL")))
     recorder = _recorder(app, output, main=True, redact=redact)
     try:
         runner = Runner(app, host=host, port=port)
@@ -720,7 +668,7 @@ def verify(
     """
     from ..verify import Unreachable, Verifier, cases, junit_xml
 
-    loaded = _load(spec)
+    loaded = load(spec)
     names = {route.name for route in loaded.routes}
     unknown = [name for name in routes if name not in names]
     if unknown:
@@ -738,7 +686,7 @@ def verify(
         sent[name.strip()] = value.strip()
     verifier = Verifier(
         loaded,
-        _http_url(url, "--against"),
+        http_url(url, "--against"),
         headers=sent,
         only_safe=only_safe,
         declared=_declared(spec),
@@ -781,8 +729,8 @@ def validate(specs: tuple[str, ...]) -> None:
             count = len(exc.problems)
             click.echo(f"{path}: {plural(count, 'problem')}", err=True)
             continue
-        _warn(path, loaded.warnings)
-        click.echo(f"{path}: ok ({_counts(loaded)})")
+        warn(path, loaded.warnings)
+        click.echo(f"{path}: ok ({counts(loaded)})")
     sys.exit(2 if failed else 0)
 
 
@@ -790,7 +738,7 @@ def validate(specs: tuple[str, ...]) -> None:
 @click.argument("spec", type=click.Path(dir_okay=False))
 def routes(spec: str) -> None:
     """List the routes SPEC serves: method, path and name."""
-    loaded = _load(spec)
+    loaded = load(spec)
     from ..resources import resource_routes
 
     rows = [(",".join(r.methods), r.path, r.name) for r in loaded.routes]
@@ -880,7 +828,7 @@ def import_(document: str, output: str, seed: int | None) -> None:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         sys.exit(2)
-    _warn(document, warnings)
+    warn(document, warnings)
     header = f"# mockserve spec imported from {document} by `mockserve import`\n"
     try:
         with open(output, "w", encoding="utf-8") as handle:
