@@ -20,6 +20,7 @@ from ..errors import SpecError
 from ..report import plural
 from ..spec import Spec, load_spec
 from .common import counts, http_url, load, port_option, quiet_option, warn
+from .health import health, wait
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -840,62 +841,5 @@ def import_(document: str, output: str, seed: int | None) -> None:
     click.echo(f"{output}: written ({plural(routes, 'route')}, {plural(len(warnings), 'warning')})")
 
 
-# -- is a mock up? (container health checks, scripts) ---------------------------------
-
-
-def _default_url() -> str:
-    return f"http://127.0.0.1:{os.environ.get('MOCKSERVE_PORT', '8000')}"
-
-
-_url_argument = click.argument("url", required=False)
-_admin_token_option = click.option(
-    "--admin-token",
-    envvar="MOCKSERVE_ADMIN_TOKEN",
-    metavar="TOKEN",
-    default=None,
-    help="The token the mock's admin API asks for. Also MOCKSERVE_ADMIN_TOKEN.",
-)
-_admin_path_option = click.option(
-    "--admin", default="/__mockserve", show_default=True, help="The mock's settings.admin path."
-)
-
-
-@main.command()
-@_url_argument
-@_admin_token_option
-@_admin_path_option
-def health(url: str | None, admin_token: str | None, admin: str) -> None:
-    """Exit 0 when the mock at URL answers its health check, else 1 saying why.
-
-    URL defaults to http://127.0.0.1:$MOCKSERVE_PORT (8000): the container's own server.
-    """
-    from ..serve import probe
-
-    why = probe.health(url or _default_url(), admin=admin, token=admin_token)
-    if why is not None:
-        click.echo(f"mockserve: {why}", err=True)
-        sys.exit(1)
-    click.echo("ok")
-
-
-@main.command()
-@_url_argument
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0),
-    default=30.0,
-    show_default=True,
-    metavar="S",
-    help="Give up after S seconds.",
-)
-@_admin_token_option
-@_admin_path_option
-def wait(url: str | None, timeout: float, admin_token: str | None, admin: str) -> None:
-    """Wait until the mock at URL answers its health check: exit 0, or 1 after --timeout."""
-    from ..serve import probe
-
-    why = probe.wait(url or _default_url(), timeout, admin=admin, token=admin_token)
-    if why is not None:
-        click.echo(f"mockserve: gave up after {timeout:g} s: {why}", err=True)
-        sys.exit(1)
-    click.echo("ok")
+main.add_command(health)
+main.add_command(wait)
