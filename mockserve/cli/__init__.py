@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import queue
@@ -16,11 +15,13 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import SpecError
 from ..report import plural
-from ..spec import Spec, load_spec
+from ..spec import Spec
 from .common import counts, http_url, load, port_option, quiet_option, warn
+from .documents import routes, schema, validate
 from .health import health, wait
+from .imports import import_
+from .verify import verify
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -635,211 +636,10 @@ def record(url: str, output: str, host: str, port: int, redact: str, quiet: bool
     click.echo("mockserve: stopped", err=True)
 
 
-@main.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--against", "url", required=True, metavar="URL", help="The backend to check.")
-@click.option(
-    "--route", "routes", multiple=True, metavar="NAME", help="Check only this route (repeatable)."
-)
-@click.option(
-    "--header",
-    "headers",
-    multiple=True,
-    metavar="'K: V'",
-    help="Send this header with every request, to both (e.g. credentials; repeatable).",
-)
-@click.option("--only-safe", is_flag=True, help="Send no POST, PUT, PATCH or DELETE.")
-@click.option(
-    "--junit", type=click.Path(dir_okay=False), default=None, help="Also write a JUnit XML report."
-)
-def verify(
-    spec: str,
-    url: str,
-    routes: tuple[str, ...],
-    headers: tuple[str, ...],
-    only_safe: bool,
-    junit: str | None,
-) -> None:
-    """Check that the backend at URL still answers as SPEC says.
-
-    Each route's examples (or a request made from its contract) go to the spec, then to
-    URL; status, media type, the headers the spec sets and the JSON shape must agree.
-    Exit 0 when all agree, 1 when some differ, 2 for a spec error, 3 when URL cannot be
-    reached.
-    """
-    from ..verify import Unreachable, Verifier, cases, junit_xml
-
-    loaded = load(spec)
-    names = {route.name for route in loaded.routes}
-    unknown = [name for name in routes if name not in names]
-    if unknown:
-        click.echo(
-            f"{spec}: no route named {', '.join(map(repr, unknown))} "
-            f"(there are: {', '.join(sorted(names))})",
-            err=True,
-        )
-        sys.exit(2)
-    sent: dict[str, str] = {}
-    for header in headers:
-        name, colon, value = header.partition(":")
-        if not colon or not name.strip():
-            raise click.BadParameter(f"{header!r} is not 'Name: value'", param_hint="--header")
-        sent[name.strip()] = value.strip()
-    verifier = Verifier(
-        loaded,
-        http_url(url, "--against"),
-        headers=sent,
-        only_safe=only_safe,
-        declared=_declared(spec),
-    )
-    outcomes = []
-    try:
-        for case in cases(loaded, routes):
-            outcome = verifier.run(case)
-            outcomes.append(outcome)
-            click.echo(outcome.line())
-    except Unreachable as exc:
-        click.echo(f"mockserve: {exc}", err=True)
-        sys.exit(3)
-    passed = sum(1 for o in outcomes if o.passed)
-    failed = sum(1 for o in outcomes if o.skipped is None and not o.passed)
-    skipped = len(outcomes) - passed - failed
-    click.echo(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
-    if junit is not None:
-        try:
-            with open(junit, "wb") as handle:
-                handle.write(junit_xml(outcomes, url))
-        except OSError as exc:
-            click.echo(f"{junit}: cannot write: {exc.strerror or exc}", err=True)
-            sys.exit(1)
-    sys.exit(1 if failed else 0)
-
-
-@main.command()
-@click.argument("specs", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def validate(specs: tuple[str, ...]) -> None:
-    """Check each SPEC; exit 0 when all are valid, 2 listing every problem otherwise."""
-    failed = False
-    for path in specs:
-        try:
-            loaded = load_spec(path)
-        except SpecError as exc:
-            failed = True
-            for problem in exc.problems:
-                click.echo(str(problem), err=True)
-            count = len(exc.problems)
-            click.echo(f"{path}: {plural(count, 'problem')}", err=True)
-            continue
-        warn(path, loaded.warnings)
-        click.echo(f"{path}: ok ({counts(loaded)})")
-    sys.exit(2 if failed else 0)
-
-
-@main.command()
-@click.argument("spec", type=click.Path(dir_okay=False))
-def routes(spec: str) -> None:
-    """List the routes SPEC serves: method, path and name."""
-    loaded = load(spec)
-    from ..resources import resource_routes
-
-    rows = [(",".join(r.methods), r.path, r.name) for r in loaded.routes]
-    rows += [(r.method, r.path, r.name) for res in loaded.resources for r in resource_routes(res)]
-    widths = [
-        max([len(h)] + [len(row[i]) for row in rows])
-        for i, h in enumerate(("METHOD", "PATH", "NAME"))
-    ]
-    for row in [("METHOD", "PATH", "NAME"), *rows]:
-        cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        click.echo("  ".join(cells).rstrip())
-
-
-@main.command()
-def schema() -> None:
-    """Print the spec format's JSON Schema, for editors (`mockserve schema > spec.schema.json`)."""
-    from ..spec import format_schema
-
-    click.echo(json.dumps(format_schema(), indent=2))
-
-
-def _declared(path: str) -> Any:
-    """For an OpenAPI document, the response schemas it declares (verify checks those)."""
-    from ..spec.loader import Loader
-    from ..verify import declared_schemas
-
-    source = Loader(path).read_main()
-    data = source.data if source is not None else None
-    if isinstance(data, dict) and "openapi" in data and "mockserve" not in data:
-        return declared_schemas(data)
-    return None
-
-
-def _import_har(har: dict, document: str, output: str) -> None:
-    """`mockserve import traffic.har -o spec.yaml`: the spec that answers as recorded."""
-    from ..har import HarError, write_spec
-
-    try:
-        saved = write_spec(har, document, output)
-    except HarError as exc:
-        click.echo(f"{document}: {exc}", err=True)
-        sys.exit(2)
-    except OSError as exc:
-        click.echo(f"{output}: cannot write: {exc.strerror or exc}", err=True)
-        sys.exit(1)
-    for note in saved["notes"]:
-        click.echo(f"{document}: note: {note}", err=True)
-    fixtures = f", {plural(saved['fixtures'], 'fixture')}" if saved["fixtures"] else ""
-    click.echo(f"{output}: written ({plural(saved['routes'], 'route')}{fixtures})")
-
-
-@main.command("import")
-@click.argument("document", type=click.Path(dir_okay=False))
-@click.option(
-    "--output",
-    "-o",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="Where to write the spec (YAML).",
-)
-@click.option(
-    "--seed", type=int, default=None, help="Seed for the bodies generated from schemas (default 0)."
-)
-def import_(document: str, output: str, seed: int | None) -> None:
-    """Write the mockserve spec that serves DOCUMENT (OpenAPI, or a HAR of recorded traffic)."""
-    from ..har import read_har
-
-    har = read_har(document)
-    if har is not None:  # JSON with log.entries: recorded traffic
-        _import_har(har, document, output)
-        return
-
-    from ..openapi import openapi_spec
-    from ..spec.loader import Loader
-    from ..spec.writer import write_spec
-
-    loader = Loader(document, seed=seed)
-    source = loader.read_main()
-    if source is None or not isinstance(source.data, dict) or "openapi" not in source.data:
-        for problem in loader.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{document}: not an OpenAPI document (no 'openapi' key)", err=True)
-        sys.exit(2)
-    try:
-        data, warnings, spec = openapi_spec(source, loader)
-    except SpecError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        sys.exit(2)
-    warn(document, warnings)
-    header = f"# mockserve spec imported from {document} by `mockserve import`\n"
-    try:
-        with open(output, "w", encoding="utf-8") as handle:
-            write_spec(data, handle, header=header)  # block YAML, filed in the parse cache
-    except OSError as exc:
-        click.echo(f"{output}: cannot write: {exc.strerror or exc}", err=True)
-        sys.exit(1)
-    routes = len(spec.routes)
-    click.echo(f"{output}: written ({plural(routes, 'route')}, {plural(len(warnings), 'warning')})")
-
-
+main.add_command(verify)
+main.add_command(validate)
+main.add_command(routes)
+main.add_command(schema)
+main.add_command(import_)
 main.add_command(health)
 main.add_command(wait)
