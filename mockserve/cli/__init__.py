@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import signal
 import sys
 import threading
 from collections.abc import Callable
-from logging.handlers import QueueHandler, QueueListener
 from typing import Any
 
 import click
@@ -21,6 +19,8 @@ from .common import counts, http_url, load, port_option, quiet_option, warn
 from .documents import routes, schema, validate
 from .health import health, wait
 from .imports import import_
+from .logs import log_violations_as_such, start_logging
+from .record import record, save_recording, start_recorder
 from .verify import verify
 
 
@@ -209,16 +209,16 @@ def run(
     app = create_app(loaded, access=access, stores=stores)
     mock = app.extensions["mockserve"]
     listeners = _https_listeners(loaded, mock, host, https, https_port, cert, key, cert_hosts)
-    recorder = _recorder(app, record_into, main=False)
+    recorder = start_recorder(app, record_into, main=False)
     try:
         runner = Runner(app, host=host, port=port, **listeners)
     except (OSError, ValueError) as exc:  # waitress: ValueError for a host it cannot resolve
         reason = getattr(exc, "strerror", None) or exc
         click.echo(f"cannot listen on {host}:{port}: {reason}", err=True)
         sys.exit(1)
-    stop_logging = _start_logging(quiet)
+    stop_logging = start_logging(quiet)
     if strict:
-        _log_violations_as_such()
+        log_violations_as_such()
     else:  # each request's log line says why it missed; no second line for it
         logging.getLogger("mockserve.violations").setLevel(logging.ERROR)
 
@@ -272,7 +272,7 @@ def run(
     if reloader is not None:
         reloader.stop()
     if recorder is not None:
-        _save(recorder)
+        save_recording(recorder)
     journal = runner.mock.stores.journal
     violations = journal.violations()
     if strict:
@@ -398,35 +398,6 @@ def _proxy_notes(spec: Spec) -> list[str]:
     return [f"proxying {'everything' if proxy.when == 'always' else 'the rest'} to {proxy.to}"]
 
 
-def _recorder(app: Any, output: str | None, *, main: bool, redact: str = "") -> Any:
-    """Start recording what `app` forwards into `output` (None: not recording)."""
-    if output is None:
-        return None
-    from ..record import start_recording
-
-    try:
-        return start_recording(
-            app, output, main=main, redact=[h for h in redact.split(",") if h.strip()]
-        )
-    except ValueError as exc:
-        raise click.UsageError(f"cannot record: {exc}") from None
-
-
-def _save(recorder: Any) -> None:
-    """Write the recording and say what was written (exit 1 when the file cannot be)."""
-    try:
-        saved = recorder.save()
-    except (OSError, ValueError) as exc:
-        click.echo(f"{recorder.output}: cannot write the recording: {exc}", err=True)
-        sys.exit(1)
-    for note in saved["notes"]:
-        click.echo(f"mockserve: note: {note}", err=True)
-    fixtures = f", {plural(saved['fixtures'], 'fixture')}" if saved["fixtures"] else ""
-    click.echo(
-        f"{saved['file']}: written ({plural(saved['routes'], 'new route')}{fixtures})", err=True
-    )
-
-
 def _admin_access(host: str, token: str | None, open_: bool) -> Any:
     """Who may use the admin API, from --admin-token / --admin-open."""
     from ..mock import AdminAccess
@@ -459,43 +430,6 @@ def _warn_admin(host: str, access: Any) -> None:
             "machine only; use --admin-token TOKEN to reach it from elsewhere",
             err=True,
         )
-
-
-def _start_logging(quiet: bool) -> Callable[[], None]:
-    """Log to stderr from a thread of its own: a request only queues its line.
-
-    Writing from each request's thread (a lock and a write per line, under load from
-    128 threads) cost more than answering a static route.
-    """
-    records: queue.SimpleQueue = queue.SimpleQueue()
-    stream = logging.StreamHandler(sys.stderr)
-    stream.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-    root = logging.getLogger()
-    root.setLevel(logging.WARNING if quiet else logging.INFO)
-    handler = QueueHandler(records)
-    root.addHandler(handler)
-    writer = QueueListener(records, stream)
-    writer.start()
-
-    def stop() -> None:
-        """Write what is queued, then log directly again."""
-        root.removeHandler(handler)
-        writer.stop()
-
-    return stop
-
-
-def _log_violations_as_such() -> None:
-    """Mark violation log lines, so a CI log shows them among the access log."""
-    violations = logging.getLogger("mockserve.violations")
-    if any(getattr(h, "name", None) == "mockserve-strict" for h in violations.handlers):
-        return  # a second run in the same process (tests) must not log each one twice
-    handler = logging.StreamHandler(sys.stderr)
-    handler.set_name("mockserve-strict")
-    handler.setFormatter(logging.Formatter("%(asctime)s VIOLATION %(message)s", "%H:%M:%S"))
-    violations.addHandler(handler)
-    violations.setLevel(logging.WARNING)
-    violations.propagate = False
 
 
 def _stop_after(count: int, stop: Callable[[], None]) -> Callable[[Any, Any], None]:
@@ -583,59 +517,7 @@ def _run_workers(
     sys.exit(1 if failed else 0)
 
 
-@main.command()
-@click.argument("url")
-@click.option(
-    "--output",
-    "-o",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The spec to write (YAML); routes are added to one that exists.",
-)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
-@port_option
-@click.option(
-    "--redact",
-    metavar="H,...",
-    default="",
-    help="More headers to write as <redacted> (Authorization, Cookie and Set-Cookie always are).",
-)
-@quiet_option
-def record(url: str, output: str, host: str, port: int, redact: str, quiet: bool) -> None:
-    """Serve a proxy to URL and write what it saw into OUTPUT as a spec.
-
-    OUTPUT is written when the server stops (Ctrl-C, SIGTERM, POST
-    /__mockserve/shutdown) and on POST /__mockserve/record/save; `mockserve run
-    OUTPUT` then answers the same without URL.
-    """
-    from ..app import create_app
-    from ..record import recording_spec
-    from ..serve import Runner
-
-    app = create_app(recording_spec(http_url(url, "URL")))
-    recorder = _recorder(app, output, main=True, redact=redact)
-    try:
-        runner = Runner(app, host=host, port=port)
-    except (OSError, ValueError) as exc:
-        click.echo(
-            f"cannot listen on {host}:{port}: {getattr(exc, 'strerror', None) or exc}", err=True
-        )
-        sys.exit(1)
-    stop_logging = _start_logging(quiet)
-    logging.getLogger("mockserve.violations").setLevel(logging.ERROR)
-    signal.signal(signal.SIGINT, lambda *_: runner.stop_soon())
-    signal.signal(signal.SIGTERM, lambda *_: runner.stop_soon())
-    click.echo(
-        f"mockserve: serving a recorder of {url} on {runner.url}  (writes {output} when "
-        "stopped, or on POST /__mockserve/record/save; Ctrl-C to stop)",
-        err=True,
-    )
-    runner.serve()
-    stop_logging()
-    _save(recorder)
-    click.echo("mockserve: stopped", err=True)
-
-
+main.add_command(record)
 main.add_command(verify)
 main.add_command(validate)
 main.add_command(routes)
