@@ -15,13 +15,16 @@ import click
 from .. import __version__
 from ..report import plural
 from ..spec import Spec
+from .admin_access import admin_access, warn_admin
 from .common import counts, http_url, load, port_option, quiet_option, warn
 from .documents import routes, schema, validate
 from .health import health, wait
+from .https import cert, https_listeners
 from .imports import import_
 from .logs import log_violations_as_such, start_logging
 from .record import record, save_recording, start_recorder
 from .verify import verify
+from .workers import run_workers
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -196,7 +199,7 @@ def run(
         raise click.UsageError("--proxy-to does not combine with --watch; use settings.proxy.to")
     if record_into is not None and (loaded.settings.proxy is None or not loaded.settings.proxy.to):
         raise click.UsageError("--record-into records what is forwarded: give --proxy-to URL")
-    access = _admin_access(host, admin_token, admin_open)
+    access = admin_access(host, admin_token, admin_open)
     if workers > 1 and (https or https_port is not None):
         raise click.UsageError("--https and --https-port serve from one process (no --workers)")
     stores = _open_store(loaded, store)
@@ -204,11 +207,11 @@ def run(
         journal_options = tuple(
             name for name, used in (("--strict", strict), ("--exit-after", exit_after)) if used
         )
-        _run_workers(loaded, spec, host, port, quiet, workers, access, journal_options, stores)
+        run_workers(loaded, spec, host, port, quiet, workers, access, journal_options, stores)
         return
     app = create_app(loaded, access=access, stores=stores)
     mock = app.extensions["mockserve"]
-    listeners = _https_listeners(loaded, mock, host, https, https_port, cert, key, cert_hosts)
+    listeners = https_listeners(loaded, mock, host, https, https_port, cert, key, cert_hosts)
     recorder = start_recorder(app, record_into, main=False)
     try:
         runner = Runner(app, host=host, port=port, **listeners)
@@ -262,7 +265,7 @@ def run(
         f"on {' and '.join(runner.urls)}  ({'; '.join(notes + ['Ctrl-C to stop'])})",
         err=True,
     )
-    _warn_admin(host, access)
+    warn_admin(host, access)
     code = 0
     if command:
         code = _serve_while(runner, command, mock.spec.settings.admin, access)
@@ -333,54 +336,6 @@ def _serve_while(runner: Any, command: tuple[str, ...], admin: str | None, acces
     return code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says
 
 
-def _https_listeners(
-    spec: Spec,
-    mock: Any,
-    host: str,
-    https: bool,
-    https_port: int | None,
-    cert: str | None,
-    key: str | None,
-    cert_hosts: tuple[str, ...],
-) -> dict[str, Any]:
-    """The Runner's backends for --https / --https-port; exit 2 on a certificate it cannot serve."""
-    if not https and https_port is None:
-        if cert or key or cert_hosts:
-            raise click.UsageError("--cert, --key and --cert-host need --https or --https-port")
-        return {}
-    import functools
-
-    from ..serve import Listen
-    from ..serve.cheroot import CherootBackend
-    from ..tls import CertificateError, spec_certificate
-
-    hosts = (*(() if host in ("0.0.0.0", "::") else (host,)), *cert_hosts)
-    try:
-        certificate = spec_certificate(spec.settings, cert, key, hosts)
-        tls = functools.partial(CherootBackend, tls=certificate.context())
-    except CertificateError as exc:
-        click.echo(f"mockserve: {exc}", err=True)
-        sys.exit(2)
-    mock.ca_path = certificate.ca_path
-    if https_port is None:
-        return {"backend": tls}
-    return {"also": [Listen(https_port, tls)]}
-
-
-@main.command()
-def cert() -> None:
-    """Print where mockserve's local CA is and how to trust it (made on first use)."""
-    from ..tls import CertificateError, local_ca, trust_text
-    from ..tls import ca_path as path_of_ca
-
-    try:
-        local_ca()
-    except CertificateError as exc:
-        click.echo(f"mockserve: {exc}", err=True)
-        sys.exit(2)
-    click.echo(trust_text(str(path_of_ca())), nl=False)
-
-
 def _with_upstream(spec: Spec, proxy_to: str | None) -> Spec:
     """`--proxy-to URL` as settings.proxy.to (a usage error for a URL that is not http(s))."""
     if proxy_to is None:
@@ -396,40 +351,6 @@ def _proxy_notes(spec: Spec) -> list[str]:
     if proxy is None or not proxy.to:
         return []
     return [f"proxying {'everything' if proxy.when == 'always' else 'the rest'} to {proxy.to}"]
-
-
-def _admin_access(host: str, token: str | None, open_: bool) -> Any:
-    """Who may use the admin API, from --admin-token / --admin-open."""
-    from ..mock import AdminAccess
-
-    if token is not None and not token.strip():
-        raise click.BadParameter("must not be empty", param_hint="--admin-token")
-    return AdminAccess(token=token, open=open_ and token is None)
-
-
-def _names_this_machine(host: str) -> bool:
-    """True for a --host that only this machine reaches (127.0.0.1, ::1, localhost)."""
-    from ..access import is_loopback
-
-    return host == "localhost" or is_loopback(host.strip("[]"))
-
-
-def _warn_admin(host: str, access: Any) -> None:
-    """Say who may use the admin API when the server is reachable from elsewhere."""
-    if access.token is not None:
-        return
-    if access.open:
-        click.echo(
-            "mockserve: warning: --admin-open: any client that reaches this server may read "
-            "the journal, reset the mock and shut it down",
-            err=True,
-        )
-    elif not _names_this_machine(host):
-        click.echo(
-            f"mockserve: warning: serving on {host}, but the admin API answers clients on this "
-            "machine only; use --admin-token TOKEN to reach it from elsewhere",
-            err=True,
-        )
 
 
 def _stop_after(count: int, stop: Callable[[], None]) -> Callable[[Any, Any], None]:
@@ -460,63 +381,7 @@ def _summary(violations: list, requests: int) -> str:
     )
 
 
-def _run_workers(
-    loaded: Spec,
-    spec: str,
-    host: str,
-    port: int,
-    quiet: bool,
-    workers: int,
-    access: Any,
-    journal_options: tuple[str, ...] = (),
-    stores: Any = None,
-) -> None:
-    """`run --workers N`: refuse specs with state without a store (exit 2), else fork N."""
-    from .. import workers as forking
-    from ..app import create_app
-    from ..serve import Runner
-
-    shared = stores is not None and stores.shared
-    reason = forking.why_not(loaded, journal_options=journal_options, shared=shared)
-    if reason:
-        click.echo(f"{spec}: {reason}.", err=True)
-        sys.exit(2)
-    # Written directly: a thread started here would not survive the fork.
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(message)s",
-        datefmt="%H:%M:%S",
-        stream=sys.stderr,
-    )
-    app = create_app(loaded, access=access, workers=workers, stores=stores)
-    try:
-        sock = forking.listen(host, port)
-    except OSError as exc:
-        click.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
-        sys.exit(1)
-    bound = sock.getsockname()[1]
-
-    def serve_one() -> None:
-        runner = Runner(app, host=host, port=bound, sock=sock)
-        signal.signal(signal.SIGINT, lambda *_: runner.stop_soon())
-        signal.signal(signal.SIGTERM, lambda *_: runner.stop_soon())
-        # POST /__mockserve/shutdown reaches one worker: it stops them all, as SIGTERM does.
-        runner.mock.shutdown_hooks.append(forking.stop_all)
-        runner.serve()
-
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(
-        f"mockserve: serving {loaded.title!r} ({counts(loaded)}) "
-        f"on http://{shown}:{bound} with {workers} workers"
-        f"{' sharing one store' if shared else ''}  (Ctrl-C to stop)",
-        err=True,
-    )
-    _warn_admin(host, access)
-    failed = forking.serve_forked(sock, workers, serve_one)
-    click.echo("mockserve: stopped", err=True)
-    sys.exit(1 if failed else 0)
-
-
+main.add_command(cert)
 main.add_command(record)
 main.add_command(verify)
 main.add_command(validate)
