@@ -1,0 +1,370 @@
+"""`mockserve run`: serve a spec until stopped, or while a command runs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..report import plural
+from ..spec import Spec
+from .admin_access import admin_access, warn_admin
+from .common import counts, http_url, load, port_option, quiet_option, warn
+from .https import https_listeners
+from .logs import log_violations_as_such, start_logging
+from .record import save_recording, start_recorder
+from .workers import run_workers
+
+
+# Every option of `run` can also be set as MOCKSERVE_<OPTION> (MOCKSERVE_PORT=9000).
+@click.command(context_settings={"auto_envvar_prefix": "MOCKSERVE"})
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind. Use 0.0.0.0 to accept other machines (the admin API "
+    "still answers this machine only; see --admin-token).",
+)
+@port_option
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Make fake data, random choices, delays and faults repeatable (overrides settings.seed).",
+)
+@quiet_option
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="For CI: log each request the spec does not cover or that breaks a "
+    "contract, list them all when the server stops, and exit 1 if there "
+    "was any.",
+)
+@click.option(
+    "--exit-after",
+    type=click.IntRange(min=1),
+    metavar="N",
+    default=None,
+    help="Stop after answering N requests (admin requests are not counted).",
+)
+@click.option(
+    "--workers",
+    "-w",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes serving the port (Unix; only specs without state, and "
+    "not with --strict or --exit-after).",
+)
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Reload when the spec or a file it names changes; a spec with problems "
+    "is reported and the previous version keeps serving. State starts over "
+    "at each reload.",
+)
+@click.option(
+    "--admin-token",
+    envvar="MOCKSERVE_ADMIN_TOKEN",
+    metavar="TOKEN",
+    default=None,
+    help="Let any client use the admin API with 'Authorization: Bearer TOKEN' "
+    "(default: clients on this machine only, without a token). Also MOCKSERVE_ADMIN_TOKEN.",
+)
+@click.option(
+    "--admin-open",
+    is_flag=True,
+    help="Let any client use the admin API without a token (for a container on a "
+    "network of its own).",
+)
+# -- HTTPS (see `mockserve cert`) --
+@click.option("--https", is_flag=True, help="Serve HTTPS (TLS) on --port instead of HTTP.")
+@click.option(
+    "--https-port",
+    type=click.IntRange(0, 65535),
+    metavar="N",
+    default=None,
+    help="Also serve HTTPS on port N, beside plain HTTP on --port.",
+)
+@click.option(
+    "--cert",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Certificate (PEM) to serve over HTTPS, with --key (default: settings.tls, "
+    "else one issued by mockserve's local CA).",
+)
+@click.option("--key", type=click.Path(dir_okay=False), default=None, help="Key of --cert (PEM).")
+@click.option(
+    "--cert-host",
+    "cert_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Another name the issued certificate is valid for (repeatable).",
+)
+# -- many processes and machines: a shared store; a command to run against the mock --
+@click.option(
+    "--store",
+    metavar="URL",
+    default=None,
+    help="Keep state, resources, sequence positions and the journal in Redis or Valkey "
+    "(redis://HOST:PORT/DB, unix:///PATH), so workers and instances answer as one server "
+    "(default: settings.store, else this process's memory).",
+)
+@click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="[-- CMD [ARGS]...]")
+# -- meeting the real backend (proxy, record) ---
+@click.option(
+    "--proxy-to",
+    metavar="URL",
+    default=None,
+    help="Forward what the spec does not answer to URL (settings.proxy.to); only URL's "
+    "host is ever contacted.",
+)
+@click.option(
+    "--record-into",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Record what is forwarded into FILE (routes added to what it holds, which the "
+    "spec may include), written when the server stops.",
+)
+def run(
+    spec: str,
+    host: str,
+    port: int,
+    seed: int | None,
+    quiet: bool,
+    strict: bool,
+    exit_after: int | None,
+    workers: int,
+    watch: bool,
+    admin_token: str | None,
+    admin_open: bool,
+    https: bool = False,
+    https_port: int | None = None,
+    cert: str | None = None,
+    key: str | None = None,
+    cert_hosts: tuple[str, ...] = (),
+    store: str | None = None,
+    command: tuple[str, ...] = (),
+    proxy_to: str | None = None,
+    record_into: str | None = None,
+) -> None:
+    """Serve SPEC until stopped, or while `-- CMD ARGS` runs.
+
+    It stops on Ctrl-C or SIGTERM, on POST /__mockserve/shutdown, or after the
+    requests --exit-after asks for. With --strict the exit status is the verdict: 1
+    if any request was not covered by the spec or broke a contract, 0 otherwise.
+
+    With `-- CMD ARGS`, it serves until CMD (run with MOCKSERVE_URL set) ends, and
+    exits with CMD's code (or 1 with --strict violations when CMD succeeded).
+
+    Every option can also be set as MOCKSERVE_<OPTION>, e.g. MOCKSERVE_PORT=9000,
+    MOCKSERVE_STORE=redis://redis:6379/0.
+    """
+    from ..app import create_app
+    from ..serve import Runner
+
+    if watch and (strict or exit_after or workers > 1):
+        raise click.UsageError(
+            "--watch is for editing a spec while it serves; it does not "
+            "combine with --strict, --exit-after or --workers"
+        )
+    if command and (workers > 1 or watch):
+        raise click.UsageError("-- CMD serves with one process, without --watch")
+    if watch and store:
+        raise click.UsageError("--watch starts state over at each reload; not with --store")
+    loaded = load(spec, seed, lazy=True)
+    loaded = _with_upstream(loaded, proxy_to)
+    if record_into is not None and (watch or workers > 1):
+        raise click.UsageError("--record-into does not combine with --watch or --workers")
+    if proxy_to is not None and watch:  # a reload would drop it: say so rather than lose it
+        raise click.UsageError("--proxy-to does not combine with --watch; use settings.proxy.to")
+    if record_into is not None and (loaded.settings.proxy is None or not loaded.settings.proxy.to):
+        raise click.UsageError("--record-into records what is forwarded: give --proxy-to URL")
+    access = admin_access(host, admin_token, admin_open)
+    if workers > 1 and (https or https_port is not None):
+        raise click.UsageError("--https and --https-port serve from one process (no --workers)")
+    stores = _open_store(loaded, store)
+    if workers > 1:
+        journal_options = tuple(
+            name for name, used in (("--strict", strict), ("--exit-after", exit_after)) if used
+        )
+        run_workers(loaded, spec, host, port, quiet, workers, access, journal_options, stores)
+        return
+    app = create_app(loaded, access=access, stores=stores)
+    mock = app.extensions["mockserve"]
+    listeners = https_listeners(loaded, mock, host, https, https_port, cert, key, cert_hosts)
+    recorder = start_recorder(app, record_into, main=False)
+    try:
+        runner = Runner(app, host=host, port=port, **listeners)
+    except (OSError, ValueError) as exc:  # waitress: ValueError for a host it cannot resolve
+        reason = getattr(exc, "strerror", None) or exc
+        click.echo(f"cannot listen on {host}:{port}: {reason}", err=True)
+        sys.exit(1)
+    stop_logging = start_logging(quiet)
+    if strict:
+        log_violations_as_such()
+    else:  # each request's log line says why it missed; no second line for it
+        logging.getLogger("mockserve.violations").setLevel(logging.ERROR)
+
+    def stop(signum: object = None, frame: object = None) -> None:
+        runner.stop_soon()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    if exit_after is not None:
+        mock.listen(_stop_after(exit_after, stop))
+    notes = ["strict"] if strict else []
+    if stores.shared:
+        notes.append(f"store {_store_shown(store or loaded.settings.store)}")
+    notes += _proxy_notes(loaded)
+    if recorder is not None:
+        notes.append(f"recording into {record_into}")
+    if exit_after is not None:
+        notes.append(f"stops after {plural(exit_after, 'request')}")
+    reloader = None
+    if watch:
+        from ..reload import Reloader
+
+        def serve_reloaded(new_app: Any, new_spec: Spec) -> None:
+            runner.swap(new_app)
+            warn(spec, new_spec.warnings)
+            click.echo(
+                f"mockserve: reloaded {spec} ({counts(new_spec)}); state starts over", err=True
+            )
+
+        reloader = Reloader(
+            spec,
+            loaded,
+            seed=seed,
+            access=access,
+            on_reload=serve_reloaded,
+            report=lambda text: click.echo(text, err=True),
+        ).start()
+        notes.append("watching for changes")
+    click.echo(
+        f"mockserve: serving {loaded.title!r} ({counts(loaded)}) "
+        f"on {' and '.join(runner.urls)}  ({'; '.join(notes + ['Ctrl-C to stop'])})",
+        err=True,
+    )
+    warn_admin(host, access)
+    code = 0
+    if command:
+        code = _serve_while(runner, command, mock.spec.settings.admin, access)
+    else:
+        runner.serve()
+    stop_logging()  # every line written before the summary
+    if reloader is not None:
+        reloader.stop()
+    if recorder is not None:
+        save_recording(recorder)
+    journal = runner.mock.stores.journal
+    violations = journal.violations()
+    if strict:
+        click.echo(_summary(violations, journal.requests_seen))
+    click.echo("mockserve: stopped", err=True)
+    sys.exit(code or (1 if strict and violations else 0))
+
+
+def _open_store(spec: Spec, url: str | None) -> Any:
+    """The stores to serve from (--store, else settings.store, else memory); exit 2 if lost."""
+    from ..errors import StoreUnavailable
+    from ..stores import open_stores
+
+    try:
+        return open_stores(spec, url)
+    except (StoreUnavailable, ValueError) as exc:
+        click.echo(f"mockserve: {exc}; not serving.", err=True)
+        sys.exit(2)
+
+
+def _store_shown(url: str | None) -> str:
+    """A store's URL without its password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url or "")
+    if parts.password:
+        return (url or "").replace(f":{parts.password}@", ":***@", 1)
+    return url or ""
+
+
+def _serve_while(runner: Any, command: tuple[str, ...], admin: str | None, access: Any) -> int:
+    """Serve while CMD runs (with MOCKSERVE_URL), once the mock answers; CMD's exit code."""
+    import subprocess
+
+    from ..serve import probe
+
+    runner.start()
+    if admin:
+        why = probe.wait(runner.url, 10, admin=admin, token=access.token)
+        if why is not None:
+            click.echo(f"mockserve: {why}; not running {command[0]}", err=True)
+            runner.stop()
+            return 1
+    try:
+        child = subprocess.Popen(list(command), env={**os.environ, "MOCKSERVE_URL": runner.url})
+    except OSError as exc:
+        click.echo(f"mockserve: cannot run {command[0]}: {exc.strerror or exc}", err=True)
+        runner.stop()
+        return 127
+
+    def forward(signum: int, frame: object) -> None:
+        child.send_signal(signum)  # CMD decides when to stop; the mock serves until then
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    code = child.wait()
+    runner.stop()
+    return code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says
+
+
+def _with_upstream(spec: Spec, proxy_to: str | None) -> Spec:
+    """`--proxy-to URL` as settings.proxy.to (a usage error for a URL that is not http(s))."""
+    if proxy_to is None:
+        return spec
+    from ..proxy import with_upstream
+
+    return with_upstream(spec, http_url(proxy_to, "--proxy-to"))
+
+
+def _proxy_notes(spec: Spec) -> list[str]:
+    """`proxying to URL` for the banner, when requests are forwarded."""
+    proxy = spec.settings.proxy
+    if proxy is None or not proxy.to:
+        return []
+    return [f"proxying {'everything' if proxy.when == 'always' else 'the rest'} to {proxy.to}"]
+
+
+def _stop_after(count: int, stop: Callable[[], None]) -> Callable[[Any, Any], None]:
+    """A listener that stops the server once `count` requests were answered."""
+    lock = threading.Lock()
+    seen = 0
+
+    def listener(exchange: Any, entry: Any) -> None:
+        nonlocal seen
+        with lock:
+            seen += 1
+            done = seen == count
+        if done:
+            stop()
+
+    return listener
+
+
+def _summary(violations: list, requests: int) -> str:
+    """The strict run's verdict: every violation of the run, or that there was none."""
+    from ..report import violations_text
+
+    if not violations:
+        return f"mockserve: no violations in {plural(requests, 'request')}"
+    return (
+        f"mockserve: {plural(len(violations), 'violation')} in "
+        f"{plural(requests, 'request')}:\n{violations_text(violations)}"
+    )

@@ -1,0 +1,102 @@
+"""`mockserve verify`: does the real backend still answer as the spec says?"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from .common import http_url, load
+
+
+@click.command()
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("--against", "url", required=True, metavar="URL", help="The backend to check.")
+@click.option(
+    "--route", "routes", multiple=True, metavar="NAME", help="Check only this route (repeatable)."
+)
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'K: V'",
+    help="Send this header with every request, to both (e.g. credentials; repeatable).",
+)
+@click.option("--only-safe", is_flag=True, help="Send no POST, PUT, PATCH or DELETE.")
+@click.option(
+    "--junit", type=click.Path(dir_okay=False), default=None, help="Also write a JUnit XML report."
+)
+def verify(
+    spec: str,
+    url: str,
+    routes: tuple[str, ...],
+    headers: tuple[str, ...],
+    only_safe: bool,
+    junit: str | None,
+) -> None:
+    """Check that the backend at URL still answers as SPEC says.
+
+    Each route's examples (or a request made from its contract) go to the spec, then to
+    URL; status, media type, the headers the spec sets and the JSON shape must agree.
+    Exit 0 when all agree, 1 when some differ, 2 for a spec error, 3 when URL cannot be
+    reached.
+    """
+    from ..verify import Unreachable, Verifier, cases, junit_xml
+
+    loaded = load(spec)
+    names = {route.name for route in loaded.routes}
+    unknown = [name for name in routes if name not in names]
+    if unknown:
+        click.echo(
+            f"{spec}: no route named {', '.join(map(repr, unknown))} "
+            f"(there are: {', '.join(sorted(names))})",
+            err=True,
+        )
+        sys.exit(2)
+    sent: dict[str, str] = {}
+    for header in headers:
+        name, colon, value = header.partition(":")
+        if not colon or not name.strip():
+            raise click.BadParameter(f"{header!r} is not 'Name: value'", param_hint="--header")
+        sent[name.strip()] = value.strip()
+    verifier = Verifier(
+        loaded,
+        http_url(url, "--against"),
+        headers=sent,
+        only_safe=only_safe,
+        declared=_declared(spec),
+    )
+    outcomes = []
+    try:
+        for case in cases(loaded, routes):
+            outcome = verifier.run(case)
+            outcomes.append(outcome)
+            click.echo(outcome.line())
+    except Unreachable as exc:
+        click.echo(f"mockserve: {exc}", err=True)
+        sys.exit(3)
+    passed = sum(1 for o in outcomes if o.passed)
+    failed = sum(1 for o in outcomes if o.skipped is None and not o.passed)
+    skipped = len(outcomes) - passed - failed
+    click.echo(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+    if junit is not None:
+        try:
+            with open(junit, "wb") as handle:
+                handle.write(junit_xml(outcomes, url))
+        except OSError as exc:
+            click.echo(f"{junit}: cannot write: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+    sys.exit(1 if failed else 0)
+
+
+def _declared(path: str) -> Any:
+    """For an OpenAPI document, the response schemas it declares (verify checks those)."""
+    from ..spec.loader import Loader
+    from ..verify import declared_schemas
+
+    source = Loader(path).read_main()
+    data = source.data if source is not None else None
+    if isinstance(data, dict) and "openapi" in data and "mockserve" not in data:
+        return declared_schemas(data)
+    return None
