@@ -6,14 +6,17 @@ PHP, Rails and qs (which Mockoon reads forms with) send `address[city]=Paris`,
 (Stripe's document declares 1,139 such encodings). A body's fields are read into
 objects and lists here, then each text is converted by the type its schema declares
 there (`items[0][quantity]=2` is the integer 2), so the schema checks what was meant.
-A name the schema declares as it is (`a[b]` as a property) is left alone.
+A name the schema declares as it is (`a[b]` as a property) is left alone. A field
+whose schema is an object may also arrive as JSON text (`address={"city":"Paris"}`),
+OpenAPI's default encoding for objects in a form.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .values import coerce, merged_schema
@@ -32,9 +35,14 @@ class FormReader:
     schema: Any
     resolve: Resolve
     declared: frozenset[str]  # top-level property names, taken as they are
+    # fields that may arrive as JSON text, OpenAPI's default `encoding` for objects:
+    # name -> "object" (the field is one), or "items" (an array of them)
+    json_fields: dict[str, str] = field(default_factory=dict)
 
     def read(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Fields (name -> text, or texts when repeated) with bracketed names nested."""
+        if self.json_fields and self.json_fields.keys() & fields.keys():
+            fields = {**fields, **self._json(fields)}
         if not any("[" in name for name in fields):
             return fields
         value: dict[str, Any] = {}
@@ -52,6 +60,18 @@ class FormReader:
             value[name] = _typed(_lists(tree, sub, self.resolve), sub, self.resolve)
         return value
 
+    def _json(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """`address={"city": "Paris"}` as the object; text that is not one stays text."""
+        read: dict[str, Any] = {}
+        for name, how in self.json_fields.items():
+            texts = fields.get(name)
+            if how == "object" and isinstance(texts, str):
+                read[name] = _json_object(texts)
+            elif how == "items" and texts is not None:
+                items = texts if isinstance(texts, list) else [texts]
+                read[name] = [_json_object(text) for text in items]
+        return read
+
 
 def compile_form(schema: Any, resolve: Resolve) -> FormReader | None:
     """A reader for a form body schema with properties; None when it has none."""
@@ -59,7 +79,26 @@ def compile_form(schema: Any, resolve: Resolve) -> FormReader | None:
     properties = merged.get("properties") if isinstance(merged, dict) else None
     if not isinstance(properties, dict):
         return None
-    return FormReader(merged, resolve, frozenset(str(name) for name in properties))
+    json_fields = {}
+    for name, sub in properties.items():
+        kinds = {_kind(option) for option in _options(sub, resolve)}
+        if "object" in kinds:
+            json_fields[str(name)] = "object"
+        elif "array" in kinds and any(
+            _kind(option) == "object" for option in _options(_items(sub, resolve), resolve)
+        ):
+            json_fields[str(name)] = "items"
+    return FormReader(merged, resolve, frozenset(str(name) for name in properties), json_fields)
+
+
+def _json_object(text: Any) -> Any:
+    if not isinstance(text, str) or not text.startswith("{"):
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, dict) else text
 
 
 def _put(tree: dict[str, Any], parts: list[str], text: str) -> None:

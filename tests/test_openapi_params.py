@@ -339,6 +339,18 @@ def test_bracketed_form_fields_are_read_as_objects_and_lists(serve):
     assert live.post("/orders", data=body, headers=FORM_ONLY).json() == {"ok": True}
 
 
+def test_an_object_field_may_also_be_json_text_as_openapi_encodes_it(serve):
+    live = serve(ORDERS)
+    body = {
+        "customer": "cus_1",
+        "address": '{"city": "Paris", "floor": 3}',
+        "items": ['{"price": "p_1"}', '{"price": "p_2", "quantity": 2}'],
+    }
+    assert live.post("/orders", data=body).json() == {"ok": True}
+    refused = live.post("/orders", data={**body, "items": '{"quantity": 0}'})
+    assert [e["path"] for e in refused.json()["errors"]] == ["/items/0", "/items/0/quantity"]
+
+
 @pytest.mark.parametrize(
     ("body", "path", "message"),
     [
