@@ -6,21 +6,15 @@ Both checking stages always run, so a user sees every problem at once.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import logging
 import mimetypes
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
-from importlib import resources as importlib_resources
+from functools import partial
 from pathlib import Path
 from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 
 from ..contract import BodyContract, ParameterContract, media_type
 from ..errors import SpecError, SpecProblem, SpecWarning
@@ -33,6 +27,7 @@ from ..templating import (
     compile_value,
 )
 from ..values import header_key
+from .format import format_validator, problems_from
 from .model import (
     DEFAULT_MAX_BODY,
     Body,
@@ -51,15 +46,13 @@ from .model import (
     Spec,
     TlsFiles,
 )
+from .rules import route_signature, rule_for
 from .schemas import SchemaCompiler, SchemaProblem
 from .source import SourceFile, format_path, parse_openapi_fast, parse_source
 
 log = logging.getLogger("mockserve")
 
 DEFAULT_ADMIN = "/__mockserve"
-_PARAM = re.compile(r"\{([^{}]*)\}")
-_PARAM_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_CONVERTERS = {"int": "int", "float": "float", "uuid": "uuid", "path": "path"}
 BODY_KINDS = ("json", "text", "html", "body", "file", "redirect")
 _CONTENT_TYPES = {
     "json": "application/json",
@@ -92,83 +85,8 @@ def file_content_type(name: str) -> str:
     return guessed + "; charset=utf-8" if guessed.startswith("text/") else guessed
 
 
-@lru_cache(maxsize=1)
-def format_schema() -> dict[str, Any]:
-    """The format's own JSON Schema, as shipped in the package."""
-    text = importlib_resources.files("mockserve.spec").joinpath("schema.json").read_text("utf-8")
-    return json.loads(text)
-
-
-@lru_cache(maxsize=2)
-def _format_validator(part: str | None) -> Draft202012Validator:
-    schema = format_schema()
-    if part:
-        schema = {**schema["$defs"][part], "$defs": schema["$defs"]}
-    return Draft202012Validator(schema)
-
-
 def _where(warning: SpecWarning) -> tuple[str, int, int]:
     return warning.file, warning.line, warning.column
-
-
-def _problems_from(error: ValidationError, source: SourceFile) -> list[SpecProblem]:
-    """Turn one format-schema error into a located, readable problem."""
-    schema: Any = error.schema  # the format's own schema: always an object here
-    if (
-        error.validator in ("anyOf", "oneOf")
-        and "x-message" in schema
-        and isinstance(error.instance, str)
-    ):
-        # Text that fits no alternative reads badly as each branch's failure; the schema
-        # says what it accepts in words. (A number out of range keeps its precise message.)
-        return [
-            source.problem(tuple(error.absolute_path), f"{error.instance!r} {schema['x-message']}")
-        ]
-    if error.context:
-        deepest = best_match(error.context, key=lambda e: -len(e.path))
-        if deepest is not None and len(deepest.absolute_path) > len(error.absolute_path):
-            return _problems_from(deepest, source)
-        # The alternative whose type fits knows best what is wrong (2000: above 599).
-        fitting = [e for e in error.context if e.validator != "type" and not e.context]
-        if len(fitting) == 1:
-            return _problems_from(fitting[0], source)
-    path = tuple(error.absolute_path)
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(schema.get("properties", {}))
-        problems = []
-        for key in error.instance:
-            if key in allowed:
-                continue
-            message = f"unknown key {key!r}"
-            close = difflib.get_close_matches(str(key), sorted(allowed), n=1)
-            if close:
-                message += f"; did you mean {close[0]!r}?"
-            elif allowed:
-                message += f" (allowed: {', '.join(sorted(allowed))})"
-            problems.append(source.problem(path + (key,), message, key=True))
-        return problems
-    if error.validator == "propertyNames":
-        return [
-            source.problem(
-                path + (error.instance,),
-                f"{error.instance!r} is not allowed here: " + error.message.split(" is ", 1)[-1],
-                key=True,
-            )
-        ]
-    message = error.message
-    if error.validator == "type":
-        expected = error.validator_value
-        expected = " or ".join(expected) if isinstance(expected, list) else expected
-        article = "an" if str(expected)[0] in "aeiou" else "a"
-        message = f"{error.instance!r} is not {article} {expected}"
-    elif error.validator == "required":
-        message = error.message.replace("is a required property", "is required")
-        if not path and "'mockserve'" in error.message:
-            message = (
-                "'mockserve: 1' is missing: every spec starts with it (a file listed in "
-                "another spec's `include` is checked through that spec)"
-            )
-    return [source.problem(path, message)]
 
 
 @dataclass
@@ -237,9 +155,9 @@ class Loader:
         return source
 
     def _check_format(self, source: SourceFile, part: str | None) -> bool:
-        errors = list(_format_validator(part).iter_errors(source.data))
+        errors = list(format_validator(part).iter_errors(source.data))
         for error in errors:
-            self.problems.extend(_problems_from(error, source))
+            self.problems.extend(problems_from(error, source))
         return not errors
 
     def resolve_file(self, name: str, source: SourceFile, at: tuple) -> Path | None:
@@ -471,78 +389,6 @@ class Loader:
         return True
 
 
-@lru_cache(maxsize=16384)
-def _rule_for(path: str, *, written: bool = True) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
-    """`/users/{id:int}` -> Werkzeug's `/users/<int:id>`, its names and the problems found.
-
-    Any other text is literal; `<id>` in a spec a person `written` is the Werkzeug
-    habit and refused, in a converted document it is served as written. Cached: an
-    OpenAPI path is written once for each of its methods.
-    """
-    problems: list[str] = []
-    names: list[str] = []
-
-    def replace(match: re.Match[str]) -> str:
-        inner = match.group(1)
-        name, _, converter = inner.partition(":")
-        name, converter = name.strip(), converter.strip()
-        if not _PARAM_NAME.match(name):
-            problems.append(f"invalid parameter name {name!r} in path")
-        elif name in names:
-            problems.append(f"parameter {name!r} appears twice in path")
-        names.append(name)
-        if converter and converter not in _CONVERTERS:
-            problems.append(f"unknown converter {converter!r} (use int, float, uuid or path)")
-            converter = ""
-        return f"<{_CONVERTERS[converter]}:{name}>" if converter else f"<{name}>"
-
-    literal = _PARAM.sub("", path)
-    if written and _WERKZEUG_VARIABLE.search(literal):
-        problems.append("write parameters as {name} or {name:int}, not <...>")
-    if "?" in literal or "#" in literal:
-        problems.append(
-            "a path has no query string or fragment; check query parameters with 'query'"
-        )
-    hidden: list[str] = []  # names of the hidden parameters, one per literal `<`
-    rule = "".join(
-        replace(piece) if isinstance(piece, re.Match) else _literal_rule(piece, problems, hidden)
-        for piece in _pieces(path)
-    )
-    if "{" in literal or "}" in literal:
-        problems.append("unbalanced braces in path")
-    return rule, tuple(names), tuple(problems)
-
-
-_WERKZEUG_VARIABLE = re.compile(r"<(?:[A-Za-z_]\w*(?:\(.*?\))?:)?[A-Za-z_]\w*>")
-LITERAL_PREFIX = "_literal_"  # the hidden parameter that holds a literal `<`
-
-
-def _pieces(path: str) -> list[Any]:
-    """The path cut into literal text and `{parameter}` matches, in order."""
-    pieces: list[Any] = []
-    position = 0
-    for match in _PARAM.finditer(path):
-        pieces += [path[position : match.start()], match]
-        position = match.end()
-    return [*pieces, path[position:]]
-
-
-def _literal_rule(text: str, problems: list[str], hidden: list[str]) -> str:
-    """Literal path text as Werkzeug reads it: a `<` (which would open a converter) is
-    matched by an `any` converter of that one text, under a hidden parameter name."""
-    if "<" not in text:
-        return text
-    parts = []
-    for part in text.split("/"):
-        if "<" in part:
-            if '"' in part or ")" in part:
-                problems.append(f"a literal '<' cannot stand beside '\"' or ')' in {part!r}")
-            hidden.append(f"{LITERAL_PREFIX}{len(hidden)}")
-            part = f'<any("{part}"):{hidden[-1]}>'
-        parts.append(part)
-    return "/".join(parts)
-
-
 def _declared_types(schema: Any) -> list[str]:
     declared = schema.get("type") if isinstance(schema, dict) else None
     return [declared] if isinstance(declared, str) else list(declared or [])
@@ -568,11 +414,6 @@ def _field_types(
         if wanted:
             types[name] = wanted
     return types, frozenset(arrays)
-
-
-def route_signature(path: str) -> str:
-    """A path with parameter names removed: routes that differ only there are duplicates."""
-    return _PARAM.sub(lambda m: "{:" + m.group(1).partition(":")[2].strip() + "}", path)
 
 
 class _RouteBuilder:
@@ -621,7 +462,7 @@ class _RouteBuilder:
             if isinstance(m, str)
         )
         name = raw.get("name") or f"{','.join(methods)} {path}"
-        rule, param_names, path_problems = _rule_for(path, written=not self.loader.generated)
+        rule, param_names, path_problems = rule_for(path, written=not self.loader.generated)
         for message in path_problems:
             self.problem(source, at + ("path",), message)
         self.claim(source, at, name, methods, path, explicit="name" in raw)
