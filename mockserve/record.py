@@ -41,7 +41,7 @@ from .exchange import Exchange
 from .journal import BODY_LIMIT, Entry
 from .problems import json_response
 from .proxy import EXTENSION, end_to_end
-from .spec.loader import file_content_type
+from .spec.answers import file_content_type
 from .spec.model import Proxy, Settings, Spec
 from .templating import literal, literal_value
 

@@ -28,7 +28,8 @@ from mockserve.app import create_app
 from mockserve.cli import main
 from mockserve.openapi import openapi_spec
 from mockserve.serve import Runner
-from mockserve.spec.loader import Loader, _format_validator
+from mockserve.spec.format import format_validator
+from mockserve.spec.loader import Loader
 
 pytestmark = needs_corpus
 LARGE_30 = {"github-api.github.com.json", "apisguru-kubernetes.json", "stripe-spec3.yaml"}
@@ -133,7 +134,7 @@ def test_each_document_serves_its_operations(served, name):
 def test_the_spec_made_of_each_document_is_valid_in_the_spec_format(served, name):
     """What `mockserve import` writes passes the format's own schema (serving skips that pass)."""
     data = served(name).data
-    errors = [e.message for e in _format_validator(None).iter_errors(data)]
+    errors = [e.message for e in format_validator(None).iter_errors(data)]
     assert errors == []
     if name not in LARGE_30:  # 3.0 documents at scale: the same dialect, checked on the others
         schemas = list(data.get("schemas", {}).values())

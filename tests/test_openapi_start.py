@@ -20,7 +20,7 @@ from mockserve import MockServer
 from mockserve.cli import main
 from mockserve.errors import SpecError
 from mockserve.spec import load_spec
-from mockserve.spec import loader as spec_loader
+from mockserve.spec import routes as spec_routes
 
 DOCUMENT = {
     "openapi": "3.0.3",
@@ -126,13 +126,13 @@ def test_concurrent_first_requests_compile_a_route_once_and_all_get_its_answer(
     document, monkeypatch
 ):
     compiled = []
-    parts = spec_loader._RouteBuilder.parts
+    parts = spec_routes.RouteBuilder.parts
 
     def counting(self, item, *args):
         compiled.append(item.data.get("name"))
         return parts(self, item, *args)
 
-    monkeypatch.setattr(spec_loader._RouteBuilder, "parts", counting)
+    monkeypatch.setattr(spec_routes.RouteBuilder, "parts", counting)
     spec = load_spec(document, lazy=True)
     server = MockServer(spec).start()
     start = threading.Barrier(16)
