@@ -597,6 +597,24 @@ def test_an_imported_document_answers_undeclared_methods_the_same(write_spec, se
     assert answer.headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
+def test_siblings_that_differ_only_in_parameter_names_add_up(serve):
+    live = serve(
+        """
+        openapi: 3.0.3
+        info: {title: same shape, version: "1"}
+        paths:
+          /runs/latest: {get: {responses: {"200": {description: ok}}}}
+          /runs/{run_id}: {delete: {responses: {"204": {description: gone}}}}
+          /runs/{digest}: {patch: {responses: {"200": {description: ok}}}}
+        """
+    )
+    assert not [w for w in live.server.spec.warnings if "duplicate" in w]
+    answer = live.request("PATCH", "/runs/latest")
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert live.request("DELETE", "/runs/latest").status_code == 405
+
+
 def test_petstore3_login_and_find_by_status_refuse_their_siblings_methods(serve):
     live = serve(CORPUS / "swagger-petstore3.yaml")
 

@@ -24,15 +24,17 @@ _MOST_LITERALS = 12  # literal segments looked at, at most: 2**12 shapes
 
 def path_item_routes(routes: list[dict[str, Any]], names: set[str]) -> list[dict[str, Any]]:
     """The 405 and OPTIONS routes for the concrete paths that templated ones overlap."""
-    methods: dict[str, set[str]] = {}
-    for route in routes:
-        methods.setdefault(route["path"], set()).add(str(route["method"]).lower())
-    # A path's shape: its segments, a whole parameter as None (names do not matter).
+    # A path's shape: its segments, a whole parameter as None. Paths that differ only in
+    # parameter names (`/a/{id}`, `/a/{slug}`) are one URL set: their methods add up.
     by_shape: dict[tuple[str | None, ...], set[str]] = {}
-    for path, own in methods.items():
-        by_shape.setdefault(_shape(path.split("/")), set()).update(own)
+    written: dict[tuple[str | None, ...], str] = {}  # the first path of each shape
+    for route in routes:
+        shape = _shape(route["path"].split("/"))
+        by_shape.setdefault(shape, set()).add(str(route["method"]).lower())
+        written.setdefault(shape, route["path"])
     added: list[dict[str, Any]] = []
-    for path, own in methods.items():
+    for shape, own in by_shape.items():
+        path = written[shape]
         missing: set[str] = set()
         for wider in _wider_shapes(path.split("/")):
             missing |= by_shape.get(wider, set()) - own - _SEND_ONLY
