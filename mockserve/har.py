@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -21,10 +22,16 @@ class HarError(ValueError):
     """A file that looks like a HAR but cannot be read as one."""
 
 
+_STARTS_WITH_LOG = re.compile(r'\ufeff?\s*\{\s*"log"\s*:')
+
+
 def read_har(path: str | Path) -> dict[str, Any] | None:
     """The HAR in `path`, or None when the file is not one (JSON with `log.entries`)."""
     try:
-        data = json.loads(Path(path).read_text("utf-8"))
+        text = Path(path).read_text("utf-8")
+        # `log` is a HAR's only key: anything else (a 13 MB OpenAPI document) is not
+        # parsed twice to find that out.
+        data = json.loads(text) if _STARTS_WITH_LOG.match(text) else None
     except (OSError, UnicodeDecodeError, ValueError):
         return None
     if isinstance(data, dict) and isinstance(data.get("log"), dict):

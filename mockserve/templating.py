@@ -34,7 +34,7 @@ from .contract import media_type
 from .errors import StoreUnavailable, TemplateRenderError
 
 _LONE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}|\{#).)*)\}\}$", re.DOTALL)
-_TEMPLATE_MARKERS = ("{{", "{%", "{#")
+_MARKER = re.compile(r"\{[{%#]")  # `{{`, `{%` or `{#`: one search per leaf of a big spec
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -276,7 +276,7 @@ def compile_expression(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Exp
 
 def compile_text(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Value:
     """Compile a string that always renders to text (html/text bodies, headers)."""
-    if not any(marker in source for marker in _TEMPLATE_MARKERS):
+    if _MARKER.search(source) is None:
         return Constant(source)
     return _compile_template(source, env)
 
@@ -316,7 +316,7 @@ def compile_value(value: Any) -> Value:
 
 def literal(text: str) -> str:
     """Text that mockserve's templating sends as written (documents may contain `{{`)."""
-    if not any(marker in text for marker in _TEMPLATE_MARKERS):
+    if _MARKER.search(text) is None:
         return text
     if "endraw" not in text:
         return "{% raw %}" + text + "{% endraw %}"

@@ -50,6 +50,13 @@ def import_(document: str, output: str, seed: int | None) -> None:
         _import_har(har, document, output)
         return
 
+    from ..spec.loader import paused_gc
+
+    with paused_gc():  # reading, converting and writing: a big graph that all stays alive
+        _import_openapi(document, output, seed)
+
+
+def _import_openapi(document: str, output: str, seed: int | None) -> None:
     from ..openapi import openapi_spec
     from ..spec.loader import Loader
     from ..spec.writer import write_spec
