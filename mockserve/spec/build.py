@@ -67,8 +67,9 @@ class Build:
         self.loader = loader
         self.compiler = compiler
         self.settings = settings
-        # (method, path signature) -> who claimed it first, and where: "FILE:LINE[ by ...]"
-        self.seen: dict[tuple[str, str], tuple[str, str]] = {}
+        # (method, path signature) -> the path that claimed it first, and where (located,
+        # as "FILE:LINE by ...", only when a duplicate comes)
+        self.seen: dict[tuple[str, str], tuple[str, tuple[SourceFile, tuple, str, bool]]] = {}
         self.names: set[str] = set()
         self._problems = problems  # its own list when compiling a route after load
 
@@ -108,15 +109,16 @@ class Build:
             key = (method, signature)
             if key in self.seen:
                 duplicate = True
-                first_path, first = self.seen[key]
+                first_path, (first_source, first_at, first_name, first_explicit) = self.seen[key]
+                first = self._where(first_source, first_at, first_name, explicit=first_explicit)
                 shown = f" as {first_path}" if first_path != path else ""
                 self.problem(
                     source,
                     at + ("path",),
                     f"duplicate route {method} {path}; first defined at {first}{shown}",
                 )
-            else:
-                self.seen[key] = (path, self._where(source, at, name, explicit=explicit))
+            else:  # located only if a duplicate comes: locating may parse the file again
+                self.seen[key] = (path, (source, at, name, explicit))
         if name in self.names and not duplicate:
             self.problem(
                 source,
