@@ -238,3 +238,22 @@ def test_assert_no_violations_lists_each_uncovered_or_invalid_request(server):
             "      DELETE is not allowed on /orders; use OPTIONS, POST",
         ]
     )
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "10.255.255.1"], ids=["port-taken", "not-this-machine"]
+)
+def test_a_server_that_cannot_listen_raises_and_leaves_nothing_open(shop, host):
+    import gc
+    import warnings
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1] if host == "127.0.0.1" else 0
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", ResourceWarning)
+            with pytest.raises(OSError):
+                MockServer(shop, host=host, port=port).start()
+            gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]

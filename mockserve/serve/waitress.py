@@ -81,6 +81,25 @@ def connection_limit() -> int:
     return max(100, min(soft - 100, 10_000))
 
 
+def _try_binding(host: str, port: int) -> None:
+    """Raise the OSError that binding host:port would, before waitress tries.
+
+    When its bind fails (an address of another machine, a port in use), waitress
+    leaves its socket and wake-up pipe open; a probe of our own is closed either way.
+    A host that does not resolve is left to waitress, which says so.
+    """
+    try:
+        addresses = socket.getaddrinfo(
+            host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE
+        )
+    except OSError:
+        return
+    for family, kind, proto, _, address in addresses:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+
+
 class WaitressBackend:
     """A waitress server bound to host:port that can be stopped from any thread."""
 
@@ -98,6 +117,8 @@ class WaitressBackend:
         self.app = app
         self._stopping = threading.Event()
         self._stopped = threading.Event()
+        if sock is None:
+            _try_binding(host, port)
         where: dict[str, Any] = (
             {"sockets": [sock]} if sock is not None else {"host": host, "port": port}
         )
