@@ -75,6 +75,9 @@ class Pipeline:
         """A spec route's answer: check, fault, choose, render, send."""
         exchange = current_exchange()
         exchange.route = route.name
+        if route.name in self.spec.uncovered:  # answered, but the document declares no such thing
+            request = exchange.request
+            exchange.violation = f"{request.method} is not declared for {request.path}"
         self.stores.random.draw_for(route.name)
         context = self.check(route, exchange, path_values)
         fault = self.fault(route, exchange)

@@ -574,6 +574,16 @@ def test_a_method_a_concrete_path_lacks_is_405_not_its_templated_sibling(serve):
     assert live.post("/pet/7").status_code == 200  # the templated path keeps its methods
 
 
+def test_a_method_the_document_does_not_declare_is_a_strict_violation(serve):
+    live = serve(PATH_ITEMS)
+    live.get("/pet/findByStatus")
+    live.post("/pet/findByStatus")
+
+    assert [str(v) for v in live.server.violations] == [
+        "POST /pet/findByStatus -> 405: POST is not declared for /pet/findByStatus"
+    ]
+
+
 def test_options_on_a_concrete_path_lists_only_its_own_methods(serve):
     live = serve(PATH_ITEMS)
 

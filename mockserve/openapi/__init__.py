@@ -57,10 +57,13 @@ def openapi_spec(source: SourceFile, loader: Builder) -> tuple[dict[str, Any], l
             if not _drop_failing(data, exc, warnings):
                 raise
             continue
-        return data, warnings, dataclasses.replace(spec, warnings=tuple(warnings))
-    loader.problems = []
-    spec = loader.build(SourceFile(source.name, data, location=source.location))
-    return data, warnings, dataclasses.replace(spec, warnings=tuple(warnings))
+        break
+    else:
+        loader.problems = []
+        spec = loader.build(SourceFile(source.name, data, location=source.location))
+    kept = {route.name for route in spec.routes}  # a dropped route is not there to count
+    uncovered = frozenset(converter.uncovered & kept)
+    return data, warnings, dataclasses.replace(spec, warnings=tuple(warnings), uncovered=uncovered)
 
 
 def _drop_failing(data: dict[str, Any], error: SpecError, warnings: list[str]) -> bool:

@@ -149,6 +149,7 @@ class Converter:
         self.dialect.component = None
         self.generator = Generator(self.schemas, seed)
         self._request_twins: dict[str, str] = {}  # component -> ref a request body uses
+        self.uncovered: set[str] = set()  # routes answering 405 for undeclared methods
         self.schemes = _member(components, "securitySchemes")
 
     # -- bookkeeping -------------------------------------------------------------------
@@ -252,7 +253,9 @@ class Converter:
                 else:
                     shared = _chosen_by(group)
                 routes[next(i for i, r in enumerate(routes) if r is head)] = shared
-        routes += path_item_routes(routes, names)
+        added = path_item_routes(routes, names)
+        self.uncovered = {r["name"] for r in added if r["response"]["status"] == 405}
+        routes += added
         spec: dict[str, Any] = {
             "mockserve": 1,
             "title": str(info.get("title") or "OpenAPI document"),

@@ -278,6 +278,9 @@ class Spec:
     files: tuple[str, ...] = ()  # the files it was loaded from: spec, includes, fixtures
     webhooks: dict[str, Callback] = field(default_factory=dict)  # fired by name, admin API
     schemas: dict[str, Any] = field(default_factory=dict)  # `schemas` as written (verify)
+    # Routes whose answer is a refusal the document implies, not one it declares (a
+    # served OpenAPI document's 405s for a concrete path's missing methods): a violation.
+    uncovered: frozenset[str] = frozenset()
 
     @property
     def stateful(self) -> bool:
