@@ -17,11 +17,13 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from .values import coerce, merged_schema
 
 Resolve = Callable[[Any], Any]
+Options = Callable[[Any], list[dict[str, Any]]]  # a schema's own options (see `_options`)
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")  # name[a][0][]
 _PART = re.compile(r"\[([^\[\]]*)\]")
 _SCALARS = ("integer", "number", "boolean")
@@ -38,6 +40,18 @@ class FormReader:
     # fields that may arrive as JSON text, OpenAPI's default `encoding` for objects:
     # name -> "object" (the field is one), or "items" (an array of them)
     json_fields: dict[str, str] = field(default_factory=dict)
+    # each schema's options, worked out on the first request that reaches it: by id, with
+    # the schema itself kept so that its id stays its own
+    _seen: dict[int, tuple[Any, list[dict[str, Any]]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def options(self, schema: Any) -> list[dict[str, Any]]:
+        """`_options(schema)`, each worked out once."""
+        known = self._seen.get(id(schema))
+        if known is None or known[0] is not schema:
+            known = self._seen[id(schema)] = (schema, _options(schema, self.resolve))
+        return known[1]
 
     def read(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Fields (name -> text, or texts when repeated) with bracketed names nested."""
@@ -56,8 +70,8 @@ class FormReader:
             for text in texts if isinstance(texts, list) else [texts]:
                 _put(nested, [match[1], *parts], text)
         for name, tree in nested.items():
-            sub = _property(self.schema, name, self.resolve)
-            value[name] = _typed(_lists(tree, sub, self.resolve), sub, self.resolve)
+            sub = _property(self.schema, name, self.options)
+            value[name] = _typed(_lists(tree, sub, self.options), sub, self.options)
         return value
 
     def _json(self, fields: dict[str, Any]) -> dict[str, Any]:
@@ -80,12 +94,13 @@ def compile_form(schema: Any, resolve: Resolve) -> FormReader | None:
     if not isinstance(properties, dict):
         return None
     json_fields = {}
+    options = partial(_options, resolve=resolve)
     for name, sub in properties.items():
-        kinds = {_kind(option) for option in _options(sub, resolve)}
+        kinds = {_kind(option) for option in options(sub)}
         if "object" in kinds:
             json_fields[str(name)] = "object"
         elif "array" in kinds and any(
-            _kind(option) == "object" for option in _options(_items(sub, resolve), resolve)
+            _kind(option) == "object" for option in options(_items(sub, options))
         ):
             json_fields[str(name)] = "items"
     return FormReader(merged, resolve, frozenset(str(name) for name in properties), json_fields)
@@ -117,7 +132,7 @@ def _put(tree: dict[str, Any], parts: list[str], text: str) -> None:
         node = child
 
 
-def _options(schema: Any, resolve: Resolve) -> list[Any]:
+def _options(schema: Any, resolve: Resolve) -> list[dict[str, Any]]:
     """The schema and, for `anyOf`/`oneOf`, each option (Stripe: an object, or `""`)."""
     schema = merged_schema(schema, resolve)
     if not isinstance(schema, dict):
@@ -139,8 +154,8 @@ def _kind(schema: dict[str, Any]) -> str | None:
     return None
 
 
-def _property(schema: Any, name: str, resolve: Resolve) -> Any:
-    for option in _options(schema, resolve):
+def _property(schema: Any, name: str, options: Options) -> Any:
+    for option in options(schema):
         properties = option.get("properties")
         if isinstance(properties, dict) and name in properties:
             return properties[name]
@@ -150,43 +165,43 @@ def _property(schema: Any, name: str, resolve: Resolve) -> Any:
     return None
 
 
-def _items(schema: Any, resolve: Resolve) -> Any:
-    for option in _options(schema, resolve):
+def _items(schema: Any, options: Options) -> Any:
+    for option in options(schema):
         if _kind(option) == "array":
             return option.get("items")
     return None
 
 
-def _wants_array(schema: Any, resolve: Resolve) -> bool:
-    return any(_kind(option) == "array" for option in _options(schema, resolve))
+def _wants_array(schema: Any, options: Options) -> bool:
+    return any(_kind(option) == "array" for option in options(schema))
 
 
-def _lists(tree: Any, schema: Any, resolve: Resolve) -> Any:
+def _lists(tree: Any, schema: Any, options: Options) -> Any:
     """Objects keyed 0, 1, 2... become lists where the schema wants an array there."""
     if not isinstance(tree, dict):
         return tree
-    if tree and all(key.isdigit() for key in tree) and _wants_array(schema, resolve):
-        items = _items(schema, resolve)
-        return [_lists(tree[key], items, resolve) for key in sorted(tree, key=int)]
+    if tree and all(key.isdigit() for key in tree) and _wants_array(schema, options):
+        items = _items(schema, options)
+        return [_lists(tree[key], items, options) for key in sorted(tree, key=int)]
     return {
-        key: _lists(child, _property(schema, key, resolve), resolve) for key, child in tree.items()
+        key: _lists(child, _property(schema, key, options), options) for key, child in tree.items()
     }
 
 
-def _typed(value: Any, schema: Any, resolve: Resolve) -> Any:
+def _typed(value: Any, schema: Any, options: Options) -> Any:
     """Texts converted by the scalar types their schema declares (any option's)."""
     if isinstance(value, dict):
         return {
-            key: _typed(child, _property(schema, key, resolve), resolve)
+            key: _typed(child, _property(schema, key, options), options)
             for key, child in value.items()
         }
     if isinstance(value, list):
-        items = _items(schema, resolve)
-        return [_typed(child, items, resolve) for child in value]
+        items = _items(schema, options)
+        return [_typed(child, items, options) for child in value]
     if not isinstance(value, str) or schema is None:
         return value
     types: list[str] = []
-    for option in _options(schema, resolve):
+    for option in options(schema):
         declared = option.get("type")
         for name in [declared] if isinstance(declared, str) else list(declared or []):
             if name in _SCALARS and name not in types:

@@ -106,8 +106,8 @@ class Pipeline:
             converted = contract.path.convert(path_values)
             failures += contract.path.check(converted)
             if contract.path.readers is not None:  # OpenAPI styles: templates see them as read
-                styled = {r.name for r in contract.path.readers.readers}
-                path_values = {**path_values, **{k: converted[k] for k in styled & set(converted)}}
+                styled = contract.path.readers.names & converted.keys()
+                path_values = {**path_values, **{name: converted[name] for name in styled}}
         if contract.headers is not None:
             headers = contract.headers.convert(request.headers)
             failures += contract.headers.check(headers)

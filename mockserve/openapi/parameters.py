@@ -217,6 +217,7 @@ class Readers:
     readers: tuple[Reader, ...] = ()
     cookies: Readers | None = None
     cookie_name: str = COOKIE
+    names: frozenset[str] = frozenset()  # the parameters read by a style
 
     def read(self, values: Any) -> tuple[dict[str, Any], set[str]]:
         """Structured values by parameter name, and every raw name they were read from."""
@@ -285,7 +286,8 @@ def compile_readers(schema: Any, location: str, resolve: Resolve) -> Readers | N
         ]
     if not readers and cookies is None:
         return None
-    return Readers(location, tuple(readers), cookies, cookie_name)
+    names = frozenset(reader.name for reader in readers)
+    return Readers(location, tuple(readers), cookies, cookie_name, names)
 
 
 def validator_resolve(validator: Any) -> Resolve:
