@@ -136,22 +136,26 @@ class BodyContract:
     form: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self.validator is not None and self.content_type in (FORM, MULTIPART):
+        """Form and XML bodies: how their schema reads them, compiled once."""
+        if self.validator is None:
+            return
+        if self.content_type in (FORM, MULTIPART):
             from .formbody import compile_form
-            from .openapi.parameters import validator_resolve
 
-            schema = getattr(self.validator, "schema", None)
-            object.__setattr__(
-                self, "form", compile_form(schema, validator_resolve(self.validator))
-            )
-        if self.validator is not None and ("xml" in self.content_type):
-            from .openapi.parameters import validator_resolve
+            reader: Any = compile_form
+            slot = "form"
+        elif "xml" in self.content_type:  # imported only for a body that may be XML
             from .xmlbody import compile_xml, is_xml
 
-            if is_xml(self.content_type):
-                schema = getattr(self.validator, "schema", None)
-                reader = compile_xml(schema, validator_resolve(self.validator))
-                object.__setattr__(self, "xml", reader)
+            if not is_xml(self.content_type):
+                return
+            reader, slot = compile_xml, "xml"
+        else:
+            return
+        from .openapi.parameters import validator_resolve
+
+        schema = getattr(self.validator, "schema", None)
+        object.__setattr__(self, slot, reader(schema, validator_resolve(self.validator)))
 
     def accepts(self, media: str) -> bool:
         wanted = self.content_type

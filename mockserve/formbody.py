@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from .values import coerce, merged_schema
+from .values import CONVERTED, coerce, declared_types, layout, merged_schema
 
 Resolve = Callable[[Any], Any]
 Options = Callable[[Any], list[dict[str, Any]]]  # a schema's own options (see `_options`)
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])+)$")  # name[a][0][]
 _PART = re.compile(r"\[([^\[\]]*)\]")
-_SCALARS = ("integer", "number", "boolean")
 _MAX_DEPTH = 16  # deeper names are left as they are: no real client nests further
 
 
@@ -96,11 +95,11 @@ def compile_form(schema: Any, resolve: Resolve) -> FormReader | None:
     json_fields = {}
     options = partial(_options, resolve=resolve)
     for name, sub in properties.items():
-        kinds = {_kind(option) for option in options(sub)}
+        kinds = {layout(option) for option in options(sub)}
         if "object" in kinds:
             json_fields[str(name)] = "object"
         elif "array" in kinds and any(
-            _kind(option) == "object" for option in options(_items(sub, options))
+            layout(option) == "object" for option in options(_items(sub, options))
         ):
             json_fields[str(name)] = "items"
     return FormReader(merged, resolve, frozenset(str(name) for name in properties), json_fields)
@@ -144,16 +143,6 @@ def _options(schema: Any, resolve: Resolve) -> list[dict[str, Any]]:
     return [option for option in options if isinstance(option, dict)]
 
 
-def _kind(schema: dict[str, Any]) -> str | None:
-    declared = schema.get("type")
-    types = [declared] if isinstance(declared, str) else list(declared or [])
-    if "array" in types or (not types and "items" in schema):
-        return "array"
-    if "object" in types or (not types and "properties" in schema):
-        return "object"
-    return None
-
-
 def _property(schema: Any, name: str, options: Options) -> Any:
     for option in options(schema):
         properties = option.get("properties")
@@ -167,13 +156,13 @@ def _property(schema: Any, name: str, options: Options) -> Any:
 
 def _items(schema: Any, options: Options) -> Any:
     for option in options(schema):
-        if _kind(option) == "array":
+        if layout(option) == "array":
             return option.get("items")
     return None
 
 
 def _wants_array(schema: Any, options: Options) -> bool:
-    return any(_kind(option) == "array" for option in options(schema))
+    return any(layout(option) == "array" for option in options(schema))
 
 
 def _lists(tree: Any, schema: Any, options: Options) -> Any:
@@ -202,8 +191,7 @@ def _typed(value: Any, schema: Any, options: Options) -> Any:
         return value
     types: list[str] = []
     for option in options(schema):
-        declared = option.get("type")
-        for name in [declared] if isinstance(declared, str) else list(declared or []):
-            if name in _SCALARS and name not in types:
+        for name in declared_types(option):
+            if name in CONVERTED and name not in types:
                 types.append(name)
     return coerce(value, tuple(types)) if types else value

@@ -165,17 +165,15 @@ class Upstream:
                 allow_redirects=False,
                 timeout=(self.timeout, self.timeout),
             )
-        except requests.Timeout as exc:
-            self._failed(exchange, started, exc)
-            message = f"the upstream {self.url} did not answer within {self.timeout * 1000:g} ms"
-            raise Problem(
-                504, message, route=exchange.route, errors=[{"message": message}]
-            ) from None
         except requests.RequestException as exc:
             self._failed(exchange, started, exc)
-            message = f"the upstream {self.url} is unreachable: {_reason(exc)}"
+            if isinstance(exc, requests.Timeout):
+                waited = f"{self.timeout * 1000:g} ms"
+                status, message = 504, f"the upstream {self.url} did not answer within {waited}"
+            else:
+                status, message = 502, f"the upstream {self.url} is unreachable: {_reason(exc)}"
             raise Problem(
-                502, message, route=exchange.route, errors=[{"message": message}]
+                status, message, route=exchange.route, errors=[{"message": message}]
             ) from None
         exchange.extra["upstream"] = {
             "status": answer.status_code,

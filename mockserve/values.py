@@ -6,6 +6,30 @@ from collections.abc import Callable
 from typing import Any
 
 _CONVERTERS: dict[str, type] = {"integer": int, "number": float}
+CONVERTED = ("integer", "number", "boolean")  # the types text is read as, where declared
+
+
+def declared_types(schema: Any) -> list[str]:
+    """A schema's `type` as a list (`"string"` or `["string", "null"]`); [] when none."""
+    declared = schema.get("type") if isinstance(schema, dict) else None
+    return [declared] if isinstance(declared, str) else list(declared or [])
+
+
+def converted_types(schema: Any) -> tuple[str, ...]:
+    """The types of `CONVERTED` that `schema` declares, in that order."""
+    declared = declared_types(schema)
+    return tuple(t for t in CONVERTED if t in declared)
+
+
+def layout(schema: Any) -> str:
+    """`array`, `object` or `scalar`: declared, else told by `items` or `properties`."""
+    declared = declared_types(schema)
+    inferred = not declared and isinstance(schema, dict)
+    if "array" in declared or (inferred and "items" in schema):
+        return "array"
+    if "object" in declared or (inferred and "properties" in schema):
+        return "object"
+    return "scalar"
 
 
 def coerce(value: str, types: tuple[str, ...]) -> Any:

@@ -18,22 +18,16 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from .values import coerce, merged_schema
+from .values import coerce, converted_types, layout, merged_schema
 
 Failure = dict[str, str]
 Resolve = Callable[[Any], Any]
-_SCALARS = ("integer", "number", "boolean")
 _MAX_DEPTH = 32  # recursive schemas are read this deep, then as text
 
 
 def is_xml(media: str) -> bool:
     """`application/xml`, `text/xml` and `application/*+xml`."""
     return media in ("application/xml", "text/xml") or media.endswith("+xml")
-
-
-def _types(schema: Any) -> list[str]:
-    declared = schema.get("type") if isinstance(schema, dict) else None
-    return [declared] if isinstance(declared, str) else list(declared or [])
 
 
 def _local(tag: str) -> tuple[str, str]:
@@ -80,10 +74,10 @@ def _xml(schema: Any) -> dict[str, Any]:
 
 def _node(schema: Any, resolve: Resolve, depth: int = 0) -> Node:
     schema = merged_schema(schema, resolve)
-    declared = _types(schema)
     if depth > _MAX_DEPTH or not isinstance(schema, dict):
         return Node("scalar")
-    if "array" in declared or (not declared and "items" in schema):
+    kind = layout(schema)
+    if kind == "array":
         items = merged_schema(schema.get("items"), resolve)
         info = _xml(items)
         return Node(
@@ -92,7 +86,7 @@ def _node(schema: Any, resolve: Resolve, depth: int = 0) -> Node:
             item_name=str(info.get("name", "")),
             item_namespace=info.get("namespace"),
         )
-    if "object" in declared or (not declared and "properties" in schema):
+    if kind == "object":
         children = []
         for name, sub in (schema.get("properties") or {}).items():
             sub = merged_schema(sub, resolve)
@@ -108,7 +102,7 @@ def _node(schema: Any, resolve: Resolve, depth: int = 0) -> Node:
                 )
             )
         return Node("object", children=tuple(children))
-    return Node("scalar", tuple(t for t in _SCALARS if t in declared))
+    return Node("scalar", converted_types(schema))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_cookie
 
-from ..values import coerce, header_key, merged_schema
+from ..values import coerce, converted_types, header_key, layout, merged_schema
 
 STYLE = "x-mockserve-style"
 COOKIE = "cookie"  # the headers property that holds the cookie parameters
@@ -26,26 +26,9 @@ COOKIE = "cookie"  # the headers property that holds the cookie parameters
 DEFAULT_STYLES = {"query": "form", "cookie": "form", "path": "simple", "header": "simple"}
 _PREFIXED = ("label", "matrix")  # styles that add text even to a single value
 _DELIMITERS = {"form": ",", "spaceDelimited": " ", "pipeDelimited": "|", "simple": ","}
-_SCALARS = ("integer", "number", "boolean")
 _OWN_NAMES = ("form", "spaceDelimited", "pipeDelimited")  # exploded objects: names of their own
 
 Resolve = Callable[[Any], Any]
-
-
-def _types(schema: Any) -> list[str]:
-    declared = schema.get("type") if isinstance(schema, dict) else None
-    return [declared] if isinstance(declared, str) else list(declared or [])
-
-
-def kind(schema: Any) -> str:
-    """`array`, `object` or `scalar`: how a parameter's value is laid out."""
-    declared = _types(schema)
-    inferred = not declared and isinstance(schema, dict)
-    if "array" in declared or (inferred and "items" in schema):
-        return "array"
-    if "object" in declared or (inferred and "properties" in schema):
-        return "object"
-    return "scalar"
 
 
 def annotation(parameter: dict[str, Any], location: str, schema: Any) -> dict[str, Any] | None:
@@ -55,7 +38,7 @@ def annotation(parameter: dict[str, Any], location: str, schema: Any) -> dict[st
     explode = parameter.get("explode")
     if not isinstance(explode, bool):
         explode = style == "form"
-    if kind(schema) == "scalar" and style not in _PREFIXED and location != "cookie":
+    if layout(schema) == "scalar" and style not in _PREFIXED and location != "cookie":
         return None
     return {"style": style, "explode": explode}
 
@@ -73,18 +56,15 @@ class Shape:
 def shape(schema: Any, resolve: Resolve) -> Shape:
     """The shape of a parameter's schema (refs followed through `resolve`)."""
     schema = merged_schema(schema, resolve)
-    layout = kind(schema)
-    if layout == "array":
+    kind = layout(schema)
+    if kind == "array":
         items = resolve(schema.get("items"))
-        return Shape("array", tuple(t for t in _SCALARS if t in _types(items)))
-    if layout == "object":
+        return Shape("array", converted_types(items))
+    if kind == "object":
         declared = schema.get("properties") or {}
-        properties = {
-            str(name): tuple(t for t in _SCALARS if t in _types(resolve(sub)))
-            for name, sub in declared.items()
-        }
+        properties = {str(name): converted_types(resolve(sub)) for name, sub in declared.items()}
         return Shape("object", (), properties, schema.get("additionalProperties") is not False)
-    return Shape("scalar", tuple(t for t in _SCALARS if t in _types(schema)))
+    return Shape("scalar", converted_types(schema))
 
 
 class _Missing:

@@ -10,7 +10,7 @@ import dataclasses
 from typing import Any
 
 from ..contract import BodyContract, ParameterContract, media_type
-from ..values import header_key
+from ..values import converted_types, declared_types, header_key
 from .build import Build
 from .model import Contract
 from .source import SourceFile
@@ -81,11 +81,6 @@ def _parameters(
     return ParameterContract(location, build.compiler.compile(schema), types, spelling, arrays)
 
 
-def _declared_types(schema: Any) -> list[str]:
-    declared = schema.get("type") if isinstance(schema, dict) else None
-    return [declared] if isinstance(declared, str) else list(declared or [])
-
-
 def _field_types(
     schema: Any, resolve=lambda s: s
 ) -> tuple[dict[str, tuple[str, ...]], frozenset[str]]:
@@ -98,11 +93,11 @@ def _field_types(
     arrays = set()
     for name, sub in properties.items() if isinstance(properties, dict) else ():
         sub = resolve(sub)
-        declared = _declared_types(sub)
-        if "array" in declared and isinstance(sub, dict):
+        typed = sub
+        if "array" in declared_types(sub) and isinstance(sub, dict):
             arrays.add(name)
-            declared = _declared_types(resolve(sub.get("items")))
-        wanted = tuple(t for t in ("integer", "number", "boolean") if t in declared)
+            typed = resolve(sub.get("items"))
+        wanted = converted_types(typed)
         if wanted:
             types[name] = wanted
     return types, frozenset(arrays)
