@@ -36,6 +36,10 @@ class Mock:
     close_hooks: list[Callable[[], None]] = field(default_factory=list)
     callbacks: Any = None  # the callbacks.Callbacks that sends this mock's callbacks
     ca_path: Path | None = None  # the local CA that issued the certificate served, if any
+    # Answers the spec's WebSocket paths: an object with `async handle(scope, receive, send)`
+    # for an ASGI `websocket` scope; None when the spec has no `websockets`. A backend that
+    # carries the upgrade hands every websocket scope to it.
+    websockets: Any = None
 
     def listen(self, listener: Listener) -> None:
         """Call `listener(exchange, entry)` for each finished request (admin ones aside)."""
