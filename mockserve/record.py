@@ -601,9 +601,9 @@ class Recorder:
         return "".join(lines)
 
 
-def recording_spec(url: str) -> Spec:
+def recording_spec(url: str, ca: str | None = None) -> Spec:
     """The spec `mockserve record URL` serves: no routes, everything forwarded to URL."""
-    proxy = Proxy(to=url, when="always")
+    proxy = Proxy(to=url, when="always", ca=ca)
     return Spec(source=url, title=f"recorder of {url}", settings=Settings(proxy=proxy), routes=())
 
 

@@ -25,7 +25,9 @@ from jsonschema import Draft202012Validator
 from .app import create_app
 from .exchange import Exchange
 from .openapi.generate import CannotGenerate, Generator
+from .proxy import failure_reason
 from .spec.model import Example, ResponseTemplate, Route, Spec
+from .tls import upstream_trust
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 _PARAM = re.compile(r"\{([^{}:]+)(?::([^{}]+))?\}")
@@ -389,6 +391,7 @@ class Verifier:
         only_safe: bool = False,
         timeout: float = 30,
         declared: Declared | None = None,
+        ca: str | None = None,
     ):
         self.spec = spec
         self.url = url.rstrip("/")
@@ -400,6 +403,7 @@ class Verifier:
         self.client = self.app.test_client()
         self.session = requests.Session()
         self.session.trust_env = False
+        self.session.verify = upstream_trust(ca)
         self._seen: list[Exchange] = []
         self.app.extensions["mockserve"].listen(lambda exchange, entry: self._seen.append(exchange))
 
@@ -438,7 +442,7 @@ class Verifier:
                 allow_redirects=False,
             )
         except requests.ConnectionError as exc:
-            raise Unreachable(f"cannot reach {self.url}: {_reason(exc)}") from None
+            raise Unreachable(f"cannot reach {self.url}: {failure_reason(exc)}") from None
         except requests.Timeout:
             return Outcome(case, [f"no answer within {self.timeout:g} s"])
         real = Answer(
@@ -451,11 +455,6 @@ class Verifier:
             if schema is not None:  # an OpenAPI document: the schema it declares
                 template = dataclasses.replace(template, schema=schema)
         return Outcome(case, compare(spec_answer, real, template, self.spec.schemas))
-
-
-def _reason(exc: Exception) -> str:
-    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
-    return found.group(1).strip().lower() if found else type(exc).__name__
 
 
 def junit_xml(outcomes: list[Outcome], url: str) -> bytes:

@@ -62,3 +62,14 @@ port_option = click.option(
     help="Port to listen on (0 picks a free one).",
 )
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+
+
+upstream_ca_option = click.option(
+    "--upstream-ca",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    metavar="FILE",
+    help="CA certificates (PEM) to trust for an HTTPS upstream signed by a private CA "
+    "(default: settings.proxy.ca, else REQUESTS_CA_BUNDLE or SSL_CERT_FILE, else the "
+    "public CAs).",
+)

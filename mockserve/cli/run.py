@@ -15,7 +15,7 @@ import click
 from ..report import plural
 from ..spec import Spec
 from .admin_access import admin_access, warn_admin
-from .common import counts, http_url, load, port_option, quiet_option, warn
+from .common import counts, http_url, load, port_option, quiet_option, upstream_ca_option, warn
 from .https import https_listeners
 from .logs import log_violations_as_such, start_logging
 from .record import save_recording, start_recorder
@@ -134,6 +134,7 @@ from .workers import run_workers
     help="Record what is forwarded into FILE (routes added to what it holds, which the "
     "spec may include), written when the server stops.",
 )
+@upstream_ca_option
 def run(
     spec: str,
     host: str,
@@ -155,6 +156,7 @@ def run(
     command: tuple[str, ...] = (),
     proxy_to: str | None = None,
     record_into: str | None = None,
+    upstream_ca: str | None = None,
 ) -> None:
     """Serve SPEC until stopped, or while `-- CMD ARGS` runs.
 
@@ -181,11 +183,13 @@ def run(
     if watch and store:
         raise click.UsageError("--watch starts state over at each reload; not with --store")
     loaded = load(spec, seed, lazy=True)
-    loaded = _with_upstream(loaded, proxy_to)
+    loaded = _with_upstream(loaded, proxy_to, upstream_ca)
     if record_into is not None and (watch or workers > 1):
         raise click.UsageError("--record-into does not combine with --watch or --workers")
     if proxy_to is not None and watch:  # a reload would drop it: say so rather than lose it
         raise click.UsageError("--proxy-to does not combine with --watch; use settings.proxy.to")
+    if upstream_ca is not None and watch:
+        raise click.UsageError("--upstream-ca does not combine with --watch; use settings.proxy.ca")
     if record_into is not None and (loaded.settings.proxy is None or not loaded.settings.proxy.to):
         raise click.UsageError("--record-into records what is forwarded: give --proxy-to URL")
     access = admin_access(host, admin_token, admin_open)
@@ -325,13 +329,15 @@ def _serve_while(runner: Any, command: tuple[str, ...], admin: str | None, acces
     return code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says
 
 
-def _with_upstream(spec: Spec, proxy_to: str | None) -> Spec:
-    """`--proxy-to URL` as settings.proxy.to (a usage error for a URL that is not http(s))."""
-    if proxy_to is None:
+def _with_upstream(spec: Spec, proxy_to: str | None, ca: str | None = None) -> Spec:
+    """`--proxy-to URL` as settings.proxy.to (a usage error for a URL that is not http(s)),
+    `--upstream-ca FILE` as settings.proxy.ca."""
+    if proxy_to is None and ca is None:
         return spec
     from ..proxy import with_upstream
 
-    return with_upstream(spec, http_url(proxy_to, "--proxy-to"))
+    url = http_url(proxy_to, "--proxy-to") if proxy_to is not None else None
+    return with_upstream(spec, url, ca)
 
 
 def _proxy_notes(spec: Spec) -> list[str]:

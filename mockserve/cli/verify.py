@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .common import http_url, load
+from .common import http_url, load, upstream_ca_option
 
 
 @click.command()
@@ -27,6 +27,7 @@ from .common import http_url, load
 @click.option(
     "--junit", type=click.Path(dir_okay=False), default=None, help="Also write a JUnit XML report."
 )
+@upstream_ca_option
 def verify(
     spec: str,
     url: str,
@@ -34,6 +35,7 @@ def verify(
     headers: tuple[str, ...],
     only_safe: bool,
     junit: str | None,
+    upstream_ca: str | None,
 ) -> None:
     """Check that the backend at URL still answers as SPEC says.
 
@@ -66,6 +68,7 @@ def verify(
         headers=sent,
         only_safe=only_safe,
         declared=_declared(spec),
+        ca=upstream_ca,
     )
     outcomes = []
     try:

@@ -257,7 +257,28 @@ class Loader:
             max_body=max_body if isinstance(max_body, int) else DEFAULT_MAX_BODY,
             store=_text_or_none(raw.get("store")),
             namespace=_text_or_none(raw.get("namespace")),
-            proxy=_proxy(raw.get("proxy")),
+            proxy=self._proxy(source, raw.get("proxy")),
+        )
+
+    def _proxy(self, source: SourceFile, raw: Any) -> Proxy | None:
+        """`settings.proxy`, already checked against the format's schema; its `ca` found."""
+        if not isinstance(raw, dict):
+            return None
+        timeout = raw.get("timeout")
+        ca = None
+        if isinstance(raw.get("ca"), str):
+            found = self.resolve_file(raw["ca"], source, ("settings", "proxy", "ca"))
+            ca = str(found) if found else None
+        return Proxy(
+            to=raw["to"] if isinstance(raw.get("to"), str) else None,
+            when="always" if raw.get("when") == "always" else "unmatched",
+            strip_prefix=str(raw.get("strip_prefix") or "").rstrip("/"),
+            headers=tuple((str(k), header_text(v)) for k, v in mapping(raw.get("headers")).items()),
+            remove_headers=tuple(str(h) for h in sequence(raw.get("remove_headers"))),
+            timeout=float(timeout)
+            if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
+            else Proxy.timeout,
+            ca=ca,
         )
 
     def _tls(self, source: SourceFile, raw: Any) -> TlsFiles | None:
@@ -325,23 +346,6 @@ class Loader:
             problems.append(source.problem(at + exc.path, str(exc)))
             return False
         return True
-
-
-def _proxy(raw: Any) -> Proxy | None:
-    """`settings.proxy`, already checked against the format's schema."""
-    if not isinstance(raw, dict):
-        return None
-    timeout = raw.get("timeout")
-    return Proxy(
-        to=raw["to"] if isinstance(raw.get("to"), str) else None,
-        when="always" if raw.get("when") == "always" else "unmatched",
-        strip_prefix=str(raw.get("strip_prefix") or "").rstrip("/"),
-        headers=tuple((str(k), header_text(v)) for k, v in mapping(raw.get("headers")).items()),
-        remove_headers=tuple(str(h) for h in sequence(raw.get("remove_headers"))),
-        timeout=float(timeout)
-        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
-        else Proxy.timeout,
-    )
 
 
 def load_spec(path: str | os.PathLike[str], *, seed: int | None = None, lazy: bool = False) -> Spec:

@@ -50,6 +50,7 @@ class Proxy:
     headers: tuple[tuple[str, str], ...] = ()
     remove_headers: tuple[str, ...] = ()
     timeout: float = DEFAULT_PROXY_TIMEOUT
+    ca: str | None = None  # a CA bundle (PEM) to trust for an HTTPS upstream
 
 
 @dataclass(frozen=True)
