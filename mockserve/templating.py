@@ -31,8 +31,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from .contract import media_type
 from .errors import StoreUnavailable, TemplateRenderError
+from .media import media_type
 
 _LONE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}|\{#).)*)\}\}$", re.DOTALL)
 _MARKER = re.compile(r"\{[{%#]")  # `{{`, `{%` or `{#`: one search per leaf of a big spec
