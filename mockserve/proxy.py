@@ -102,10 +102,10 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
         return False
 
 
-def _session(ca: str | None = None) -> requests.Session:
+def _session(trust: str | bool) -> requests.Session:
     session = requests.Session()
     session.trust_env = False  # no HTTP_PROXY or .netrc from the environment
-    session.verify = upstream_trust(ca)  # but its CA bundle, as curl reads it
+    session.verify = trust  # the CA bundle it names is read, though: see upstream_trust
     session.headers.clear()  # the client's headers, not requests' defaults
     session.cookies.set_policy(_NoCookies())
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
@@ -130,7 +130,8 @@ class Upstream:
         self.timeout = settings.timeout / 1000.0
         self.keep_bodies = False  # set by a recorder: keep each answer whole on its exchange
         self.removed = frozenset(h.lower() for h in settings.remove_headers) | NOT_FORWARDED
-        self.session = _session(settings.ca)
+        self.trust = upstream_trust(settings.ca)
+        self.session = _session(self.trust)
 
     @property
     def url(self) -> str:
@@ -170,7 +171,7 @@ class Upstream:
                 self.session.prepare_request(prepared),
                 stream=True,
                 timeout=(self.timeout, self.timeout),
-                verify=self.session.verify,
+                verify=self.trust,
             )
         except requests.RequestException as exc:
             self._failed(exchange, started, exc)
@@ -318,8 +319,8 @@ def with_upstream(spec: Spec, url: str | None, ca: str | None = None) -> Spec:
     """`run --proxy-to URL --upstream-ca FILE`: the spec with `settings.proxy.to` (and
     `.ca`) set to them, where given."""
     proxy = spec.settings.proxy or Proxy()
-    changes = {k: v for k, v in (("to", url), ("ca", ca)) if v is not None}
-    settings = dataclasses.replace(spec.settings, proxy=dataclasses.replace(proxy, **changes))
+    proxy = dataclasses.replace(proxy, to=url or proxy.to, ca=ca or proxy.ca)
+    settings = dataclasses.replace(spec.settings, proxy=proxy)
     return dataclasses.replace(spec, settings=settings)
 
 

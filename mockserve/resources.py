@@ -18,9 +18,10 @@ from urllib.parse import quote
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-from .contract import Failure, media_type, parse_body, schema_failures
+from .contract import Failure, parse_body, schema_failures
 from .errors import Problem
 from .exchange import current_exchange
+from .media import is_json_media, media_type
 from .problems import json_response, no_content
 from .report import failures_text
 from .spec.model import Resource
@@ -245,7 +246,7 @@ class Collection:
         """The request body as a JSON object, else the 422 saying why it is not one."""
         declared = request.content_type
         kind = media_type(declared)
-        if kind and kind != "application/json" and not kind.endswith("+json"):
+        if kind and not is_json_media(kind):
             message = f"Content-Type must be application/json, got {declared}"
             raise self._invalid(
                 action, [{"in": "headers", "path": "/content-type", "message": message}]

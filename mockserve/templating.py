@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
+import json
 import json as _json
 import os
 import random
@@ -30,8 +31,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from .contract import media_type
 from .errors import StoreUnavailable, TemplateRenderError
+from .media import media_type
 
 _LONE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}|\{#).)*)\}\}$", re.DOTALL)
 _MARKER = re.compile(r"\{[{%#]")  # `{{`, `{%` or `{#`: one search per leaf of a big spec
@@ -334,6 +335,24 @@ def literal_value(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float)):
         return value
     return literal(str(value))
+
+
+def expression_literal(value: Any) -> str:
+    """A JSON value as a template-expression literal (`{"q": "a"}`, `true`, `none`)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(expression_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        pairs = (f"{json.dumps(str(k))}: {expression_literal(v)}" for k, v in value.items())
+        return "{" + ", ".join(pairs) + "}"
+    return json.dumps(str(value))
 
 
 def plain(value: Any) -> Any:

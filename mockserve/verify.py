@@ -24,6 +24,7 @@ from jsonschema import Draft202012Validator
 
 from .app import create_app
 from .exchange import Exchange
+from .media import is_json_media, media_type
 from .openapi.generate import CannotGenerate, Generator
 from .proxy import failure_reason
 from .spec.model import Example, ResponseTemplate, Route, Spec
@@ -182,14 +183,6 @@ def _value(generator: Generator, schema: Any, *, minimal: bool) -> Any:
 # -- comparing -------------------------------------------------------------------------
 
 
-def _media(content_type: str | None) -> str:
-    return (content_type or "").partition(";")[0].strip().lower()
-
-
-def _is_json(media: str) -> bool:
-    return media == "application/json" or media.endswith("+json")
-
-
 def json_type(value: Any) -> str:
     if value is None:
         return "null"
@@ -269,7 +262,7 @@ class Answer:
 
     @property
     def media(self) -> str:
-        return _media(self.headers.get("content-type"))
+        return media_type(self.headers.get("content-type"))
 
 
 def compare(
@@ -310,7 +303,7 @@ def _body_differences(
     exact: bool,
 ) -> list[str]:
     schema = template.schema if template is not None else None
-    if not (_is_json(spec_answer.media) and spec_answer.body) and schema is None:
+    if not (is_json_media(spec_answer.media) and spec_answer.body) and schema is None:
         if exact and real.body != spec_answer.body:
             return [f"body: expected {_short(spec_answer.body)}, got {_short(real.body)}"]
         return []
@@ -343,7 +336,7 @@ def declared_schemas(document: Any) -> Declared:
     """Each operation's JSON response schemas by code (`200`, `4XX`, `default`), in the
     spec's dialect (2020-12, refs into `#/schemas/...`), keyed as the routes are."""
     from .openapi.convert import Converter, clean_path
-    from .openapi.terms import METHODS, is_json_media
+    from .openapi.terms import METHODS
 
     converter = Converter(document)
     declared: Declared = {}

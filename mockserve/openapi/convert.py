@@ -18,11 +18,11 @@ from typing import Any
 
 from ..pointer import resolve_pointer
 from ..report import plural
+from ..styles import COOKIE, STYLE, annotation
 from ..templating import literal, literal_value
 from .callbacks import document_webhooks, route_callbacks
 from .dialect import Dialect, schema_name_ref
 from .generate import CannotGenerate, Generator
-from .parameters import COOKIE, STYLE, annotation
 from .path_items import path_item_routes
 from .terms import METHODS, NO_BODY, is_json_media
 
@@ -395,7 +395,7 @@ class Converter:
             parts[location][name] = self.dialect.convert(
                 schema if schema is not None else {}, where
             )
-            # style/explode: how the value is read (openapi/parameters.py)
+            # style/explode: how the value is read (styles.py)
             style = annotation(parameter, location, self.deref(schema, where))
             if style is not None and "schema" in parameter:  # `content` ones are JSON text
                 parts[location][name] = {**parts[location][name], STYLE: style}
