@@ -19,11 +19,11 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
-from urllib.parse import urlsplit
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import TemplateRenderError
 from .exchange import Exchange
