@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -56,6 +57,36 @@ def import_(document: str, output: str, seed: int | None) -> None:
         _import_openapi(document, output, seed)
 
 
+EXPECTED = "an OpenAPI document (an 'openapi' key) or a HAR file (log.entries)"
+
+
+def _what_it_is(document: str, source: Any) -> str:
+    """Why DOCUMENT cannot be imported: what it is, and what was expected."""
+    try:
+        with open(document, "rb") as handle:
+            start = handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    if not start:
+        return f"is empty; expected {EXPECTED}"
+    if source is None:
+        return f"is neither JSON nor YAML; expected {EXPECTED}"
+    data = source.data
+    if isinstance(data, dict) and "swagger" in data:
+        version = data["swagger"]
+        return f"is a Swagger {version} document; convert it to OpenAPI 3 (expected {EXPECTED})"
+    if isinstance(data, dict) and "mockserve" in data:
+        return f"is a mockserve spec already: serve it with `mockserve run {document}`"
+    kind = "JSON" if start[:1] in (b"{", b"[") else "YAML"
+    if isinstance(data, dict):
+        keys = ", ".join(repr(str(key)) for key in list(data)[:5])
+        more = ", ..." if len(data) > 5 else ""
+        shape = f"an object with keys {keys}{more}" if data else "an empty object"
+    else:
+        shape = {list: "a list", str: "a text"}.get(type(data), f"a {type(data).__name__}")
+    return f"is {kind} ({shape}), not {EXPECTED}"
+
+
 def _import_openapi(document: str, output: str, seed: int | None) -> None:
     from ..openapi import openapi_spec
     from ..spec.loader import Loader
@@ -66,7 +97,7 @@ def _import_openapi(document: str, output: str, seed: int | None) -> None:
     if source is None or not isinstance(source.data, dict) or "openapi" not in source.data:
         for problem in loader.problems:
             click.echo(str(problem), err=True)
-        click.echo(f"{document}: not an OpenAPI document (no 'openapi' key)", err=True)
+        click.echo(f"{document}: {_what_it_is(document, source)}", err=True)
         sys.exit(2)
     try:
         data, warnings, spec = openapi_spec(source, loader)

@@ -94,7 +94,11 @@ def merged_text(
     existing, place = existing_routes(base)
     groups: dict[tuple[str, str], list[Recording]] = {}
     for rec in recordings:
-        groups.setdefault((rec.method.upper(), rec.path), []).append(rec)
+        refused = writer.refused(rec)
+        if refused is None:
+            groups.setdefault((rec.method.upper(), rec.path), []).append(rec)
+        elif refused not in writer.notes:
+            writer.notes.append(refused)
     inserts: list[tuple[int, str, int]] = []
     new_routes = []
     for (method, path), recs in groups.items():

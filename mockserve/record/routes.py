@@ -20,6 +20,8 @@ from urllib.parse import urlencode
 from ..journal import BODY_LIMIT
 from ..media import is_json_media, media_type
 from ..spec.answers import file_content_type
+from ..spec.loader import DEFAULT_ADMIN as ADMIN
+from ..spec.rules import rule_for
 from ..templating import expression_literal, literal, literal_value
 from .recording import Recording, header_value
 
@@ -28,6 +30,8 @@ ALWAYS_REDACTED = frozenset({"authorization", "cookie", "set-cookie", "proxy-aut
 # Headers that say how and by whom these bytes were sent, not what the answer is.
 # (A Content-Encoding left on a recording is one that could not be undone: it stays.)
 NOT_WRITTEN = frozenset({"content-length", "date", "server", "transfer-encoding"})
+# The methods a route may name (the format's `method`), TRACE last.
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE")
 TEXT_TYPES = ("application/xml", "application/javascript", "application/x-www-form-urlencoded")
 
 
@@ -39,6 +43,20 @@ class Writer:
     redact: frozenset[str] = frozenset()
     notes: list[str] = field(default_factory=list)
     fixtures: set[str] = field(default_factory=set)
+
+    def refused(self, rec: Recording) -> str | None:
+        """Why `rec` cannot be written as a route `validate` accepts (None: it can)."""
+        where = f"{rec.method} {rec.path}"
+        if rec.method.upper() not in METHODS:
+            return f"{where}: a spec's routes take {', '.join(METHODS[:-1])} or TRACE; not written"
+        if not 100 <= rec.status <= 599:
+            return f"{where}: status {rec.status} is not an HTTP status (100 to 599); not written"
+        if rec.path == ADMIN or rec.path.startswith(ADMIN + "/"):
+            return f"{where}: under the admin path {ADMIN}; not written"
+        _, _, problems = rule_for(rec.path)
+        if problems or "{" in rec.path or "}" in rec.path:
+            return f"{where}: a route cannot match this path literally; not written"
+        return None
 
     def answer(self, rec: Recording) -> dict[str, Any]:
         """The response entry that replays `rec`'s answer."""
