@@ -83,7 +83,8 @@ def _what_it_is(document: str, source: Any) -> str:
         more = ", ..." if len(data) > 5 else ""
         shape = f"an object with keys {keys}{more}" if data else "an empty object"
     else:
-        shape = {list: "a list", str: "a text"}.get(type(data), f"a {type(data).__name__}")
+        names: dict[type, str] = {list: "a list", str: "a text"}
+        shape = names.get(type(data), f"a {type(data).__name__}")
     return f"is {kind} ({shape}), not {EXPECTED}"
 
 
