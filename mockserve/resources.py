@@ -19,6 +19,7 @@ from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
 from .contract import Failure, parse_body, schema_failures
+from .draws import RandomSource
 from .errors import Problem
 from .exchange import current_exchange
 from .media import is_json_media, media_type
@@ -26,7 +27,6 @@ from .problems import json_response, no_content
 from .report import failures_text
 from .spec.model import Resource
 from .stores import ResourceStore
-from .templating import Helpers
 
 PAGING = ("limit", "offset")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -89,7 +89,7 @@ def _json_type(value: Any) -> str:
 class Collection:
     """The views of one resource; its items live in the resource store."""
 
-    def __init__(self, resource: Resource, store: ResourceStore, helpers: Helpers, cors: bool):
+    def __init__(self, resource: Resource, store: ResourceStore, helpers: RandomSource, cors: bool):
         self.resource = resource
         self.store = store
         self.helpers = helpers
@@ -335,7 +335,7 @@ def _matches(item: dict[str, Any], field: str, wanted: list[str]) -> bool:
 
 
 def resource_blueprint(
-    resource: Resource, store: ResourceStore, helpers: Helpers, *, index: int, cors: bool
+    resource: Resource, store: ResourceStore, helpers: RandomSource, *, index: int, cors: bool
 ) -> Blueprint:
     """A resource's six CRUD routes, registered like spec routes."""
     collection = Collection(resource, store, helpers, cors)
