@@ -23,6 +23,7 @@ from .draws import RandomSource
 from .errors import Problem
 from .exchange import current_exchange
 from .media import is_json_media, media_type
+from .pointer import json_pointer
 from .problems import json_response, no_content
 from .report import failures_text
 from .spec.model import Resource
@@ -267,7 +268,7 @@ class Collection:
     def _key_failures(self, item: dict[str, Any]) -> list[Failure]:
         """A key must be one URL segment: a number, or text without a slash."""
         value = item[self.key]
-        pointer = "/" + self.key.replace("~", "~0").replace("/", "~1")
+        pointer = json_pointer([self.key])
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             message = f"the key {self.key!r} must be a string or a number, got {_json_type(value)}"
         elif isinstance(value, str) and (not value or "/" in value):
