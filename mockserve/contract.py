@@ -19,6 +19,7 @@ from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
 from .media import is_json_media, media_type
+from .pointer import json_pointer
 from .styles import compile_readers, validator_resolve
 from .values import coerce, header_key
 
@@ -27,11 +28,6 @@ Failure = dict[str, str]
 # JSON bodies nested deeper than this (arrays and objects) are refused: checking a schema
 # against them, or echoing them in a template, would recurse as deep as the client chose.
 MAX_BODY_DEPTH = 100
-
-
-def json_pointer(parts: Any) -> str:
-    """The RFC 6901 pointer for a jsonschema error path (`""` for the whole)."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def schema_failures(validator: Validator, instance: Any, where: str) -> list[Failure]:

@@ -26,6 +26,7 @@ from .app import create_app
 from .exchange import Exchange
 from .media import is_json_media, media_type
 from .openapi.generate import CannotGenerate, Generator
+from .pointer import escape_token, json_pointer
 from .proxy import failure_reason
 from .spec.model import Example, ResponseTemplate, Route, Spec
 from .tls import upstream_trust
@@ -199,10 +200,6 @@ def json_type(value: Any) -> str:
     return "object"
 
 
-def _escape(key: str) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
-
-
 def infer_schema(value: Any) -> dict[str, Any]:
     """The JSON Schema of a value's shape: types and required keys, not values.
 
@@ -236,7 +233,7 @@ def shape_differences(schema: dict[str, Any], actual: Any, pointer: str = "") ->
         return
     if expected == "object":
         for key in schema["required"]:
-            where = f"{pointer}/{_escape(key)}"
+            where = f"{pointer}/{escape_token(key)}"
             if key not in actual:
                 yield f"body {where}: missing"
             else:
@@ -250,7 +247,7 @@ def schema_differences(schema: Any, schemas: dict[str, Any], actual: Any) -> Ite
     """How `actual` fails a declared schema (`response.schema`), jsonschema's words."""
     root = {"allOf": [schema], "schemas": schemas}
     for error in Draft202012Validator(root).iter_errors(actual):
-        pointer = "".join(f"/{_escape(str(p))}" for p in error.absolute_path)
+        pointer = json_pointer(error.absolute_path)
         yield f"body {pointer or '/'}: {error.message}"
 
 
