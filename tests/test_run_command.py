@@ -126,7 +126,10 @@ def test_health_reads_the_token_from_the_environment(up):
 def test_health_is_1_saying_why(up):
     result = CliRunner().invoke(main, ["health", up.url], env={"MOCKSERVE_ADMIN_TOKEN": ""})
     assert result.exit_code == 1
-    assert result.output == f"mockserve: {up.url}/__mockserve/health answered 401\n"
+    assert result.output == (
+        f"mockserve: {up.url}/__mockserve/health answered 401: the admin API needs a token "
+        "(--admin-token or MOCKSERVE_ADMIN_TOKEN)\n"
+    )
     nobody = f"http://127.0.0.1:{free_port()}"
     result = CliRunner().invoke(main, ["health", nobody])
     assert result.exit_code == 1

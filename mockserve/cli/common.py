@@ -47,8 +47,12 @@ def http_url(url: str, param_hint: str) -> str:
     """`url` if it is an http(s) URL with a host, else a usage error naming the parameter."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port out of range or not a number raises here
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint=param_hint)
     return url
 
