@@ -13,7 +13,7 @@ from upstream import Answer
 
 from mockserve import MockServer
 from mockserve.cli import main
-from mockserve.record import recording_spec, start_recording
+from mockserve.record.recorder import recording_spec, start_recording
 from mockserve.tls import CA_BUNDLE_VARIABLES
 
 REDIRECT = Answer(
