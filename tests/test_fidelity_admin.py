@@ -65,3 +65,24 @@ def test_health_without_the_token_says_the_token_is_needed(spec):
         result = CliRunner().invoke(main, ["health", server.url], env={"MOCKSERVE_ADMIN_TOKEN": ""})
     assert result.exit_code == 1
     assert "answered 401: the admin API needs a token (--admin-token or " in result.stderr
+
+
+def test_a_busy_https_port_is_named_in_the_error(spec):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        taken = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            main, ["run", str(spec), "--port", "0", "--https-port", str(taken)]
+        )
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{taken}: " in result.stderr
+    assert "127.0.0.1:0" not in result.stderr
+
+
+def test_https_with_https_port_is_a_usage_error_not_ignored(spec):
+    result = CliRunner().invoke(
+        main, ["run", str(spec), "--port", "0", "--https", "--https-port", "0"]
+    )
+    assert result.exit_code == 2
+    assert "--https serves HTTPS on --port; --https-port N serves it on N beside" in result.stderr

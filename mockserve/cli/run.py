@@ -177,7 +177,7 @@ def run(
     MOCKSERVE_STORE=redis://redis:6379/0.
     """
     from ..app import create_app
-    from ..serve import Runner
+    from ..serve import CannotListen, Runner
 
     if watch and (strict or exit_after or workers > 1):
         raise click.UsageError(
@@ -199,6 +199,11 @@ def run(
     if record_into is not None and (loaded.settings.proxy is None or not loaded.settings.proxy.to):
         raise click.UsageError("--record-into records what is forwarded: give --proxy-to URL")
     access = admin_access(host, admin_token, admin_open)
+    if https and https_port is not None:
+        raise click.UsageError(
+            "--https serves HTTPS on --port; --https-port N serves it on N beside HTTP on "
+            "--port: give one of them"
+        )
     if workers > 1 and (https or https_port is not None):
         raise click.UsageError("--https and --https-port serve from one process (no --workers)")
     stores = open_store(loaded, store)
@@ -214,6 +219,9 @@ def run(
     recorder = start_recorder(app, record_into, main=False)
     try:
         runner = Runner(app, host=host, port=port, **listeners)
+    except CannotListen as exc:  # names the port, --port's or --https-port's
+        click.echo(str(exc), err=True)
+        sys.exit(1)
     except (OSError, ValueError) as exc:  # waitress: ValueError for a host it cannot resolve
         reason = getattr(exc, "strerror", None) or exc
         click.echo(f"cannot listen on {host}:{port}: {reason}", err=True)
