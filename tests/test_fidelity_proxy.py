@@ -9,7 +9,7 @@ import pytest
 import requests
 import yaml
 from click.testing import CliRunner
-from upstream import Answer
+from upstream import Answer, json_answer
 
 from mockserve import MockServer
 from mockserve.cli import main
@@ -139,3 +139,30 @@ def test_verify_upstream_ca_trusts_the_private_ca(private_https, write_spec, mon
     assert refused.exit_code == 3 and "certificate" in refused.output
     trusted = CliRunner().invoke(main, [*args, "--upstream-ca", str(private_https.ca_path)])
     assert trusted.exit_code == 0, trusted.output
+
+
+def test_redact_reaches_query_parameters_and_json_body_fields_by_name(upstream, tmp_path):
+    upstream.answer(
+        "POST",
+        "/login",
+        json_answer({"user": {"name": "ada", "Token": "t-SECRET-1"}, "expires": 3600}),
+    )
+    with MockServer(recording_spec(upstream.url)) as server:
+        recording = start_recording(
+            server.app, tmp_path / "rec.yaml", main=True, redact=["token", "password"]
+        )
+        for password in ("p-SECRET-2", "p-SECRET-3"):
+            requests.post(
+                server.url + "/login?token=q-SECRET-4&lang=en",
+                json={"name": "ada", "password": password},
+                timeout=10,
+            )
+        recording.save()
+    text = (tmp_path / "rec.yaml").read_text()
+    assert "SECRET" not in text
+    route = yaml.safe_load(text)["routes"][0]
+    assert route["response"]["json"]["user"] == {"name": "ada", "Token": "<redacted>"}
+    (example,) = route["examples"]  # the two requests differ only in what is redacted
+    assert example["request"]["query"] == {"token": "<redacted>", "lang": "en"}
+    assert example["request"]["body"] == {"name": "ada", "password": "<redacted>"}
+    assert CliRunner().invoke(main, ["validate", str(tmp_path / "rec.yaml")]).exit_code == 0

@@ -56,9 +56,10 @@ def save_recording(recorder: Any) -> None:
 @port_option
 @click.option(
     "--redact",
-    metavar="H,...",
+    metavar="NAME,...",
     default="",
-    help="More headers to write as <redacted> (Authorization, Cookie and Set-Cookie always are).",
+    help="Write these headers, query parameters and JSON or form body fields (any depth, "
+    "either way) as <redacted> (Authorization, Cookie and Set-Cookie always are).",
 )
 @upstream_ca_option
 @quiet_option

@@ -96,7 +96,7 @@ def merged_text(
     for rec in recordings:
         refused = writer.refused(rec)
         if refused is None:
-            groups.setdefault((rec.method.upper(), rec.path), []).append(rec)
+            groups.setdefault((rec.method.upper(), rec.path), []).append(writer.redacted(rec))
         elif refused not in writer.notes:
             writer.notes.append(refused)
     inserts: list[tuple[int, str, int]] = []

@@ -8,6 +8,7 @@ one answer. JSON bodies become YAML trees, text `text`, binary or large bodies
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import mimetypes
@@ -15,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from ..journal import BODY_LIMIT
 from ..media import is_json_media, media_type
@@ -43,6 +44,44 @@ class Writer:
     redact: frozenset[str] = frozenset()
     notes: list[str] = field(default_factory=list)
     fixtures: set[str] = field(default_factory=set)
+
+    def redacted(self, rec: Recording) -> Recording:
+        """`rec` with the values named by `--redact` written as `<redacted>`: query
+        parameters, and fields at any depth of JSON or form bodies, both ways."""
+        if not self.redact:
+            return rec
+        return dataclasses.replace(
+            rec,
+            query={k: REDACTED if k.lower() in self.redact else v for k, v in rec.query.items()},
+            body=self._redacted_body(rec.body, rec.content_type),
+            answer=self._redacted_body(rec.answer, header_value(rec.headers, "Content-Type")),
+        )
+
+    def _redacted_body(self, data: bytes, content_type: str | None) -> bytes:
+        media = media_type(content_type)
+        if not data or len(data) > BODY_LIMIT:
+            return data
+        try:
+            if is_json_media(media):
+                return json.dumps(self._redacted_value(json.loads(data))).encode("utf-8")
+            if media == "application/x-www-form-urlencoded":
+                pairs = parse_qsl(data.decode("utf-8"), keep_blank_values=True)
+                return urlencode(
+                    [(k, REDACTED if k.lower() in self.redact else v) for k, v in pairs]
+                ).encode("ascii")
+        except ValueError:  # not what it says it is: kept as it came
+            pass
+        return data
+
+    def _redacted_value(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: REDACTED if str(k).lower() in self.redact else self._redacted_value(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self._redacted_value(item) for item in value]
+        return value
 
     def refused(self, rec: Recording) -> str | None:
         """Why `rec` cannot be written as a route `validate` accepts (None: it can)."""
