@@ -49,7 +49,7 @@ class ResourceRoute:
 def resource_routes(resource: Resource) -> list[ResourceRoute]:
     """The six routes a resource answers, in the order the spec format lists them."""
     variable = resource.key if _IDENTIFIER.match(resource.key) else "key"
-    rules = {True: resource.path, False: f"{resource.path}/<{variable}>"}  # collection, item
+    item_rule = f"{resource.path}/<{variable}>"
     return [
         ResourceRoute(
             f"{method} {path}",
