@@ -12,6 +12,7 @@ import json
 import math
 import re
 from functools import lru_cache
+from collections.abc import Mapping
 from typing import IO, Any
 
 import yaml
@@ -63,20 +64,23 @@ def _atom(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as YAML")
 
 
-def _write(value: Any, indent: str, out: list[str]) -> None:
+Notes = Mapping[int, str] | None  # id() of a mapping in a list -> comment written above it
+
+
+def _write(value: Any, indent: str, out: list[str], notes: Notes = None) -> None:
     """Append `value` as the block content that follows a key or a `- ` at `indent`."""
     if isinstance(value, dict):
         if not value:
             out.append(" {}\n")
             return
         out.append("\n")
-        _mapping(value, indent, out)
+        _mapping(value, indent, out, notes)
     elif isinstance(value, list):
         if not value:
             out.append(" []\n")
             return
         out.append("\n")
-        _sequence(value, indent, out)
+        _sequence(value, indent, out, notes)
     else:
         out.append(" " + _atom(value) + "\n")
 
@@ -85,7 +89,7 @@ def _key(key: Any) -> str:
     return scalar_text(key if isinstance(key, str) else str(key))
 
 
-def _mapping(value: dict[Any, Any], indent: str, out: list[str]) -> None:
+def _mapping(value: dict[Any, Any], indent: str, out: list[str], notes: Notes = None) -> None:
     inner = indent + "  "
     for key, item in value.items():
         text = _key(key)
@@ -95,42 +99,51 @@ def _mapping(value: dict[Any, Any], indent: str, out: list[str]) -> None:
             out.append(f"{indent}{text}:")
         if isinstance(item, list) and item:
             out.append("\n")
-            _sequence(item, indent, out)  # PyYAML's style: a list sits under its key
+            _sequence(item, indent, out, notes)  # PyYAML's style: a list sits under its key
         else:
-            _write(item, inner, out)
+            _write(item, inner, out, notes)
 
 
-def _sequence(value: list[Any], indent: str, out: list[str]) -> None:
+def _comment(text: str, indent: str) -> str:
+    return "".join(f"{indent}# {line}".rstrip() + "\n" for line in text.splitlines())
+
+
+def _sequence(value: list[Any], indent: str, out: list[str], notes: Notes = None) -> None:
     inner = indent + "  "
     for item in value:
+        if notes and id(item) in notes:
+            out.append(_comment(notes[id(item)], indent))
         if isinstance(item, dict) and item:
             # The first key shares the dash's line; the others line up under it.
             first = len(out)
-            _mapping(item, inner, out)
+            _mapping(item, inner, out, notes)
             out[first] = indent + "- " + out[first][len(inner) :]
-        elif isinstance(item, list) and item:
-            out.append(indent + "-")
-            _write(item, inner, out)
         else:
             out.append(indent + "-")
-            _write(item, inner, out)
+            _write(item, inner, out, notes)
 
 
-def dump_spec(data: dict[str, Any]) -> str:
-    """The YAML text of a spec, in block style with keys in their order."""
+def dump_spec(data: dict[str, Any], *, comments: Notes = None) -> str:
+    """The YAML text of a spec, in block style with keys in their order.
+
+    `comments` puts a comment line above list items (by the item's `id()`): an imported
+    route says where it came from.
+    """
     if not isinstance(data, dict):
         raise TypeError("a spec is a mapping")
     out: list[str] = []
-    _mapping(data, "", out)
+    _mapping(data, "", out, comments)
     return "".join(out)
 
 
-def write_spec(data: dict[str, Any], handle: IO[str], *, header: str = "") -> None:
+def write_spec(
+    data: dict[str, Any], handle: IO[str], *, header: str = "", comments: Notes = None
+) -> None:
     """Write `header` (comment lines) and `data` as YAML to an open text file.
 
     The text is also remembered in the parse cache as holding `data`, so the first run
     of a large imported spec does not parse what was just written.
     """
-    text = header + dump_spec(data)
+    text = header + dump_spec(data, comments=comments)
     handle.write(text)
     remember_spec(text, data)
