@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -95,7 +96,8 @@ def import_(source: str, output: str, kind: str | None, strict: bool, seed: int 
         har = read_har(source)
         if har is None:
             _fail([f"{label}:/: not a HAR file (no log.entries)"])
-        _import_har(har, source, output)
+        else:
+            _import_har(har, source, output)
     else:
         from ..spec.loader import paused_gc
 
@@ -103,7 +105,7 @@ def import_(source: str, output: str, kind: str | None, strict: bool, seed: int 
             _import_openapi(source, output, seed)
 
 
-def _fail(problems: list[str]) -> None:
+def _fail(problems: list[str]) -> NoReturn:
     for problem in problems:
         click.echo(problem, err=True)
     click.echo("nothing written.", err=True)

@@ -58,6 +58,7 @@ class Entry:
     priority: int = 0  # lower first among the entries of one route (WireMock's priority)
     route_keys: dict[str, Any] = field(default_factory=dict)  # query/headers/body contract
     fault: str | None = None  # a fault kind answering every request of the route
+    answers: list[dict[str, Any]] | None = None  # a whole `responses` list (random, cycle)
     where: tuple[str, str] = ("", "")  # (source, pointer) for drops found while merging
 
 

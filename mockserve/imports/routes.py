@@ -39,9 +39,10 @@ def _rename(value: Any, names: dict[str, str]) -> Any:
 def build_routes(entries: list[Entry], imported: Imported) -> list[dict[str, Any]]:
     """Routes for `entries`, in the order their paths first appear; drops go to `imported`."""
     groups: dict[str, list[Entry]] = {}
+    first_seen: dict[int, int] = {id(entry): index for index, entry in enumerate(entries)}
     for entry in entries:
         groups.setdefault(_shape(entry.path), []).append(entry)
-    routes: list[dict[str, Any]] = []
+    routes: list[tuple[int, dict[str, Any]]] = []
     names: set[str] = set()
     for group in groups.values():
         first_path = group[0].path
@@ -57,14 +58,16 @@ def build_routes(entries: list[Entry], imported: Imported) -> list[dict[str, Any
             methods.extend(m for m in entry.methods if m not in methods)
         by_entries: dict[tuple[int, ...], list[str]] = {}
         for method in methods:
-            chosen = [i for i, e in enumerate(group) if method in e.methods]
-            chosen.sort(key=lambda i: group[i].priority)  # stable: source order within one
-            by_entries.setdefault(tuple(chosen), []).append(method)
+            picked = [i for i, e in enumerate(group) if method in e.methods]
+            picked.sort(key=lambda i: group[i].priority)  # stable: source order within one
+            by_entries.setdefault(tuple(picked), []).append(method)
         for chosen, route_methods in by_entries.items():
             route = _route([group[i] for i in chosen], route_methods, imported)
-            route["name"] = _unique(route["name"], names)
-            routes.append(route)
-    return routes
+            routes.append((min(first_seen[id(group[i])] for i in chosen), route))
+    routes.sort(key=lambda pair: pair[0])  # the source's order, by each route's first entry
+    for _, route in routes:
+        route["name"] = _unique(route["name"], names)
+    return [route for _, route in routes]
 
 
 def _unique(name: str, taken: set[str]) -> str:
@@ -91,6 +94,10 @@ def _route(entries: list[Entry], methods: list[str], imported: Imported) -> dict
             )
     if len(entries) == 1 and first.fault:
         route["faults"] = [{"rate": 1, "kind": first.fault}]
+    if len(entries) == 1 and first.answers:
+        route["responses"] = first.answers
+        imported.comments[id(route)] = first.origin
+        return route
     responses: list[dict[str, Any]] = []
     origins: list[str] = []
     settled = False
