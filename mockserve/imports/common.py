@@ -140,7 +140,7 @@ def body_fields(
         except ValueError:
             parsed = _MISSING
         if parsed is not _MISSING and (media or isinstance(parsed, (dict, list))):
-            return {"json": parsed if templated else literal_value(parsed)}
+            return {"json": as_text(parsed) if templated else literal_value(parsed)}
     value = text if templated else literal(text)
     if not media:
         return {"text": value}
@@ -150,6 +150,25 @@ def body_fields(
 
 
 _MISSING = object()
+_LONE = re.compile(r"\{\{ (.*) \}\}\Z", re.DOTALL)
+
+
+def as_text(value: Any) -> Any:
+    """JSON whose quoted templates render text, as the source's did: `{{ x | string }}`.
+
+    In mockserve a lone expression keeps its type (a missing value is null); the tools
+    imported render templates as text (a missing value is empty), quotes included.
+    """
+    if isinstance(value, str):
+        lone = _LONE.match(value)
+        if lone and "{{" not in lone.group(1):
+            return "{{ " + lone.group(1) + " | string }}"
+        return value
+    if isinstance(value, dict):
+        return {k: as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_text(v) for v in value]
+    return value
 
 
 def fixture_name(stem: str, media: str, taken: dict[str, bytes]) -> str:

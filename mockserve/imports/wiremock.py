@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from .common import (
     ALL_METHODS,
+    as_text,
     Dropped,
     Entry,
     Imported,
@@ -307,7 +308,7 @@ class _Mapping:
         if "jsonBody" in response:
             value = response["jsonBody"]
             if templated:
-                return {"json": self._json_templates(value, "/response/jsonBody")}
+                return {"json": as_text(self._json_templates(value, "/response/jsonBody"))}
             from ..templating import literal_value
 
             return {"json": literal_value(value)}
