@@ -87,7 +87,7 @@ def test_every_example_answers_its_original_request(tmp_path, name):
 def test_examples_become_when_branches_and_folders_prefix_names(tmp_path):
     spec_path, _ = imported(tmp_path, "PetstoreAPI-collection.json")
     text = spec_path.read_text()
-    assert "- name: pet/Find pet by ID\n  method: GET\n  path: /v2/pet/{petId}\n" in text
+    assert "  - name: pet/Find pet by ID\n    method: GET\n    path: /v2/pet/{petId}\n" in text
     # get-1 differs from get-2 (the first example, the fallback) in the path value and query.
     assert '- when: "(path.petId | string) == \\"1\\" and query.user_key == ' in text
 

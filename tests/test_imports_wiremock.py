@@ -55,7 +55,7 @@ def test_the_corpus_imports_and_says_what_it_dropped(corpus_import):
         "mappings/random-delayed.json:/response/delayDistribution: lognormal delay distribution"
     ]
     text = spec_path.read_text()
-    assert "# mappings/two.json\n- name: two" in text  # each route says where it came from
+    assert "  # mappings/two.json\n  - name: two" in text  # each route says where it came from
     assert (spec_path.parent / "fixtures" / "favicon3.png").read_bytes() == (
         shared_corpus("wiremock") / "__files" / "favicon3.png"
     ).read_bytes()

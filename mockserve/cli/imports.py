@@ -114,7 +114,7 @@ def _fail(problems: list[str]) -> NoReturn:
 
 def _write_imported(imported: Imported, label: str, kind: str, output: str, strict: bool) -> None:
     """Write fixtures and the spec, check that it loads, then say what was dropped."""
-    from ..spec.loader import load_spec
+    from ..loading import load_spec
     from ..spec.writer import dump_spec
 
     target = Path(output)
@@ -123,7 +123,7 @@ def _write_imported(imported: Imported, label: str, kind: str, output: str, stri
         f"# mockserve spec imported from {label} ({kind}) by `mockserve import`.\n"
         "# Each route's comment says where in the source it came from.\n"
     )
-    text = header + dump_spec(imported.data, comments=imported.comments)
+    text = header + dump_spec(imported.data, comments=imported.comments, readable=True)
     written: list[Path] = []
     handle = None
     try:

@@ -18,11 +18,11 @@ from urllib.parse import parse_qsl
 
 from .common import (
     ALL_METHODS,
-    as_text,
     Dropped,
     Entry,
     Imported,
     SourceError,
+    as_text,
     body_fields,
     both,
     content_type_of,
