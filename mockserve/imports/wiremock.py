@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import mimetypes
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -198,7 +199,7 @@ class _Mapping:
             self.drop(f"/request/{key}", "the query part of the pattern: only the path is matched")
         try:
             path, condition = regex_path(pattern)
-        except ValueError as exc:
+        except re.error as exc:
             self.broken(f"/request/{key}", f"bad regular expression: {exc}")
             return None
         if condition:
