@@ -30,27 +30,41 @@ def _import(tmp_path, name: str, content: str):
     return result, output
 
 
+EXPECTED = (
+    "expected a Postman collection, WireMock mapping, Mockoon environment, HAR, OpenAPI "
+    "document or curl command lines"
+)
+
+
 @pytest.mark.parametrize(
     "name, content, said",
     [
         (
             "data.json",
             '{"users": [], "total": 0}',
-            "is JSON (an object with keys 'users', 'total'), not an OpenAPI document "
-            "(an 'openapi' key) or a HAR file (log.entries)",
+            f"JSON of no known format (an object with keys 'users', 'total'); {EXPECTED}",
         ),
         (
             "broken.har",
             '{"log": {"version": "1.2"}}',
-            "is JSON (an object with keys 'log'), not an OpenAPI document",
+            f"JSON of no known format (an object with keys 'log'); {EXPECTED}",
         ),
-        ("list.yaml", "- a\n- b\n", "is YAML (a list), not an OpenAPI document"),
-        ("notes.txt", "just some words: [unclosed\n", "is neither JSON nor YAML"),
-        ("empty.json", "", "is empty"),
+        ("list.yaml", "- a\n- b\n", f"not a format mockserve imports (YAML: a list); {EXPECTED}"),
+        (
+            "notes.txt",
+            "just some words: [unclosed\n",
+            f"not a format mockserve imports (neither JSON nor YAML); {EXPECTED}",
+        ),
+        ("empty.json", "", f"not a format mockserve imports (the file is empty); {EXPECTED}"),
         (
             "old.json",
             '{"swagger": "2.0", "paths": {}}',
-            "is a Swagger 2.0 document; convert it to OpenAPI 3",
+            "a Swagger 2.0 document; convert it to OpenAPI 3 (an 'openapi' key)",
+        ),
+        (
+            "other.yaml",
+            "title: notes\ntext: 'see swagger: the docs'\n",
+            "not an OpenAPI document (an object with keys 'title', 'text'; expected an 'openapi'",
         ),
     ],
 )

@@ -445,7 +445,7 @@ def test_import_refuses_a_file_that_is_not_openapi(write_spec, tmp_path):
     path = write_spec("mockserve: 1\nroutes: []\n")
     result = CliRunner().invoke(main, ["import", str(path), "-o", str(tmp_path / "out.yaml")])
     assert result.exit_code == 2
-    assert "not an OpenAPI document" in result.output
+    assert "a mockserve spec already: `mockserve run` serves it" in result.output
 
 
 def test_import_says_when_it_cannot_write_the_spec(write_spec, tmp_path):
