@@ -51,3 +51,65 @@ def test_a_body_ref_to_a_schema_with_read_only_properties_is_served(tmp_path, ve
         assert made.status_code == 201, made.text
         refused = requests.post(server.url + "/users", json={"id": 1}, timeout=10)
         assert refused.status_code == 422  # `name` is still required
+
+
+# Trimmed from VTEX's CMS API (APIs.guru vtex.local/CMS-API): a path with a trailing slash
+# beside a templated sibling one segment longer.
+TRAILING_SLASH = """\
+openapi: 3.0.3
+info: {title: trailing slash, version: "1"}
+paths:
+  /_v/cms/api/{builderId}/:
+    get:
+      parameters:
+        - {name: builderId, in: path, required: true, schema: {type: string}}
+      responses:
+        "200": {description: all, content: {application/json: {example: {which: all}}}}
+  /_v/cms/api/{builderId}/{content-type}:
+    get:
+      parameters:
+        - {name: builderId, in: path, required: true, schema: {type: string}}
+        - {name: content-type, in: path, required: true, schema: {type: string}}
+      responses:
+        "200": {description: one, content: {application/json: {example: {which: one}}}}
+  /items/:
+    get:
+      responses:
+        "200": {description: all, content: {application/json: {example: {which: items}}}}
+  /items/{id}:
+    get:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200": {description: one, content: {application/json: {example: {which: item}}}}
+"""
+
+
+@pytest.mark.parametrize(
+    "path, status, answer",
+    [
+        ("/_v/cms/api/faststore/", 200, {"which": "all"}),
+        ("/_v/cms/api/faststore/page", 200, {"which": "one"}),
+        ("/items/", 200, {"which": "items"}),
+        ("/items/7", 200, {"which": "item"}),
+    ],
+)
+def test_a_literal_or_shorter_path_wins_over_a_parameter_matched_by_nothing(
+    trailing_slash, path, status, answer
+):
+    got = requests.get(trailing_slash.url + path, timeout=10)
+    assert (got.status_code, got.json()) == (status, answer)
+
+
+def test_a_parameter_matched_by_nothing_is_still_named_missing(trailing_slash):
+    got = requests.get(trailing_slash.url + "/_v/cms/api//page", timeout=10)
+    assert got.status_code == 422
+    assert "'builderId' is a required property" in got.text
+
+
+@pytest.fixture(scope="module")
+def trailing_slash(tmp_path_factory):
+    path = tmp_path_factory.mktemp("slash") / "cms.yaml"
+    path.write_text(TRAILING_SLASH)
+    with served(path) as server:
+        yield server
