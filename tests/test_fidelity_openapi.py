@@ -3,8 +3,12 @@ trimmed piece of a real document (source noted in its fixture)."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import requests
+import yaml
 
 from mockserve import MockServer
 from mockserve.loading import load_spec
@@ -113,3 +117,23 @@ def trailing_slash(tmp_path_factory):
     path.write_text(TRAILING_SLASH)
     with served(path) as server:
         yield server
+
+
+SPECS = Path(__file__).resolve().parent / "specs" / "openapi"
+
+
+def test_a_pattern_that_needs_a_line_feed_and_allows_32768_characters_loads_and_answers():
+    document = SPECS / "aws-acm-trimmed.yaml"
+    schemas = yaml.safe_load(document.read_text())["components"]["schemas"]
+    with served(document, lazy=False) as server:  # everything generated at load
+        answer = requests.post(
+            server.url + "/",
+            headers={"X-Amz-Target": "CertificateManager.GetCertificate"},
+            json={"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/1"},
+            timeout=10,
+        )
+    assert answer.status_code == 200, answer.text
+    for name, schema in (("Certificate", "CertificateBody"), ("CertificateChain", None)):
+        pattern = schemas[schema or name]["pattern"]
+        assert re.search(pattern, answer.json()[name]), answer.json()[name]
+        assert "\n" in answer.json()[name]

@@ -115,8 +115,10 @@ class _Xeger(rstr.Rstr):
         return "".join("".join(self._handle_state(i) for i in value) for _ in range(times))
 
 
-def _sendable(text: str) -> bool:
-    return not any(ord(c) < 32 or ord(c) == 127 for c in text)
+# The longest repeat a pattern is drawn with: only `minLength` asks for long repeats,
+# and a few thousand characters is all any answer needs (a PEM pattern with maxLength
+# 32768 drawn at that length made a document take minutes to load).
+MAX_REPEAT = 1000
 
 
 class ScalarValues:
@@ -183,11 +185,9 @@ class ScalarValues:
         fmt = schema.get("format")
 
         def fits(text: str) -> bool:
-            return (
-                low <= len(text) <= (high if high is not None else len(text))
-                and (not isinstance(pattern, str) or re.search(pattern, text) is not None)
-                and _sendable(text)
-            )
+            return low <= len(text) <= (high if high is not None else len(text)) and (
+                not isinstance(pattern, str) or re.search(pattern, text) is not None
+            )  # a body string may hold a line feed; header values are checked where sent
 
         spellings = self._spellings(fmt)
         for text in spellings:  # the format's own spelling, when the pattern takes it
@@ -219,12 +219,10 @@ class ScalarValues:
 
     def _patterned(self, pattern: str, low: int, high: int | None, fits: Any) -> str:
         """A string matching `pattern` within the length limits: short repeats first, then
-        repeats as long as the limits ask for, until one fits."""
-        limits = [10, 1, max(low, 1), max(low * 2, 2)]
-        if high is not None:
-            limits.append(high)
-        limits.append(100)
-        for limit in limits:
+        repeats as long as `minLength` asks for (up to MAX_REPEAT), until one fits; a
+        bounded number of tries."""
+        limits = [10, 1, max(low, 1), max(low * 2, 2), 100]
+        for limit in dict.fromkeys(min(limit, MAX_REPEAT) for limit in limits):
             self.rstr.repeat_limit = limit
             for _ in range(12):
                 try:
