@@ -137,3 +137,39 @@ def test_a_pattern_that_needs_a_line_feed_and_allows_32768_characters_loads_and_
         pattern = schemas[schema or name]["pattern"]
         assert re.search(pattern, answer.json()[name]), answer.json()[name]
         assert "\n" in answer.json()[name]
+
+
+# A `type` that is no type name, as in codat's documents (APIs.guru codat.io): a schema
+# written where its property name should be.
+NOT_A_TYPE = """\
+openapi: 3.0.3
+info: {title: not a type, version: "1"}
+paths:
+  /things:
+    get:
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [kind]
+                properties:
+                  kind:
+                    type: {type: string, enum: [a, b]}
+                  mixed:
+                    type: [string, [integer]]
+"""
+
+
+def test_a_type_that_is_no_type_name_is_warned_about_not_a_type_error(tmp_path):
+    path = tmp_path / "codat.yaml"
+    path.write_text(NOT_A_TYPE)
+    spec = load_spec(path)
+    said = '\'type\' {"type": "string", "enum": ["a", "b"]} is not a type name; ignored'
+    assert any(said in warning for warning in spec.warnings), spec.warnings
+    with served(path) as server:
+        answer = requests.get(server.url + "/things", timeout=10)
+    assert answer.status_code == 200
+    assert "kind" in answer.json()
