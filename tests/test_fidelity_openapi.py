@@ -3,6 +3,7 @@ trimmed piece of a real document (source noted in its fixture)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -173,3 +174,88 @@ def test_a_type_that_is_no_type_name_is_warned_about_not_a_type_error(tmp_path):
         answer = requests.get(server.url + "/things", timeout=10)
     assert answer.status_code == 200
     assert "kind" in answer.json()
+
+
+# The AWS query protocol's keys (APIs.guru amazonaws.com/ec2 and /autoscaling, trimmed):
+# every operation at `/`, told apart by the `Action` its clients send in the query (GET)
+# or in a form body (POST), and the JSON protocol's `X-Amz-Target` header.
+def _operation(name: str, method: str) -> dict:
+    answer = {"content": {"application/json": {"example": {"operation": name, "via": method}}}}
+    operation: dict = {"operationId": f"{method.upper()}{name}", "responses": {"200": answer}}
+    if method == "get":
+        operation["parameters"] = [
+            {"name": "Action", "in": "query", "required": True,
+             "schema": {"type": "string", "enum": [name]}},
+        ]  # fmt: skip
+    else:
+        form = {"type": "object", "properties": {"Action": {"type": "string"}}}
+        operation["requestBody"] = {
+            "content": {"application/x-www-form-urlencoded": {"schema": form}}
+        }
+    return operation
+
+
+def _selector_document(actions: list[str]) -> dict:
+    paths: dict = {}
+    for name in actions:
+        paths[f"/#Action={name}"] = {m: _operation(name, m) for m in ("get", "post")}
+    for key, example in (
+        ("/#X-Amz-Target=Certificates.GetCertificate", {"target": 1}),
+        ("/weather?city_id={city_id}", {"by": "city"}),
+        ("/weather?q={q}", {"by": "q"}),
+        ("/things?archived", {"by": "bare"}),
+        ("/things?kind=a&size=b", {"by": "two"}),
+        ("/things?kind=a", {"by": "one"}),
+    ):
+        method = "post" if "Amz" in key else "get"
+        answer = {"content": {"application/json": {"example": example}}}
+        paths[key] = {method: {"responses": {"200": answer}}}
+    return {"openapi": "3.0.3", "info": {"title": "selectors", "version": "1"}, "paths": paths}
+
+
+ACTIONS = [f"Action{number:03d}" for number in range(300)] + ["AttachInstances"]
+
+
+@pytest.fixture(scope="module")
+def selectors(tmp_path_factory):
+    path = tmp_path_factory.mktemp("aws") / "aws.json"
+    path.write_text(json.dumps(_selector_document(ACTIONS)))
+    with served(path) as server:
+        yield server
+
+
+ATTACH = {"operation": "AttachInstances"}
+AMZ_TARGET = {"X-Amz-Target": "Certificates.GetCertificate"}
+
+
+@pytest.mark.parametrize(
+    "method, target, options, expected",
+    [
+        ("GET", "/?Action=AttachInstances&Version=2016-11-15", {}, {**ATTACH, "via": "get"}),
+        ("POST", "/", {"data": {"Action": "AttachInstances", "Version": "2016"}}, None),
+        ("POST", "/", {"data": {"Action": "AttachInstances"}}, {**ATTACH, "via": "post"}),
+        ("POST", "/", {"data": {"Action": "Action007"}}, {"operation": "Action007", "via": "post"}),
+        ("GET", "/?Action=Action299", {}, {"operation": "Action299", "via": "get"}),
+        ("POST", "/", {"headers": AMZ_TARGET, "json": {}}, {"target": 1}),
+        ("GET", "/weather?city_id=5", {}, {"by": "city"}),
+        ("GET", "/weather?q=paris", {}, {"by": "q"}),
+        ("GET", "/things?archived", {}, {"by": "bare"}),
+        ("GET", "/things?archived=true", {}, {"by": "bare"}),
+        ("GET", "/things?kind=a&size=b", {}, {"by": "two"}),
+        ("GET", "/things?kind=a", {}, {"by": "one"}),
+    ],
+)
+def test_operations_told_apart_by_a_path_key_value_answer_as_their_clients_send_them(
+    selectors, method, target, options, expected
+):
+    answer = requests.request(method, selectors.url + target, timeout=10, **options)
+    assert answer.status_code == 200, answer.text
+    if expected is not None:
+        assert answer.json() == expected
+
+
+def test_a_value_no_operation_is_told_apart_by_is_the_404_naming_the_choices(selectors):
+    answer = requests.get(selectors.url + "/?Action=Nothing", timeout=10)
+    assert answer.status_code == 404
+    (why,) = answer.json()["errors"]
+    assert 'param("Action") == "AttachInstances" is false' in why["why"]

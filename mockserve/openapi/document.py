@@ -67,7 +67,7 @@ class DocumentReader:
         self._pending: dict[int, tuple[Any, ...]] = {}
         # A route shared by operations told apart by a query or header value, made whole
         # from its members (each converted then) when completed.
-        self._groups: dict[int, tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]] = {}
+        self._groups: dict[int, tuple[dict[str, Any], list[tuple[str | None, dict[str, Any]]]]] = {}
         self._lock = threading.Lock()
         version = str(document.get("openapi", ""))
         self.dialect = Dialect(version.startswith("3.1"), self.warn, self.pointer)

@@ -12,6 +12,7 @@ from jsonschema.protocols import Validator
 from ..contract import BodyContract, ParameterContract
 from ..errors import SpecWarning
 from ..templating import Expression, Value
+from .selection import Pick, Selection, selection
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class ResponseTemplate:
     redirect: Value | None = None
     delay: Delay | None = None
     state: tuple[tuple[str, Value], ...] = ()
-    when: Expression | None = None
+    when: Expression | Pick | None = None
     weight: float = 1.0
     where: str = ""  # e.g. routes[3].responses[1], for messages
     status_value: Value | None = None  # a templated status; rendered instead of `status`
@@ -174,11 +175,14 @@ class RouteParts:
     # True when some answer looks at the request (a template or a `when`): read on every
     # request, so worked out once
     renders: bool = field(init=False, default=False)
+    # Answers picked by one value (many `when`s `KEY == "literal"`): looked up, not tried
+    selection: Selection | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         templates = [*self.responses, *(f.response for f in self.faults if f.response)]
         renders = any(t.when is not None or not t.is_static for t in templates)
         object.__setattr__(self, "renders", renders)
+        object.__setattr__(self, "selection", selection([t.when for t in self.responses]))
 
 
 @dataclass(frozen=True)
