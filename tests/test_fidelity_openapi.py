@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -259,3 +261,20 @@ def test_a_value_no_operation_is_told_apart_by_is_the_404_naming_the_choices(sel
     assert answer.status_code == 404
     (why,) = answer.json()["errors"]
     assert 'param("Action") == "AttachInstances" is false' in why["why"]
+
+
+def test_sampled_answers_keep_to_their_own_document():
+    document = SPECS / "sampled-answers.yaml"
+    with served(document) as server:
+        answer = requests.get(server.url + "/accounts/7", timeout=10)
+    assert answer.status_code == 200, answer.text
+    account = answer.json()
+    assert "secret" not in account  # writeOnly, through its $ref
+    assert str(uuid.UUID(account["id"])) == account["id"]
+    assert datetime.fromisoformat(account["created"].replace("Z", "+00:00"))
+    assert isinstance(account["kind"], dict) and "name" in account["kind"]  # the $ref's type
+    assert all(str(uuid.UUID(a)) == a for a in account["aliases"])
+    # no date-time is 10 characters long: the format is kept, not "string"
+    assert datetime.fromisoformat(account["expires"].replace("Z", "+00:00"))
+    # `example: "many"` is no integer: not sent as the header's value
+    assert answer.headers.get("X-Rate-Limit", "0").isdigit()

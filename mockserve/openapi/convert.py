@@ -129,7 +129,7 @@ class Converter(SecurityConversion):
                 head = group[0][1]
                 self.warn(
                     f"{head['method']} {head['path']}: {len(group)} operations told apart by "
-                    "a query or header value share one route; their contracts are not checked"
+                    "a value in their path key share one route; their contracts are not checked"
                 )
                 if later:  # the shared route is made when its first request completes it
                     shared = {"method": head["method"], "path": head["path"]}
@@ -188,7 +188,7 @@ class Converter(SecurityConversion):
         """Convert the rest of a route made by spec(later=True); return its new warnings."""
         with self._lock:  # first requests to two routes may come at once
             before = len(self._warnings)
-            if id(route) in self._groups:  # operations told apart by a query or header value
+            if id(route) in self._groups:  # operations told apart by a value in their path key
                 shared, group = self._groups.pop(id(route))
                 for _, member in group:
                     if id(member) in self._pending:

@@ -45,6 +45,7 @@ _COUNTS = (
 _FLAGS = ("uniqueItems", "readOnly", "writeOnly", "deprecated")
 _TEXTS = ("format", "title", "description", "contentEncoding", "contentMediaType")
 _DROP = ("nullable", "externalDocs", "example", "x-nullable")
+_BESIDE_REF = ("description", "title", "readOnly", "writeOnly", "deprecated", "nullable")
 _XML_KEYS = ("name", "namespace", "prefix", "attribute", "wrapped")
 
 
@@ -69,6 +70,10 @@ class Dialect:
             return schema
         if not isinstance(schema, dict):
             return {}
+        if "$ref" in schema and not self.version_31:
+            # 3.0: a Reference Object's other keys are ignored; its annotations (and
+            # `nullable`, meant as such in every real document) are kept
+            schema = {k: v for k, v in schema.items() if k == "$ref" or k in _BESIDE_REF}
         out: dict[str, Any] = {}
         for key, value in schema.items():
             if key == "$ref":

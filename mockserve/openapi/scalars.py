@@ -90,6 +90,13 @@ _PADDING = {  # where text can grow without breaking the format
 _PRINTABLE = string.ascii_letters + string.digits + string.punctuation + " "
 
 
+def format_spelling(fmt: Any) -> str | None:
+    """A well-formed value of a known string format (a fixed uuid for `uuid`), or None."""
+    if fmt == "uuid":
+        return "00000000-0000-4000-8000-000000000000"
+    return _FORMATS.get(fmt) if isinstance(fmt, str) else None
+
+
 class _Xeger(rstr.Rstr):
     """rstr's regex reverser, with repeats bounded per call and no control characters."""
 
