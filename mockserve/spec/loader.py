@@ -43,9 +43,16 @@ class Loader:
     """Reads one spec (and its includes) and builds the frozen `Spec`."""
 
     def __init__(
-        self, path: str | os.PathLike[str], *, seed: int | None = None, lazy: bool = False
+        self,
+        path: str | os.PathLike[str],
+        *,
+        seed: int | None = None,
+        lazy: bool = False,
+        text: str | None = None,
     ):
+        """`text`: the main file's text as it would be, to check an edit before it is written."""
         self.path = Path(path)
+        self.text = text
         self.display = str(path)
         self.root_dir = self.path.resolve().parent
         self.seed = seed
@@ -69,7 +76,8 @@ class Loader:
 
     def _read(self, path: Path, display: str, where: tuple[SourceFile, tuple] | None):
         try:
-            text = path.read_text("utf-8")
+            main = self.text if where is None else None  # the main file: as edited, if given
+            text = main if main is not None else path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             if where:

@@ -1,0 +1,242 @@
+"""The spec files an agent may read and edit: one folder, edits checked before they land.
+
+Every edit is made on the file's text (`spec/edit.py` finds the places), loaded as it
+would be written, and written only when it loads without a problem; otherwise nothing
+is written and the refusal lists the problems. The rest of the file, comments included,
+stays byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import SpecError, SpecProblem
+from ..report import plural
+from ..spec import Spec
+from ..spec.edit import RouteText, existing_routes, insert, list_item, route_texts, routes_node
+from ..spec.loader import Loader, paused_gc
+from ..spec.writer import dump_yaml, scalar_text
+
+
+class Refused(Exception):
+    """What the agent asked cannot be done; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Edited:
+    """A route edit that was written: the file and the lines the route now spans."""
+
+    path: Path
+    name: str
+    lines: tuple[int, int] | None  # None when the route was removed
+
+    def as_json(self, action: str) -> dict[str, Any]:
+        shown: dict[str, Any] = {"spec": str(self.path), action: self.name}
+        if self.lines is not None:
+            shown["lines"] = list(self.lines)
+        return shown
+
+
+class SpecFiles:
+    """The spec given at start (if any) and the folder whose specs may be edited."""
+
+    def __init__(self, spec: str | os.PathLike[str] | None):
+        self.default = Path(spec) if spec is not None else None
+        base = self.default.resolve().parent if self.default is not None else Path.cwd()
+        self.folder = base.resolve()
+
+    def path(self, given: str | None) -> Path:
+        """The spec a tool works on: `given` (inside the folder), else the one from the start."""
+        if given is None or not given.strip():
+            if self.default is None:
+                raise Refused(
+                    "no spec: pass `spec` (a spec file's path), or start the server with "
+                    "`mockserve mcp SPEC`"
+                )
+            return self.default
+        target = Path(given)
+        if not target.is_absolute():
+            target = self.folder / target
+        resolved = target.resolve()
+        if resolved != self.folder and self.folder not in resolved.parents:
+            raise Refused(
+                f"{given}: outside {self.folder}; this server reads and edits only spec files "
+                "in that folder (give a path inside it)"
+            )
+        return resolved
+
+    # -- reading -------------------------------------------------------------------
+
+    def load(self, path: Path, text: str | None = None) -> Spec:
+        """The spec at `path` (as `text` when given); SpecError lists every problem."""
+        with paused_gc():
+            return Loader(path, text=text).load()
+
+    def text(self, path: Path) -> str:
+        try:
+            return path.read_text("utf-8")
+        except FileNotFoundError:
+            raise Refused(f"{path}: no such file; create it (e.g. with the `import` tool)") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise Refused(f"{path}: cannot read: {exc}") from None
+
+    # -- editing -------------------------------------------------------------------
+
+    def add_route(self, path: Path, route: dict[str, Any] | str) -> Edited:
+        """Append `route` to the file's routes."""
+        base = self.text(path)
+        if base and not base.endswith("\n"):
+            base += "\n"
+        try:
+            _, place = existing_routes(base)
+        except (ValueError, yaml.YAMLError) as exc:
+            raise Refused(f"{path}: cannot add a route: {_reason(exc)}") from None
+        raw, written = route_text(route)
+        item = list_item(written, place.indent)
+        new = insert(base, [(place.index, place.before + item, place.replace)])
+        start = place.index + len(place.before)
+        return self._write(path, base, new, route_name_of(raw), (start, start + len(item)))
+
+    def update_route(self, path: Path, name: str, route: dict[str, Any] | str) -> Edited:
+        """Replace the route named `name` with `route` (keeping its name when `route` has none)."""
+        base = self.text(path)
+        found = self._find(path, base, name)
+        raw, written = route_text(route, keep_name=name if found.named else None)
+        item = list_item(written, found.indent)
+        new = insert(base, [(found.start, item, found.end - found.start)])
+        span = (found.start, found.start + len(item))
+        return self._write(path, base, new, route_name_of(raw), span)
+
+    def remove_route(self, path: Path, name: str) -> Edited:
+        """Remove the route named `name`, with its text (comments above it stay)."""
+        base = self.text(path)
+        found = self._find(path, base, name)
+        new = insert(base, [(found.start, "", found.end - found.start)])
+        key, value = routes_node(yaml.compose(new))
+        if key is not None and (not isinstance(value, yaml.SequenceNode) or not value.value):
+            # The last route went: `routes:` alone would read as null.
+            colon = key.end_mark.index + 1
+            new = new[:colon] + " []" + new[colon:]
+        return self._write(path, base, new, name, None)
+
+    def _find(self, path: Path, text: str, name: str) -> RouteText:
+        try:
+            routes = route_texts(text)
+        except (ValueError, yaml.YAMLError) as exc:
+            raise Refused(f"{path}: cannot edit its routes: {_reason(exc)}") from None
+        for route in routes:
+            if route.name == name:
+                return route
+        names = ", ".join(repr(r.name) for r in routes) or "none"
+        raise Refused(
+            f"{path}: no route named {name!r} in this file (its routes: {names}); "
+            "`list_routes` gives every name"
+        )
+
+    def _write(
+        self, path: Path, old: str, new: str, name: str, span: tuple[int, int] | None
+    ) -> Edited:
+        lines = None
+        if span is not None:
+            lines = (new.count("\n", 0, span[0]) + 1, new.count("\n", 0, span[1] - 1) + 1)
+        try:
+            self.load(path, new)
+        except SpecError as exc:
+            raise Refused(_refusal(path, exc.problems, new, lines)) from None
+        except yaml.YAMLError as exc:  # pragma: no cover - the loader locates YAML errors
+            raise Refused(f"{path}: the edit would not be YAML: {exc}") from None
+        write_atomic(path, new)
+        return Edited(path, name, lines)
+
+
+def route_text(route: dict[str, Any] | str, keep_name: str | None = None) -> tuple[dict, str]:
+    """A route given as an object or as YAML text: its data and the text to write.
+
+    Text is written as given (comments and all); an object is written as block YAML.
+    `keep_name`: a `name` to add when the route has none.
+    """
+    if isinstance(route, str):
+        written = textwrap.dedent(route).strip("\n")
+        try:
+            raw = yaml.safe_load(written) if written.strip() else None
+        except yaml.YAMLError as exc:
+            raise Refused(f"route: not YAML: {_reason(exc)}") from None
+        if isinstance(raw, list) and len(raw) == 1:
+            raw = raw[0]
+            flow = False
+        else:
+            flow = written.lstrip().startswith("{")
+        if not isinstance(raw, dict):
+            raise Refused(
+                "route: give one route, as an object or as YAML text of a mapping "
+                "(e.g. `path: /users` with a `response`)"
+            )
+        if keep_name is not None and "name" not in raw:
+            if flow or written.lstrip().startswith("- "):
+                raw = {"name": keep_name, **raw}
+                written = dump_yaml(raw)
+            else:
+                written = f"name: {scalar_text(keep_name)}\n{written}"
+                raw = {"name": keep_name, **raw}
+        return raw, written
+    if not route:
+        raise Refused("route: empty; give at least `path` and a `response`")
+    raw = {"name": keep_name, **route} if keep_name is not None and "name" not in route else route
+    return raw, dump_yaml(raw)
+
+
+def route_name_of(raw: dict[str, Any]) -> str:
+    from ..spec.model import route_name
+
+    return route_name(raw)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` in one step (a reader sees the old file or the new one)."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _refusal(
+    path: Path, problems: list[SpecProblem], text: str, lines: tuple[int, int] | None
+) -> str:
+    head = (
+        f"refused: with this edit {path} would have {plural(len(problems), 'problem')}; "
+        "nothing was written. Fix the route and call again."
+    )
+    shown = [head, *(str(p) for p in problems)]
+    if lines is not None:
+        first, last = lines
+        numbered = text.splitlines()[first - 1 : last]
+        shown.append(f"The route as it would have been written (lines {first}-{last}):")
+        shown += [f"{first + i:5}  {line}" for i, line in enumerate(numbered)]
+    return "\n".join(shown)
+
+
+def _reason(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def problems_json(problems: list[SpecProblem]) -> list[str]:
+    return [str(p) for p in problems]
+
+
+def dumps(value: Any) -> str:
+    """A tool's result: JSON text, readable by a person too."""
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
