@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..journal import BODY_LIMIT
+from ..media import is_json_media, media_type
 from ..spec.answers import file_content_type
 from ..templating import expression_literal, literal, literal_value
 from .recording import Recording, header_value
@@ -28,14 +29,6 @@ ALWAYS_REDACTED = frozenset({"authorization", "cookie", "set-cookie", "proxy-aut
 # (A Content-Encoding left on a recording is one that could not be undone: it stays.)
 NOT_WRITTEN = frozenset({"content-length", "date", "server", "transfer-encoding"})
 TEXT_TYPES = ("application/xml", "application/javascript", "application/x-www-form-urlencoded")
-
-
-def _media(content_type: str | None) -> str:
-    return (content_type or "").partition(";")[0].strip().lower()
-
-
-def _is_json(media: str) -> bool:
-    return media == "application/json" or media.endswith("+json")
 
 
 @dataclass
@@ -53,7 +46,7 @@ class Writer:
         if rec.status != 200:
             entry["status"] = rec.status
         content_type = header_value(rec.headers, "Content-Type")
-        media = _media(content_type)
+        media = media_type(content_type)
         headers: dict[str, str] = {}
         for name, value in rec.headers:
             low = name.lower()
@@ -84,12 +77,12 @@ class Writer:
                 text = data.decode("utf-8")
             except UnicodeDecodeError:
                 text = None
-        if text is not None and _is_json(media):
+        if text is not None and is_json_media(media):
             try:
                 return {"json": literal_value(json.loads(text))}, "application/json"
             except ValueError:
                 pass
-        textual = media.startswith("text/") or media in TEXT_TYPES or _is_json(media)
+        textual = media.startswith("text/") or media in TEXT_TYPES or is_json_media(media)
         if text is not None and (textual or not media) and "\x00" not in text:
             return {"text": literal(text)}, "text/plain; charset=utf-8"
         name = self._fixture(rec, media, data)
@@ -123,7 +116,7 @@ class Writer:
     def _body_test(self, rec: Recording) -> str:
         if not rec.body:
             return "not request.body"
-        if _is_json(_media(rec.content_type)):
+        if is_json_media(media_type(rec.content_type)):
             try:
                 return f"body == {expression_literal(json.loads(rec.body))}"
             except ValueError:
@@ -161,7 +154,7 @@ class Writer:
             name = "?" + urlencode(rec.query, doseq=True)
         if rec.body:
             try:
-                if not _is_json(_media(rec.content_type)):
+                if not is_json_media(media_type(rec.content_type)):
                     raise ValueError("not JSON")
                 request["body"] = json.loads(rec.body)
             except ValueError:
