@@ -22,14 +22,21 @@ def document_kind(data: Any) -> str:
     return "spec"
 
 
-def load_spec(path: str | os.PathLike[str], *, seed: int | None = None, lazy: bool = False) -> Spec:
+def load_spec(
+    path: str | os.PathLike[str],
+    *,
+    seed: int | None = None,
+    lazy: bool = False,
+    text: str | None = None,
+) -> Spec:
     """Load, check and compile a spec or OpenAPI document; raise SpecError listing every problem.
 
     `lazy` is for serving: an OpenAPI document's routes then compile on their first
-    request. A spec in mockserve's format is always checked and compiled whole.
+    request. A spec in mockserve's format is always checked and compiled whole. `text`:
+    the main file's text as an edit would leave it, checked before it is written.
     """
     with paused_gc():
-        loader = Loader(path, seed=seed, lazy=lazy)
+        loader = Loader(path, seed=seed, lazy=lazy, text=text)
         source = loader.read_main()
         if source is None:
             raise SpecError(loader.problems)

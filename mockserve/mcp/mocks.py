@@ -19,7 +19,6 @@ from ..app import create_app
 from ..mock import AdminAccess, Mock
 from ..serve import Runner
 from ..spec import Spec
-from ..spec.loader import DEFAULT_ADMIN
 from .specfile import Refused
 
 ADMIN_TIMEOUT = 10.0  # seconds to wait for a running mock's admin API
@@ -42,7 +41,7 @@ class LocalMock:
 
     def __init__(self, mock_id: str, spec_path: Path, spec: Spec):
         self.id = mock_id
-        self.spec_path = spec_path
+        self.spec_path: Path | None = spec_path
         self.runner = Runner(create_app(spec, access=AdminAccess()), "127.0.0.1", 0).start()
         self.url = self.runner.url
 
@@ -134,7 +133,7 @@ class Mocks:
 
     def get(self, mock_id: str | None) -> Driven:
         """The mock `mock_id` names, else the only one there is."""
-        known: dict[str, Driven] = dict(self.local)
+        known: dict[str, Driven] = {**self.local}
         if self.remote is not None:
             known[self.remote.id] = self.remote
         if mock_id is not None and mock_id.strip():
@@ -168,6 +167,3 @@ class Mocks:
             mocks, self.local = list(self.local.values()), {}
         for mock in mocks:
             mock.stop()
-
-    def admin_of(self, spec: Spec | None) -> str:
-        return spec.settings.admin if spec is not None and spec.settings.admin else DEFAULT_ADMIN

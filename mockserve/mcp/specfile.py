@@ -19,15 +19,24 @@ from typing import Any
 import yaml
 
 from ..errors import SpecError, SpecProblem
+from ..loading import load_spec
 from ..report import plural
 from ..spec import Spec
 from ..spec.edit import RouteText, existing_routes, insert, list_item, route_texts, routes_node
-from ..spec.loader import Loader, paused_gc
 from ..spec.writer import dump_yaml, scalar_text
 
 
 class Refused(Exception):
     """What the agent asked cannot be done; the message says what to fix."""
+
+
+def _spaced(text: str) -> bool:
+    """True when the file's first two routes have a blank line between them."""
+    try:
+        routes = route_texts(text)
+    except (ValueError, yaml.YAMLError):
+        return False
+    return len(routes) > 1 and "\n\n" in "\n" + text[routes[0].end : routes[1].start]
 
 
 @dataclass(frozen=True)
@@ -77,14 +86,15 @@ class SpecFiles:
 
     def load(self, path: Path, text: str | None = None) -> Spec:
         """The spec at `path` (as `text` when given); SpecError lists every problem."""
-        with paused_gc():
-            return Loader(path, text=text).load()
+        return load_spec(path, text=text)
 
     def text(self, path: Path) -> str:
         try:
             return path.read_text("utf-8")
         except FileNotFoundError:
-            raise Refused(f"{path}: no such file; create it (e.g. with the `import` tool)") from None
+            raise Refused(
+                f"{path}: no such file; create it (e.g. with the `import` tool)"
+            ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise Refused(f"{path}: cannot read: {exc}") from None
 
@@ -101,8 +111,10 @@ class SpecFiles:
             raise Refused(f"{path}: cannot add a route: {_reason(exc)}") from None
         raw, written = route_text(route)
         item = list_item(written, place.indent)
-        new = insert(base, [(place.index, place.before + item, place.replace)])
-        start = place.index + len(place.before)
+        # The file leaves a blank line between routes: so does this one.
+        before = place.before + ("\n" if _spaced(base) else "")
+        new = insert(base, [(place.index, before + item, place.replace)])
+        start = place.index + len(before)
         return self._write(path, base, new, route_name_of(raw), (start, start + len(item)))
 
     def update_route(self, path: Path, name: str, route: dict[str, Any] | str) -> Edited:
