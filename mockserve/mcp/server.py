@@ -117,7 +117,7 @@ class Session:
         self.mocks = Mocks(remote)
 
     def spec(self, given: str | None) -> tuple[Path, Spec]:
-        path = self.files.path(given)
+        path = self.files.existing(given)
         return path, self.files.load(path)
 
     def reloaded(self, path: Path, spec: Spec) -> dict[str, Any]:
@@ -166,7 +166,7 @@ def build_server(
         The result says `valid` and, when it is not, each problem where it stands in the
         file; warnings (what the spec asks that mockserve does not do) are listed too.
         """
-        path = files.path(spec)
+        path = files.existing(spec)
         try:
             loaded = files.load(path)
         except SpecError as exc:

@@ -82,6 +82,13 @@ class SpecFiles:
             )
         return resolved
 
+    def existing(self, given: str | None) -> Path:
+        """As `path`, for a spec that must be there already."""
+        path = self.path(given)
+        if not path.is_file():
+            raise Refused(f"spec: {path}: no such file (`import` writes a new spec)")
+        return path
+
     # -- reading -------------------------------------------------------------------
 
     def load(self, path: Path, text: str | None = None) -> Spec:
