@@ -361,14 +361,12 @@ def test_a_running_mock_is_driven_through_its_admin_api(folder: Path) -> None:
         requests.get(running.url + "/users/3", timeout=5)
         args = ("--url", running.url, "--admin-token", "s3cret")
         with Agent(str(folder / "spec.yaml"), *args, cwd=folder) as agent:
-            entries = agent.call("get_journal")["entries"]
+            entries = agent.call("get_journal")["entries"]  # the token was sent: no 401
             assert [(e["path"], e["route"]) for e in entries] == [("/users/3", "get-user")]
             assert agent.call("reset")["reset"] == "remote"
             assert running.journal == []
             message = agent.error("stop_mock")
             assert "not started by this server" in message
-        with Agent(str(folder / "spec.yaml"), "--url", running.url, cwd=folder) as agent:
-            assert "401" in agent.error("get_journal")  # the token is needed, and said so
 
 
 def test_a_tool_error_never_leaves_a_trace_of_python(agent: Agent) -> None:
