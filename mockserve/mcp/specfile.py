@@ -138,7 +138,8 @@ class SpecFiles:
         """Remove the route named `name`, with its text (comments above it stay)."""
         base = self.text(path)
         found = self._find(path, base, name)
-        new = insert(base, [(found.start, "", found.end - found.start)])
+        start = found.start - (1 if base.endswith("\n\n", 0, found.start) else 0)
+        new = insert(base, [(start, "", found.end - start)])  # with the blank line above it
         key, value = routes_node(yaml.compose(new))
         if key is not None and (not isinstance(value, yaml.SequenceNode) or not value.value):
             # The last route went: `routes:` alone would read as null.

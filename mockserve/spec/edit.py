@@ -171,14 +171,24 @@ def route_texts(text: str) -> list[RouteText]:
     for item, raw in zip(routes.value, data, strict=True):
         if not isinstance(raw, dict):
             continue
-        leaf = last_leaf(item)
-        end = leaf.end_mark.index
-        if not (isinstance(leaf, yaml.ScalarNode) and leaf.style in ("|", ">")):
-            end = line_end(text, end)
         start = text.rfind("\n", 0, item.start_mark.index) + 1
+        end = _item_end(text, item)
         column = dash_column(text, item)
         found.append(RouteText(route_name(raw), start, end, column, "name" in raw))
     return found
+
+
+def _item_end(text: str, item: yaml.Node) -> int:
+    """Just after a list item's last line (a block scalar's trailing blank lines aside)."""
+    leaf = last_leaf(item)
+    end = leaf.end_mark.index
+    if not (isinstance(leaf, yaml.ScalarNode) and leaf.style in ("|", ">")):
+        return line_end(text, end)
+    header = text[leaf.start_mark.index : line_end(text, leaf.start_mark.index)]
+    if "+" not in header.partition("#")[0]:  # kept blank lines (`|+`) are its text
+        while text.endswith("\n\n", 0, end):
+            end -= 1
+    return end
 
 
 def list_item(text: str, indent: int) -> str:
