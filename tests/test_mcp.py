@@ -225,14 +225,14 @@ def test_a_route_not_in_the_file_is_named_with_the_ones_that_are(agent: Agent, s
 @pytest.mark.parametrize(
     ("tool", "arguments", "says"),
     [
-        ("add_route", {}, "route"),
-        ("add_route", {"route": 7}, "route"),
+        ("add_route", {}, "fix these arguments (its input schema says more):\n- route: missing"),
+        ("add_route", {"route": 7}, "- route: input should be a valid dictionary or"),
         ("add_route", {"route": "- a\n- b"}, "give one route"),
         ("add_route", {"route": "path: [unclosed"}, "not YAML"),
         ("list_routes", {"spec": "../elsewhere.yaml"}, "outside"),
         ("list_routes", {"spec": "/etc/passwd"}, "outside"),
         ("validate_spec", {"spec": "missing.yaml"}, "no such file"),
-        ("get_journal", {"since": -1}, "since"),
+        ("get_journal", {"since": -1}, "- since: input should be greater than or equal to 0"),
         ("get_journal", {"mock_id": "mock-99"}, "no mock 'mock-99'"),
         ("stop_mock", {"mock_id": "nope"}, "no mock 'nope'"),
         ("explain_request", {"method": "GET", "path": "users"}, "must start with /"),

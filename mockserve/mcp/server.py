@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from .. import __version__
 from ..errors import MockserveError, SpecError
@@ -70,6 +71,41 @@ NameArg = Annotated[
         "shows them (e.g. 'GET /users/{id}')."
     ),
 ]
+
+
+class _Server(MCPServer):
+    """The SDK's server, with arguments that miss the input schema said in a person's words."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as exc:
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(_bad_arguments(name, exc.__cause__)) from exc.__cause__
+            raise
+
+
+def _bad_arguments(tool: str, error: ValidationError) -> str:
+    """What is wrong with the arguments given, one line per argument."""
+    said: dict[str, list[str]] = {}
+    given: dict[str, Any] = {}
+    for problem in error.errors():
+        argument = str(problem["loc"][0]) if problem["loc"] else "arguments"
+        if problem["type"] == "missing":
+            message = "missing; it is required"
+        else:
+            message = problem["msg"][:1].lower() + problem["msg"][1:]
+            given[argument] = problem.get("input")
+        said.setdefault(argument, [])
+        if message not in said[argument]:
+            said[argument].append(message)
+    lines = [f"Error executing tool {tool}: fix these arguments (its input schema says more):"]
+    for argument, messages in said.items():
+        line = f"- {argument}: {' or '.join(messages)}"
+        if argument in given:
+            line += f" (got {json.dumps(given[argument], default=str)[:80]})"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _tool_errors(fn: Func) -> Func:
@@ -142,7 +178,7 @@ def build_server(
 ) -> tuple[MCPServer, Session]:
     """The MCP server for `spec` (and the mock at `url`), and the session it works on."""
     session = Session(spec, url, admin_token)
-    server = MCPServer(
+    server = _Server(
         "mockserve", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING"
     )
     files, mocks = session.files, session.mocks
