@@ -294,6 +294,34 @@ def test_explain_request_names_the_route_or_the_near_misses_without_sending(
     assert agent.call("get_journal")["entries"] == []  # nothing reached the running mock
 
 
+def test_explain_request_sends_nothing_out_and_says_what_it_left_out(
+    agent: Agent, folder: Path
+) -> None:
+    (folder / "outside.yaml").write_text(
+        textwrap.dedent(
+            """\
+            mockserve: 1
+            settings:
+              proxy: {to: "http://127.0.0.1:9"}   # nothing listens there
+            routes:
+              - name: slow
+                path: /slow
+                faults: [{rate: 0.5, status: 503}]
+                response: {text: ok, delay: 60000}
+            """
+        )
+    )
+    slow = agent.call("explain_request", spec="outside.yaml", method="GET", path="/slow")
+    assert slow["status"] == 200 and slow["response"]["body"] == "ok"
+    assert slow["delay_ms_not_waited"] == [60000, 60000]
+    assert slow["faults_not_drawn"] == [{"rate": 0.5, "fault": "status 503"}]
+    forwarded = agent.call("explain_request", spec="outside.yaml", method="GET", path="/other")
+    assert forwarded["forwarded_to"] == "http://127.0.0.1:9" and forwarded["status"] is None
+    assert forwarded["summary"] == (
+        "GET /other: no route; forwarded to the upstream http://127.0.0.1:9"
+    )
+
+
 def test_stop_mock_closes_its_port(agent: Agent, spec: Path) -> None:
     started = agent.call("start_mock", spec=spec.name)
     assert requests.get(started["url"] + "/users/1", timeout=5).status_code == 200
