@@ -222,6 +222,33 @@ def test_a_route_not_in_the_file_is_named_with_the_ones_that_are(agent: Agent, s
     assert "no route named 'get-users'" in message and "'get-user', 'create-order'" in message
 
 
+def test_a_route_in_an_included_file_is_edited_there_and_checked_with_its_spec(
+    agent: Agent, folder: Path
+) -> None:
+    (folder / "main.yaml").write_text("mockserve: 1\ninclude: [more.yaml]\nroutes: []\n")
+    more = "# included by main.yaml\nroutes:\n  - path: /more\n    response: {text: more}\n"
+    (folder / "more.yaml").write_text(more)
+    started = agent.call("start_mock", spec="main.yaml")
+    try:
+        agent.call(
+            "update_route",
+            spec="more.yaml",
+            name="GET /more",
+            route={"path": "/more", "response": {"text": "changed"}},
+        )
+        answer = requests.get(started["url"] + "/more", timeout=5)
+        assert answer.text == "changed"  # the mock of the spec that includes it reloaded
+        message = agent.error(
+            "add_route", spec="more.yaml", route={"path": "/more", "response": {"text": "x"}}
+        )
+        assert "nothing was written" in message and "GET /more" in message  # a duplicate
+    finally:
+        agent.call("stop_mock", mock_id=started["mock_id"])
+    assert (folder / "more.yaml").read_text() == more.replace(
+        "response: {text: more}\n", "response:\n      text: changed\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("tool", "arguments", "says"),
     [

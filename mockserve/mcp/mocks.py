@@ -160,7 +160,14 @@ class Mocks:
 
     def serving(self, spec_path: Path) -> list[LocalMock]:
         """The mocks started here that serve `spec_path` (they reload when it is edited)."""
-        return [m for m in list(self.local.values()) if m.spec_path == spec_path]
+        target = spec_path.resolve()
+        return [
+            m for m in list(self.local.values()) if m.spec_path and m.spec_path.resolve() == target
+        ]
+
+    def specs(self) -> list[Path]:
+        """The specs the mocks started here serve."""
+        return [m.spec_path for m in list(self.local.values()) if m.spec_path is not None]
 
     def stop_all(self) -> None:
         with self._lock:

@@ -27,7 +27,7 @@ from ..spec import Spec, format_schema
 from .documents import import_document, verify_spec
 from .explain import explain
 from .mocks import Mocks, RemoteMock
-from .specfile import Refused, SpecFiles, dumps
+from .specfile import Edited, Refused, SpecFiles, dumps
 
 log = logging.getLogger("mockserve.mcp")
 
@@ -151,21 +151,22 @@ class Session:
                     pass
             remote = RemoteMock(url, admin_token, default.resolve() if default else None, admin)
         self.mocks = Mocks(remote)
+        self.files.served = self.mocks.specs
 
     def spec(self, given: str | None) -> tuple[Path, Spec]:
         path = self.files.existing(given)
         return path, self.files.load(path)
 
-    def reloaded(self, path: Path, spec: Spec) -> dict[str, Any]:
+    def reloaded(self, edited: Edited) -> dict[str, Any]:
         """Serve the edited spec from the mocks that serve it; say which."""
         shown: dict[str, Any] = {}
-        mocks = self.mocks.serving(path)
+        mocks = self.mocks.serving(edited.main.resolve())
         for mock in mocks:
-            mock.reload(spec)
+            mock.reload(edited.spec)
         if mocks:
             shown["reloaded"] = [m.describe() for m in mocks]
         remote = self.mocks.remote
-        if remote is not None and remote.spec_path == path:
+        if remote is not None and remote.spec_path == edited.main.resolve():
             shown["note"] = f"the mock at {remote.url} serves this edit if it runs with `--watch`"
         return shown
 
@@ -244,7 +245,7 @@ def build_server(
         """
         path = files.path(spec)
         edited = files.add_route(path, route)
-        return dumps({**edited.as_json("added"), **session.reloaded(path, files.load(path))})
+        return dumps({**edited.as_json("added"), **session.reloaded(edited)})
 
     @tool()
     def update_route(name: NameArg, route: RouteArg, spec: SpecArg = None) -> str:
@@ -256,7 +257,7 @@ def build_server(
         """
         path = files.path(spec)
         edited = files.update_route(path, name, route)
-        return dumps({**edited.as_json("updated"), **session.reloaded(path, files.load(path))})
+        return dumps({**edited.as_json("updated"), **session.reloaded(edited)})
 
     @tool()
     def remove_route(name: NameArg, spec: SpecArg = None) -> str:
@@ -267,7 +268,7 @@ def build_server(
         """
         path = files.path(spec)
         edited = files.remove_route(path, name)
-        return dumps({**edited.as_json("removed"), **session.reloaded(path, files.load(path))})
+        return dumps({**edited.as_json("removed"), **session.reloaded(edited)})
 
     @tool()
     def start_mock(spec: SpecArg = None) -> str:

@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,8 @@ class Edited:
     path: Path
     name: str
     lines: tuple[int, int] | None  # None when the route was removed
+    main: Path  # the spec that loads the file (the file itself, unless it is an include)
+    spec: Spec  # that spec, as loaded with the edit
 
     def as_json(self, action: str) -> dict[str, Any]:
         shown: dict[str, Any] = {"spec": str(self.path), action: self.name}
@@ -61,6 +64,8 @@ class SpecFiles:
         self.default = Path(spec) if spec is not None else None
         base = self.default.resolve().parent if self.default is not None else Path.cwd()
         self.folder = base.resolve()
+        # The specs mocks of this session serve (an edited include reloads them).
+        self.served: Callable[[], list[Path]] = list
 
     def path(self, given: str | None) -> Path:
         """The spec a tool works on: `given` (inside the folder), else the one from the start."""
@@ -91,9 +96,24 @@ class SpecFiles:
 
     # -- reading -------------------------------------------------------------------
 
-    def load(self, path: Path, text: str | None = None) -> Spec:
-        """The spec at `path` (as `text` when given); SpecError lists every problem."""
-        return load_spec(path, text=text)
+    def load(self, path: Path) -> Spec:
+        """The spec at `path`; SpecError lists every problem."""
+        return load_spec(path)
+
+    def main_of(self, path: Path) -> Path:
+        """The spec that loads `path`: itself, or the spec that includes it (the start
+        spec, or one a mock of this session serves)."""
+        target = path.resolve()
+        candidates = [self.default, *self.served()] if self.default else self.served()
+        for main in dict.fromkeys(c.resolve() for c in candidates):
+            if main == target:
+                return path
+            try:
+                if str(target) in load_spec(main).files:
+                    return main
+            except SpecError:
+                continue
+        return path
 
     def text(self, path: Path) -> str:
         try:
@@ -167,14 +187,15 @@ class SpecFiles:
         lines = None
         if span is not None:
             lines = (new.count("\n", 0, span[0]) + 1, new.count("\n", 0, span[1] - 1) + 1)
+        main = self.main_of(path)
         try:
-            self.load(path, new)
+            spec = load_spec(main, edited={path.resolve(): new})
         except SpecError as exc:
             raise Refused(_refusal(path, exc.problems, new, lines)) from None
         except yaml.YAMLError as exc:  # pragma: no cover - the loader locates YAML errors
             raise Refused(f"{path}: the edit would not be YAML: {exc}") from None
         write_atomic(path, new)
-        return Edited(path, name, lines)
+        return Edited(path, name, lines, main, spec)
 
 
 def route_text(route: dict[str, Any] | str, keep_name: str | None = None) -> tuple[dict, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,11 +48,12 @@ class Loader:
         *,
         seed: int | None = None,
         lazy: bool = False,
-        text: str | None = None,
+        edited: Mapping[Path, str] | None = None,
     ):
-        """`text`: the main file's text as it would be, to check an edit before it is written."""
+        """`edited`: files' texts (by resolved path) as an edit would leave them, read
+        instead of what is on disk, to check the edit before it is written."""
         self.path = Path(path)
-        self.text = text
+        self.edited = edited or {}
         self.display = str(path)
         self.root_dir = self.path.resolve().parent
         self.seed = seed
@@ -76,8 +77,9 @@ class Loader:
 
     def _read(self, path: Path, display: str, where: tuple[SourceFile, tuple] | None):
         try:
-            main = self.text if where is None else None  # the main file: as edited, if given
-            text = main if main is not None else path.read_text("utf-8")
+            text = self.edited.get(path.resolve()) if self.edited else None
+            if text is None:
+                text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             if where:
