@@ -8,28 +8,22 @@ raises `ToolError`, whose text says what to fix; nothing a tool does stops the s
 
 from __future__ import annotations
 
-import functools
 import inspect
-import json
-import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
-from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError, ToolError
-from pydantic import Field, ValidationError
+from mcp.server.mcpserver.exceptions import ResourceError
+from pydantic import Field
 
 from .. import __version__
-from ..errors import MockserveError, SpecError
-from ..report import plural
+from ..errors import SpecError
 from ..spec import Spec, format_schema
+from .calls import Func, MockArg, NameArg, RouteArg, Server, SpecArg, tool_errors
 from .documents import import_document, verify_spec
 from .explain import explain
 from .mocks import Mocks, RemoteMock
 from .specfile import Edited, Refused, SpecFiles, dumps
-
-log = logging.getLogger("mockserve.mcp")
 
 INSTRUCTIONS = """\
 mockserve serves a fake HTTP backend from one YAML spec file. Your work stays in that
@@ -41,98 +35,6 @@ entry names the route that answered, the closest routes and why they missed, and
 contract failures) or ask explain_request before sending. Fix the spec, then try again:
 a running mock serves every edit at once. The resources give the spec file and the
 format's JSON Schema."""
-
-Func = TypeVar("Func", bound=Callable[..., Any])
-
-SpecArg = Annotated[
-    str | None,
-    Field(
-        description="A spec file's path (relative to the spec's folder, or absolute inside "
-        "it). Default: the SPEC the server was started with."
-    ),
-]
-MockArg = Annotated[
-    str | None,
-    Field(description="The mock's id, from start_mock's result. Default: the only mock running."),
-]
-RouteArg = Annotated[
-    dict[str, Any] | str,
-    Field(
-        description="One route in the spec format's shape, as an object or as YAML text, e.g. "
-        '{"path": "/users/{id}", "response": {"json": {"id": "{{ path.id }}"}}}. '
-        "Keys: path (required), method, name, request (contract), response or responses "
-        "(with when / order), faults, callbacks. See the resource mockserve://schema."
-    ),
-]
-NameArg = Annotated[
-    str,
-    Field(
-        description="The route's name: its `name`, else its methods and path as list_routes "
-        "shows them (e.g. 'GET /users/{id}')."
-    ),
-]
-
-
-class _Server(MCPServer):
-    """The SDK's server, with arguments that miss the input schema said in a person's words."""
-
-    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
-        try:
-            return await super().call_tool(name, arguments, context)
-        except ToolError as exc:
-            if isinstance(exc.__cause__, ValidationError):
-                raise ToolError(_bad_arguments(name, exc.__cause__)) from exc.__cause__
-            raise
-
-
-def _bad_arguments(tool: str, error: ValidationError) -> str:
-    """What is wrong with the arguments given, one line per argument."""
-    said: dict[str, list[str]] = {}
-    given: dict[str, Any] = {}
-    for problem in error.errors():
-        argument = str(problem["loc"][0]) if problem["loc"] else "arguments"
-        if problem["type"] == "missing":
-            message = "missing; it is required"
-        else:
-            message = problem["msg"][:1].lower() + problem["msg"][1:]
-            given[argument] = problem.get("input")
-        said.setdefault(argument, [])
-        if message not in said[argument]:
-            said[argument].append(message)
-    lines = [f"Error executing tool {tool}: fix these arguments (its input schema says more):"]
-    for argument, messages in said.items():
-        line = f"- {argument}: {' or '.join(messages)}"
-        if argument in given:
-            line += f" (got {json.dumps(given[argument], default=str)[:80]})"
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def _tool_errors(fn: Func) -> Func:
-    """Turn what a tool cannot do into a tool error that says what to fix."""
-
-    @functools.wraps(fn)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ToolError:
-            raise
-        except Refused as exc:
-            raise ToolError(str(exc)) from None
-        except SpecError as exc:
-            lines = [str(p) for p in exc.problems]
-            head = f"the spec has {plural(len(lines), 'problem')}; fix them (add_route, "
-            head += "update_route, remove_route edit it), then call again:"
-            raise ToolError("\n".join([head, *lines])) from None
-        except MockserveError as exc:
-            raise ToolError(str(exc)) from None
-        except OSError as exc:
-            raise ToolError(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": ")) from None
-        except Exception as exc:  # a defect of ours: said, logged, and the server goes on
-            log.exception("tool %s failed", fn.__name__)
-            raise ToolError(f"internal error: {type(exc).__name__}: {exc}") from None
-
-    return call  # type: ignore[return-value]
 
 
 class Session:
@@ -176,10 +78,10 @@ class Session:
 
 def build_server(
     spec: str | None = None, url: str | None = None, admin_token: str | None = None
-) -> tuple[MCPServer, Session]:
+) -> tuple[Server, Session]:
     """The MCP server for `spec` (and the mock at `url`), and the session it works on."""
     session = Session(spec, url, admin_token)
-    server = _Server(
+    server = Server(
         "mockserve", instructions=INSTRUCTIONS, version=__version__, log_level="WARNING"
     )
     files, mocks = session.files, session.mocks
@@ -187,7 +89,7 @@ def build_server(
     def tool(name: str | None = None) -> Callable[[Func], Func]:
         def register(fn: Func) -> Func:
             server.add_tool(
-                _tool_errors(fn),
+                tool_errors(fn),
                 name=name or fn.__name__,
                 description=inspect.cleandoc(fn.__doc__ or ""),
                 structured_output=False,
