@@ -391,6 +391,22 @@ def test_import_writes_a_new_spec_from_an_openapi_document(agent: Agent, folder:
     assert "exists" in message
 
 
+def test_import_reads_what_other_tools_write_and_says_what_it_dropped(
+    agent: Agent, folder: Path
+) -> None:
+    (folder / "calls.txt").write_text("curl -s http://api.example.com/carts/1\n")
+    imported = agent.call("import", document="calls.txt", spec="carts.yaml")
+    assert imported["routes"] == 1
+    assert imported["dropped"] == [
+        "calls.txt:1: the answer: a curl line has none, so the route answers 200 {} until edited"
+    ]
+    assert agent.call("validate_spec", spec="carts.yaml")["valid"]
+    (folder / "notes.txt").write_text("just some notes\n")
+    message = agent.error("import", document="notes.txt", spec="notes.yaml")
+    assert "notes.txt:1: not a format mockserve imports" in message
+    assert not (folder / "notes.yaml").exists()
+
+
 def test_verify_checks_a_backend_against_the_spec(agent: Agent, spec: Path) -> None:
     with MockServer(spec) as backend:  # a backend that answers as the spec says
         result = agent.call("verify", spec=spec.name, url=backend.url)

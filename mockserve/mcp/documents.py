@@ -7,29 +7,81 @@ from typing import Any
 
 from ..errors import SpecError
 from ..spec import Spec
-from .specfile import Refused
+from .specfile import Refused, write_atomic
 
 
 def import_document(source: Path, target: Path) -> dict[str, Any]:
-    """Write the spec that serves `source` (OpenAPI or HAR) at `target`, a file not there yet."""
-    from ..har import HarError, read_har
-    from ..har import write_spec as write_har_spec
+    """Write the spec that serves `source` at `target`, a file not there yet.
+
+    `source` is what `mockserve import` reads: an OpenAPI document, a HAR, a Postman
+    collection, WireMock mappings (a file or a folder), a Mockoon environment, curl lines.
+    """
+    from ..imports import READERS, SourceError, detect, read
 
     if target.exists():
         raise Refused(
             f"spec: {target} exists; give a new file's path in `spec` (this tool never "
             "overwrites a spec: edit it with the route tools)"
         )
-    if not source.is_file():
-        raise Refused(f"document: {source}: no such file")
-    har = read_har(source)
-    if har is not None:
-        try:
-            saved = write_har_spec(har, str(source), target)
-        except HarError as exc:
-            raise Refused(f"document: {source}: {exc}") from None
-        return {"spec": str(target), "routes": saved["routes"], "notes": saved["notes"]}
+    if not source.exists():
+        raise Refused(f"document: {source}: no such file or folder")
+    label = source.name
+    try:
+        text = None if source.is_dir() else source.read_text("utf-8")
+        kind = detect(source, text, label)
+        if kind in READERS:
+            return _write_imported(read(kind, source, text, label), label, kind, target)
+    except SourceError as exc:
+        raise Refused("document: " + "\n".join(exc.problems)) from None
+    except UnicodeDecodeError:
+        raise Refused(f"document: {source}: not UTF-8 text") from None
+    if kind == "har":
+        return _import_har(source, target)
     return _import_openapi(source, target)
+
+
+def _write_imported(imported: Any, label: str, kind: str, target: Path) -> dict[str, Any]:
+    """The spec and its fixtures, written only when the spec loads."""
+    from ..loading import load_spec
+    from ..spec.writer import dump_spec
+
+    header = (
+        f"# mockserve spec imported from {label} ({kind}) by mockserve.\n"
+        "# Each route's comment says where in the source it came from.\n"
+    )
+    text = header + dump_spec(imported.data, comments=imported.comments, readable=True)
+    written = []
+    try:
+        for name, data in imported.fixtures.items():
+            fixture = target.parent / name
+            fixture.parent.mkdir(parents=True, exist_ok=True)
+            fixture.write_bytes(data)
+            written.append(fixture)
+        spec = load_spec(target, edited={target.resolve(): text})
+        write_atomic(target, text)
+    except BaseException:
+        for fixture in written:
+            fixture.unlink(missing_ok=True)
+        raise
+    return {
+        "spec": str(target),
+        "routes": len(spec.routes),
+        "dropped": [str(d) for d in imported.dropped],
+    }
+
+
+def _import_har(source: Path, target: Path) -> dict[str, Any]:
+    from ..har import HarError, read_har
+    from ..har import write_spec as write_har_spec
+
+    har = read_har(source)
+    if har is None:
+        raise Refused(f"document: {source}: not a HAR file (no log.entries)")
+    try:
+        saved = write_har_spec(har, str(source), target)
+    except HarError as exc:
+        raise Refused(f"document: {source}: {exc}") from None
+    return {"spec": str(target), "routes": saved["routes"], "notes": saved["notes"]}
 
 
 def _import_openapi(source: Path, target: Path) -> dict[str, Any]:
@@ -43,10 +95,7 @@ def _import_openapi(source: Path, target: Path) -> dict[str, Any]:
         if read is None or not isinstance(read.data, dict) or "openapi" not in read.data:
             if loader.problems:
                 raise SpecError(loader.problems)
-            raise Refused(
-                f"document: {source}: neither an OpenAPI document (no 'openapi' key) "
-                "nor a HAR (no log.entries)"
-            )
+            raise Refused(f"document: {source}: not an OpenAPI document (no 'openapi' key)")
         data, warnings, spec = openapi_spec(read, loader)
         header = f"# mockserve spec imported from {source.name} by mockserve\n"
         with open(target, "w", encoding="utf-8") as handle:

@@ -257,8 +257,9 @@ def build_server(
         document: Annotated[
             str,
             Field(
-                description="The file to import, inside the spec's folder: an OpenAPI "
-                "document (YAML or JSON) or a HAR of recorded traffic."
+                description="What to import, inside the spec's folder: an OpenAPI document, "
+                "a HAR of recorded traffic, a Postman collection, WireMock mappings (a file or "
+                "a folder), a Mockoon environment, or a file of curl command lines."
             ),
         ],
         spec: Annotated[
@@ -269,10 +270,11 @@ def build_server(
             ),
         ] = None,
     ) -> str:
-        """Write a new spec that serves an OpenAPI document or recorded traffic (HAR).
+        """Write a new spec that serves what another tool describes (as `mockserve import`).
 
-        The spec is written only when it does not exist yet; edit it afterwards with the
-        route tools. The result counts its routes and lists what could not be imported.
+        OpenAPI, HAR, Postman, WireMock, Mockoon or curl; the format is told by the file.
+        The spec is written only when it does not exist yet and loads; edit it afterwards
+        with the route tools. The result counts its routes and lists what was dropped.
         """
         target = files.path(spec)
         source = files.path(document)
