@@ -356,13 +356,6 @@ def test_stop_mock_closes_its_port(agent: Agent, spec: Path) -> None:
     assert stops_answering(started["url"])
 
 
-def test_mocks_stop_when_the_client_goes_away(folder: Path) -> None:
-    with Agent(str(folder / "spec.yaml"), cwd=folder) as agent:
-        url = agent.call("start_mock")["url"]
-        assert requests.get(url + "/users/1", timeout=5).status_code == 200
-    assert stops_answering(url)
-
-
 # -- import and verify --------------------------------------------------------------------
 
 
@@ -426,7 +419,10 @@ def test_verify_checks_a_backend_against_the_spec(agent: Agent, spec: Path) -> N
 # -- a mock started elsewhere -------------------------------------------------------------
 
 
-def test_a_running_mock_is_driven_through_its_admin_api(folder: Path) -> None:
+def test_a_running_mock_is_driven_through_its_admin_api_and_outlives_the_session(
+    folder: Path,
+) -> None:
+    """Mocks the session started stop when the client goes away; the one it drove does not."""
     with MockServer(folder / "spec.yaml", admin_token="s3cret") as running:
         requests.get(running.url + "/users/3", timeout=5)
         args = ("--url", running.url, "--admin-token", "s3cret")
@@ -435,8 +431,13 @@ def test_a_running_mock_is_driven_through_its_admin_api(folder: Path) -> None:
             assert [(e["path"], e["route"]) for e in entries] == [("/users/3", "get-user")]
             assert agent.call("reset")["reset"] == "remote"
             assert running.journal == []
-            message = agent.error("stop_mock")
-            assert "not started by this server" in message
+            assert "not started by this server" in agent.error("stop_mock")
+            own = agent.call("start_mock")
+            assert requests.get(own["url"] + "/users/1", timeout=5).status_code == 200
+            which = "mock_id: 2 mocks are running (mock-1, remote); say which"
+            assert which in agent.error("reset")
+        assert stops_answering(own["url"])
+        assert requests.get(running.url + "/users/1", timeout=5).status_code == 200
 
 
 def test_a_tool_error_never_leaves_a_trace_of_python(agent: Agent) -> None:
