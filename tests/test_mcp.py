@@ -382,6 +382,8 @@ def test_import_writes_a_new_spec_from_an_openapi_document(agent: Agent, folder:
     assert agent.call("list_routes", spec="pets-mock.yaml")["routes"][0]["path"] == "/pets"
     message = agent.error("import", document="pets.yaml", spec="pets-mock.yaml")
     assert "exists" in message
+    message = agent.error("add_route", spec="pets.yaml", route={"path": "/x"})
+    assert "an OpenAPI document, served as it is" in message and "`import` it" in message
 
 
 def test_import_reads_what_other_tools_write_and_says_what_it_dropped(

@@ -309,7 +309,7 @@ def build_server(
     )
     def spec_text() -> str:
         try:
-            return files.text(files.path(None))
+            return files.read(files.path(None))
         except Refused as exc:
             raise ResourceError(str(exc)) from None
 

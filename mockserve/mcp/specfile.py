@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from ..errors import SpecError, SpecProblem
-from ..loading import load_spec
+from ..loading import document_kind, load_spec
 from ..report import plural
 from ..spec import Spec
 from ..spec.edit import RouteText, existing_routes, insert, list_item, route_texts, routes_node
@@ -116,6 +116,20 @@ class SpecFiles:
         return path
 
     def text(self, path: Path) -> str:
+        """The file's text, to edit: refused for a file that is not a spec (OpenAPI)."""
+        text = self.read(path)
+        try:
+            kind = document_kind(yaml.safe_load(text))
+        except yaml.YAMLError:
+            kind = "spec"  # the check of the edit locates what is wrong
+        if kind != "spec":
+            raise Refused(
+                f"{path}: an OpenAPI document, served as it is; its routes are its paths. "
+                "To edit routes, `import` it into a spec and start a mock of that"
+            )
+        return text
+
+    def read(self, path: Path) -> str:
         try:
             return path.read_text("utf-8")
         except FileNotFoundError:
