@@ -83,3 +83,19 @@ def test_a_flow_list_of_routes_is_refused_saying_why(tmp_path: Path) -> None:
         SpecFiles(spec).add_route(spec, NEW)
     with pytest.raises(Refused, match="flow-style list"):
         SpecFiles(spec).remove_route(spec, "GET /a")
+
+
+def test_an_edit_of_a_broken_spec_says_the_problems_were_there_before(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    broken = "mockserve: 1\nroutes:\n  - path: /a\n    response: {status: teapot}\n"
+    spec.write_text(broken)
+    with pytest.raises(Refused) as refused:
+        SpecFiles(spec).add_route(spec, NEW)
+    assert "The spec had 1 problem before this edit: `validate_spec` lists them." in str(
+        refused.value
+    )
+    assert spec.read_text() == broken
+    SpecFiles(spec).update_route(spec, "GET /a", {"path": "/a", "response": {"status": 418}})
+    assert spec.read_text() == (
+        "mockserve: 1\nroutes:\n  - path: /a\n    response:\n      status: 418\n"
+    )

@@ -24,6 +24,7 @@ from ..loading import document_kind, load_spec
 from ..report import plural
 from ..spec import Spec
 from ..spec.edit import RouteText, existing_routes, insert, list_item, route_texts, routes_node
+from ..spec.model import route_name
 from ..spec.writer import dump_yaml, scalar_text
 
 
@@ -156,7 +157,7 @@ class SpecFiles:
         before = place.before + ("\n" if _spaced(base) else "")
         new = insert(base, [(place.index, before + item, place.replace)])
         start = place.index + len(before)
-        return self._write(path, base, new, route_name_of(raw), (start, start + len(item)))
+        return self._write(path, new, route_name(raw), (start, start + len(item)))
 
     def update_route(self, path: Path, name: str, route: dict[str, Any] | str) -> Edited:
         """Replace the route named `name` with `route` (keeping its name when `route` has none)."""
@@ -166,7 +167,7 @@ class SpecFiles:
         item = list_item(written, found.indent)
         new = insert(base, [(found.start, item, found.end - found.start)])
         span = (found.start, found.start + len(item))
-        return self._write(path, base, new, route_name_of(raw), span)
+        return self._write(path, new, route_name(raw), span)
 
     def remove_route(self, path: Path, name: str) -> Edited:
         """Remove the route named `name`, with its text (comments above it stay)."""
@@ -179,7 +180,7 @@ class SpecFiles:
             # The last route went: `routes:` alone would read as null.
             colon = key.end_mark.index + 1
             new = new[:colon] + " []" + new[colon:]
-        return self._write(path, base, new, name, None)
+        return self._write(path, new, name, None)
 
     def _find(self, path: Path, text: str, name: str) -> RouteText:
         try:
@@ -195,9 +196,7 @@ class SpecFiles:
             "`list_routes` gives every name"
         )
 
-    def _write(
-        self, path: Path, old: str, new: str, name: str, span: tuple[int, int] | None
-    ) -> Edited:
+    def _write(self, path: Path, new: str, name: str, span: tuple[int, int] | None) -> Edited:
         lines = None
         if span is not None:
             lines = (new.count("\n", 0, span[0]) + 1, new.count("\n", 0, span[1] - 1) + 1)
@@ -205,7 +204,13 @@ class SpecFiles:
         try:
             spec = load_spec(main, edited={path.resolve(): new})
         except SpecError as exc:
-            raise Refused(_refusal(path, exc.problems, new, lines)) from None
+            refusal = _refusal(path, exc.problems, new, lines)
+            try:
+                load_spec(main)
+            except SpecError as before:
+                count = plural(len(before.problems), "problem")
+                refusal += f"\nThe spec had {count} before this edit: `validate_spec` lists them."
+            raise Refused(refusal) from None
         except yaml.YAMLError as exc:  # pragma: no cover - the loader locates YAML errors
             raise Refused(f"{path}: the edit would not be YAML: {exc}") from None
         write_atomic(path, new)
@@ -248,12 +253,6 @@ def route_text(route: dict[str, Any] | str, keep_name: str | None = None) -> tup
     return raw, dump_yaml(raw)
 
 
-def route_name_of(raw: dict[str, Any]) -> str:
-    from ..spec.model import route_name
-
-    return route_name(raw)
-
-
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` in one step (a reader sees the old file or the new one)."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -286,10 +285,6 @@ def _refusal(
 
 def _reason(exc: Exception) -> str:
     return " ".join(str(exc).split())
-
-
-def problems_json(problems: list[SpecProblem]) -> list[str]:
-    return [str(p) for p in problems]
 
 
 def dumps(value: Any) -> str:
