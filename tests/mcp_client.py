@@ -10,6 +10,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,17 @@ class Agent:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def eventually(check: Callable[[], Any], timeout: float = 10) -> Any:
+    """`check()`'s first true result, asked until `timeout` (a bounded wait); else None."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    return None
 
 
 def stops_answering(url: str, timeout: float = 10) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from mcp_client import Agent, ToolFailed, stops_answering
+from mcp_client import Agent, ToolFailed, eventually, stops_answering
 
 from mockserve import MockServer
 
@@ -215,6 +215,17 @@ def test_remove_route_takes_its_text_and_the_mock_stops_serving_it(
     assert answer.status_code == 404
     agent.call("remove_route", spec=spec.name, name="get-user")
     assert agent.call("validate_spec", spec=spec.name)["valid"]  # `routes: []`, not null
+
+
+def test_an_edit_made_outside_the_tools_is_served_too(agent: Agent, spec: Path, mock: dict) -> None:
+    """As `run --watch`: a person's editor, or an agent's own file edits, reach the mock."""
+    spec.write_text(SHOP.replace("name: Ann", "name: Bo"))
+    url = mock["url"] + "/users/1"
+    assert eventually(lambda: requests.get(url, timeout=5).json()["name"] == "Bo")
+    spec.write_text(SHOP.replace("response:\n      json", "response:\n      jsn"))
+    journal = eventually(lambda: agent.call("get_journal", mock_id=mock["mock_id"]).get("warning"))
+    assert f"{spec.name}: 1 problem; still serving the previous version" in journal
+    assert requests.get(url, timeout=5).json()["name"] == "Bo"
 
 
 def test_a_route_not_in_the_file_is_named_with_the_ones_that_are(agent: Agent, spec: Path) -> None:

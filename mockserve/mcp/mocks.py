@@ -9,17 +9,22 @@ started elsewhere (`--url`) is driven through its admin API.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from pathlib import Path
 from typing import Any, Protocol
 
 import requests
+from flask import Flask
 
 from ..app import create_app
 from ..mock import AdminAccess, Mock
+from ..reload import Reloader, stamps
 from ..serve import Runner
 from ..spec import Spec
 from .specfile import Refused
+
+log = logging.getLogger("mockserve.mcp")
 
 ADMIN_TIMEOUT = 10.0  # seconds to wait for a running mock's admin API
 
@@ -36,6 +41,21 @@ class Driven(Protocol):
     def describe(self) -> dict[str, Any]: ...
 
 
+class _Watcher(Reloader):
+    """Serves edits made outside the tools (a person's editor, an agent's own file edits),
+    as `run --watch` does; an edit a tool made, and served already, is not loaded again."""
+
+    def reload(self) -> bool:
+        if stamps(self.files) == self.stamps:
+            return True
+        return super().reload()
+
+    def served(self, spec: Spec) -> None:
+        """A tool's edit is served already: its files, as they are now, are the known ones."""
+        self.files = set(spec.files)
+        self.stamps = stamps(self.files)
+
+
 class LocalMock:
     """A mock served by this process from a thread, until `stop`."""
 
@@ -44,6 +64,16 @@ class LocalMock:
         self.spec_path: Path | None = spec_path
         self.runner = Runner(create_app(spec, access=AdminAccess()), "127.0.0.1", 0).start()
         self.url = self.runner.url
+        self.stale: str | None = None  # why the spec on disk is not served, when it is not
+        self.watcher = _Watcher(
+            spec_path,
+            spec,
+            seed=None,
+            access=AdminAccess(),
+            on_reload=self._swap,
+            report=self._stale,
+        )
+        self.watcher.start()
 
     @property
     def mock(self) -> Mock:
@@ -57,14 +87,27 @@ class LocalMock:
         self.mock.reset()
 
     def reload(self, spec: Spec) -> None:
-        """Serve `spec` from the next request on (its journal and state start over)."""
-        self.runner.swap(create_app(spec, access=AdminAccess()))
+        """Serve `spec` (a tool's edit, checked) from the next request on; state starts over."""
+        self.watcher.served(spec)
+        self._swap(create_app(spec, access=AdminAccess()), spec)
+
+    def _swap(self, app: Flask, spec: Spec) -> None:
+        self.stale = None
+        self.runner.swap(app)
+
+    def _stale(self, text: str) -> None:
+        self.stale = text
+        log.warning("%s", text)
 
     def stop(self) -> None:
+        self.watcher.stop()
         self.runner.stop()
 
     def describe(self) -> dict[str, Any]:
-        return {"mock_id": self.id, "url": self.url, "spec": str(self.spec_path)}
+        shown = {"mock_id": self.id, "url": self.url, "spec": str(self.spec_path)}
+        if self.stale is not None:
+            shown["warning"] = self.stale
+        return shown
 
 
 class RemoteMock:

@@ -177,8 +177,9 @@ def build_server(
         """Serve a spec on a free port of 127.0.0.1; the result gives its `mock_id` and `url`.
 
         Send requests to that url with any HTTP client. The mock serves every later edit
-        of its spec at once (its journal and state then start over). It runs until
-        stop_mock, or until this MCP session ends.
+        of its spec at once, made with the route tools or in the file (as `mockserve run
+        --watch`; its journal and state then start over). It runs until stop_mock, or
+        until this MCP session ends.
         """
         path, loaded = session.spec(spec)
         mock = mocks.start(path, loaded)
@@ -208,10 +209,12 @@ def build_server(
         `status`, `response`, `why` (when no route matched: the closest routes and why
         each missed, e.g. another method, or the path differs at a segment) and `failures`
         (the request contract's failures behind a 422, each with where and what).
+        A `warning` says when the spec on disk has problems and the mock still serves
+        its previous version.
         """
         mock = mocks.get(mock_id)
         entries = mock.journal(since)
-        return dumps({"mock_id": mock.id, "url": mock.url, "entries": entries})
+        return dumps({**mock.describe(), "entries": entries})
 
     @tool()
     def explain_request(
