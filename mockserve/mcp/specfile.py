@@ -8,14 +8,16 @@ stays byte for byte.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
 import textwrap
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -30,6 +32,20 @@ from ..spec.writer import dump_yaml, scalar_text
 
 class Refused(Exception):
     """What the agent asked cannot be done; the message says what to fix."""
+
+
+Method = TypeVar("Method", bound=Callable[..., Any])
+
+
+def _one_at_a_time(method: Method) -> Method:
+    """Tools run in threads: an edit reads, checks and writes the file before the next."""
+
+    @functools.wraps(method)
+    def locked(self: SpecFiles, *args: Any, **kwargs: Any) -> Any:
+        with self._editing:
+            return method(self, *args, **kwargs)
+
+    return locked  # type: ignore[return-value]
 
 
 def _spaced(text: str) -> bool:
@@ -67,6 +83,7 @@ class SpecFiles:
         self.folder = base.resolve()
         # The specs mocks of this session serve (an edited include reloads them).
         self.served: Callable[[], list[Path]] = list
+        self._editing = threading.Lock()
 
     def path(self, given: str | None) -> Path:
         """The spec a tool works on: `given` (inside the folder), else the one from the start."""
@@ -142,6 +159,7 @@ class SpecFiles:
 
     # -- editing -------------------------------------------------------------------
 
+    @_one_at_a_time
     def add_route(self, path: Path, route: dict[str, Any] | str) -> Edited:
         """Append `route` to the file's routes."""
         base = self.text(path)
@@ -159,6 +177,7 @@ class SpecFiles:
         start = place.index + len(before)
         return self._write(path, new, route_name(raw), (start, start + len(item)))
 
+    @_one_at_a_time
     def update_route(self, path: Path, name: str, route: dict[str, Any] | str) -> Edited:
         """Replace the route named `name` with `route` (keeping its name when `route` has none)."""
         base = self.text(path)
@@ -169,6 +188,7 @@ class SpecFiles:
         span = (found.start, found.start + len(item))
         return self._write(path, new, route_name(raw), span)
 
+    @_one_at_a_time
     def remove_route(self, path: Path, name: str) -> Edited:
         """Remove the route named `name`, with its text (comments above it stay)."""
         base = self.text(path)
@@ -197,6 +217,7 @@ class SpecFiles:
         )
 
     def _write(self, path: Path, new: str, name: str, span: tuple[int, int] | None) -> Edited:
+        """Check the edited text through the spec that loads it; write it only if it loads."""
         lines = None
         if span is not None:
             lines = (new.count("\n", 0, span[0]) + 1, new.count("\n", 0, span[1] - 1) + 1)
