@@ -31,8 +31,8 @@ def _import(tmp_path, name: str, content: str):
 
 
 EXPECTED = (
-    "expected a Postman collection, WireMock mapping, Mockoon environment, HAR, OpenAPI "
-    "document or curl command lines"
+    "expected an OpenAPI document, a HAR file, a Postman collection, WireMock mappings, a "
+    "Mockoon environment or curl lines"
 )
 
 
@@ -49,13 +49,13 @@ EXPECTED = (
             '{"log": {"version": "1.2"}}',
             f"JSON of no known format (an object with keys 'log'); {EXPECTED}",
         ),
-        ("list.yaml", "- a\n- b\n", f"not a format mockserve imports (YAML: a list); {EXPECTED}"),
+        ("list.yaml", "- a\n- b\n", f"not a format mockserve imports (YAML: a list): {EXPECTED}"),
         (
             "notes.txt",
             "just some words: [unclosed\n",
-            f"not a format mockserve imports (neither JSON nor YAML); {EXPECTED}",
+            f"not a format mockserve imports (neither JSON nor YAML): {EXPECTED}",
         ),
-        ("empty.json", "", f"not a format mockserve imports (the file is empty); {EXPECTED}"),
+        ("empty.json", "", f"not a format mockserve imports (the file is empty): {EXPECTED}"),
         (
             "old.json",
             '{"swagger": "2.0", "paths": {}}',

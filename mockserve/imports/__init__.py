@@ -9,6 +9,7 @@ dispatches to its reader. HAR and OpenAPI have readers of their own (`har`, `ope
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -68,15 +69,19 @@ def detect(source: Path | None, text: str | None, label: str) -> str:
         return "curl"
     if "openapi:" in text or "swagger:" in text:
         return "openapi"
+    if re.search(r"^mockserve:", text, re.M):
+        raise SourceError(
+            [f"{label}:1: already a mockserve spec: `mockserve run {label}` serves it as it is"]
+        )
     raise SourceError(
-        [f"{label}:1: not a format mockserve imports ({_what_text(stripped)}); expected "
-         f"{EXPECTED} (try --from)"]
+        [f"{label}:1: not a format mockserve imports ({_what_text(stripped)}): expected "
+         f"{EXPECTED} (name one with --from)"]
     )  # fmt: skip
 
 
 EXPECTED = (
-    "a Postman collection, WireMock mapping, Mockoon environment, HAR, OpenAPI document "
-    "or curl command lines"
+    "an OpenAPI document, a HAR file, a Postman collection, WireMock mappings, a Mockoon "
+    "environment or curl lines"
 )
 
 
@@ -97,12 +102,9 @@ def _what_text(text: str) -> str:
     if not text.strip():
         return "the file is empty"
     try:
-        data = yaml.safe_load(text)
+        return f"YAML: {shape(yaml.safe_load(text))}"
     except yaml.YAMLError:
         return "neither JSON nor YAML"
-    if isinstance(data, dict) and "mockserve" in data:
-        return "a mockserve spec already: `mockserve run` serves it"
-    return f"YAML: {shape(data)}"
 
 
 def read(kind: str, source: Path | None, text: str | None, label: str) -> Imported:
