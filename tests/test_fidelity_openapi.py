@@ -278,3 +278,15 @@ def test_sampled_answers_keep_to_their_own_document():
     assert datetime.fromisoformat(account["expires"].replace("Z", "+00:00"))
     # `example: "many"` is no integer: not sent as the header's value
     assert answer.headers.get("X-Rate-Limit", "0").isdigit()
+
+
+def test_a_document_too_large_to_load_in_time_is_refused_at_once(tmp_path):
+    from mockserve.errors import SpecError
+    from mockserve.spec.loader import MAX_FILE_BYTES
+
+    huge = tmp_path / "graph.yaml"
+    with huge.open("wb") as handle:  # sparse: no disk is used, nothing is read
+        handle.truncate(MAX_FILE_BYTES + 1)
+    with pytest.raises(SpecError) as refused:
+        load_spec(huge, lazy=True)
+    assert "it is 256.0 MB and 1 byte; mockserve reads files of up to 256 MB" in str(refused.value)

@@ -73,6 +73,10 @@ def import_(source: str, output: str, kind: str | None, strict: bool, seed: int 
         if path is None:
             text = sys.stdin.read()
         elif not path.is_dir():
+            from ..spec.loader import MAX_FILE_BYTES, too_large
+
+            if path.stat().st_size > MAX_FILE_BYTES:  # refused before any of it is read
+                _fail([f"{label}: {too_large(path.stat().st_size)}"])
             text = path.read_text("utf-8")
     except FileNotFoundError:
         _fail([f"{label}: no such file or folder"])

@@ -26,6 +26,9 @@ from .schemas import SchemaCompiler, SchemaProblem
 from .source import SourceFile, format_path, parse_openapi_fast, parse_source
 
 DEFAULT_ADMIN = "/__mockserve"
+# The largest spec or document read: what loads within 10 s on a 2-core machine, with
+# room. A larger file is refused at once, not read for minutes into gigabytes of memory.
+MAX_FILE_BYTES = 256 * 2**20
 
 
 def _where(warning: SpecWarning) -> tuple[str, int, int]:
@@ -79,6 +82,9 @@ class Loader:
         try:
             text = self.edited.get(path.resolve()) if self.edited else None
             if text is None:
+                size = path.stat().st_size
+                if size > MAX_FILE_BYTES:  # refused before any of it is read
+                    raise OSError(0, too_large(size))
                 text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -342,6 +348,19 @@ class Loader:
             problems.append(source.problem(at + exc.path, str(exc)))
             return False
         return True
+
+
+def too_large(size: int) -> str:
+    """Why a file is not read: its size against the limit."""
+    over = size - MAX_FILE_BYTES
+    if over < 2**20:
+        shown = f"{MAX_FILE_BYTES / 2**20:.1f} MB and {over} byte{'s' if over != 1 else ''}"
+    else:
+        shown = f"{size / 2**20:.1f} MB" if size < 2**30 else f"{size / 2**30:.1f} GB"
+    return (
+        f"it is {shown}; mockserve reads files of up to {MAX_FILE_BYTES // 2**20} MB "
+        "(split the document, or keep the part you mock)"
+    )
 
 
 @contextmanager
