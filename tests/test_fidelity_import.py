@@ -86,10 +86,12 @@ def test_har_traffic_a_spec_cannot_say_is_left_out_with_a_note(tmp_path):
         _entry("GET", "https://api.example.com/items/{id}"),
         _entry("GET", "https://api.example.com/a/<b>"),
         _entry("GET", "https://api.example.com/__mockserve/reset"),
+        _entry("GET", "https://api.example.com/named"),
     ]
+    entries[-1]["response"]["headers"].append({"name": "X-Name", "value": "na\u00efve \u2713"})
     result, output = _import(tmp_path, "t.har", json.dumps({"log": {"entries": entries}}))
     assert result.exit_code == 0, result.output
-    assert "written (1 route)" in result.output
+    assert "written (2 routes)" in result.output
     for note in (
         "PROPFIND /dav: a spec's routes take GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS "
         "or TRACE; not written",
@@ -97,6 +99,7 @@ def test_har_traffic_a_spec_cannot_say_is_left_out_with_a_note(tmp_path):
         "GET /items/{id}: a route cannot match this path literally",
         "GET /a/<b>: a route cannot match this path literally",
         "GET /__mockserve/reset: under the admin path /__mockserve; not written",
+        "GET /named: header X-Name is no Latin-1 text; not written",
     ):
         assert note in result.stderr
     checked = CliRunner().invoke(main, ["validate", str(output)])

@@ -24,6 +24,7 @@ from ..spec.answers import file_content_type
 from ..spec.loader import DEFAULT_ADMIN as ADMIN
 from ..spec.rules import rule_for
 from ..templating import expression_literal, literal, literal_value
+from ..values import sendable_header
 from .recording import Recording, header_value
 
 REDACTED = "<redacted>"
@@ -108,6 +109,11 @@ class Writer:
         for name, value in rec.headers:
             low = name.lower()
             if low in NOT_WRITTEN or low == "content-type":
+                continue
+            if not sendable_header(value):  # decoded by a browser: `naïve ✓`
+                note = f"{rec.method} {rec.path}: header {name} is no Latin-1 text; not written"
+                if note not in self.notes:
+                    self.notes.append(note)
                 continue
             if low in ALWAYS_REDACTED or low in self.redact:
                 value = REDACTED
