@@ -12,6 +12,7 @@ from ..journal import Entry, Violation, stamped
 from ..spec.model import Spec
 from ..templating import Helpers
 from .base import Items, Stores
+from .messages import MemoryMessages
 
 T = TypeVar("T")
 
@@ -109,6 +110,10 @@ class MemoryJournal:
         with self._lock:
             return list(self._violations)
 
+    def violated(self, violation: Violation) -> None:
+        with self._lock:
+            self._violations.append(violation)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -122,4 +127,5 @@ def memory_stores(spec: Spec) -> Stores:
         resources=MemoryResources({r.name: r.data for r in spec.resources}),
         journal=MemoryJournal(spec.settings.journal),
         random=Helpers(spec.settings.seed),
+        messages=MemoryMessages(spec.settings.journal),
     )

@@ -271,6 +271,10 @@ class RedisJournal:
         with self._lock:
             return list(self._violations)
 
+    def violated(self, violation: Violation) -> None:
+        with self._lock:
+            self._violations.append(violation)
+
     def clear(self) -> None:
         with self.connection.reachable():
             self.connection.client.delete(self.key)
