@@ -17,6 +17,7 @@ from .rules import route_signature, rule_for
 from .source import SourceFile, format_path
 
 ACTIONS = ("send", "send_every", "close")
+STEP_KEYS = {"when", "delay", *ACTIONS}
 REASON_BYTES = 123  # a close frame's payload is 125 bytes, two of them the code
 
 
@@ -31,7 +32,7 @@ class SocketBuilder:
     def __init__(self, build: Build):
         self.build = build
         self.answers = Answers(build)
-        self.seen: dict[str, str] = {}  # path signature -> where it was first declared
+        self.seen: dict[str, str] = {}  # path signature -> FILE:LINE where it came first
 
     def websockets(self, source: SourceFile, raw: Any) -> tuple[WebSocket, ...]:
         compiled = (
@@ -52,7 +53,8 @@ class SocketBuilder:
         on_connect = []
         for index, item in enumerate(sequence(raw.get("on_connect"))):
             where = at + ("on_connect", index)
-            if isinstance(item, dict) and not any(action in item for action in ACTIONS):
+            # (A step with an unknown key, `sned`, is reported by the format's schema.)
+            if isinstance(item, dict) and set(item) <= STEP_KEYS and not set(item) & set(ACTIONS):
                 message = "a step does something: send, send_every or close"
                 self.build.problem(source, where, message)
             on_connect.append(self.step(source, where, item, when=False))
@@ -95,7 +97,8 @@ class SocketBuilder:
             message = f"duplicate websocket {path}; first at {first}"
             self.build.problem(source, at + ("path",), message)
         else:
-            self.seen[signature] = format_path(at)
+            line = source.locate(at + ("path",))[0]
+            self.seen[signature] = f"{source.name}:{line}"
 
     def step(self, source: SourceFile, at: tuple, raw: Any, *, when: bool) -> SocketStep | None:
         """One thing to do: wait, send, start a timer, close (`when` first, on_message)."""
