@@ -42,7 +42,8 @@ def test_every_mistake_in_websockets_is_located(tmp_path, monkeypatch):
     (tmp_path / "chat.yaml").write_text(textwrap.dedent(MISTAKES).lstrip("\n"))
     result = CliRunner().invoke(main, ["validate", "chat.yaml"])
     assert result.exit_code == 2
-    problems = [line for line in result.stderr.splitlines() if line.startswith("chat.yaml:")]
+    *problems, summary = result.stderr.splitlines()
+    assert summary == "chat.yaml: 17 problems"
     assert problems == [
         "chat.yaml:4:19: websockets[0].subprotocols: ['chat.v1', 'chat.v1'] has non-unique "
         "elements",
