@@ -6,6 +6,7 @@ server got is added to that list, the rest of the spec as shipped."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,9 +16,10 @@ import pytest
 import requests
 from asgi_scaffold import UvicornMockServer as MockServer
 from test_journal_page import CHROMIUM, CHROMIUM_ARGS, SECONDS
+from websockets.sync.client import connect
 
 try:
-    from playwright.sync_api import Browser, Page, sync_playwright
+    from playwright.sync_api import Browser, Page, expect, sync_playwright
 except ImportError:  # reported by the browser fixture, as a failure
     sync_playwright = None
 
@@ -54,6 +56,7 @@ def browser() -> Iterator[Browser]:
         pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install -y chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        expect.set_options(timeout=SECONDS)
         yield browser
         browser.close()
 
@@ -206,3 +209,32 @@ def test_a_page_offering_no_subprotocol_the_socket_speaks_cannot_connect(
     opened = page.evaluate("([url, p]) => openChat(url, p)", [url, protocols])
     assert opened == "closed 1006"
     assert json.dumps(server.ws_messages) == "[]"
+
+
+def test_the_journal_page_shows_the_messages_both_ways(server, browser):
+    server.reset()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/__mockserve/ui")
+        sockets = page.get_by_role("table", name="WebSocket paths of the spec").locator("tbody tr")
+        expect(sockets).to_have_text([re.compile(r"/ws/rooms/\{room:int\}\s*chat\.v1\s*0")])
+        url = socket_url(server, "/ws/rooms/1?user=ada")
+        with connect(url, subprotocols=["chat.v1"], open_timeout=SECONDS / 1000) as chat:
+            chat.recv(timeout=SECONDS / 1000)
+            chat.send(json.dumps({"type": "ping"}))
+            chat.recv(timeout=SECONDS / 1000)
+            expect(sockets).to_have_text([re.compile(r"chat\.v1\s*1$")])
+            chat.send(json.dumps({"type": "dance"}))  # the catch-all closes the socket
+        rows = page.get_by_role("table", name="WebSocket messages, newest first")
+        expect(rows.locator("tbody tr")).to_have_text(
+            [
+                re.compile(r"→ in\s*/ws/rooms/1\s*\{\"type\":\"dance\"\}$"),
+                re.compile(r"← out\s*/ws/rooms/1\s*\{\"type\":\"pong\"\}$"),
+                re.compile(r"→ in\s*/ws/rooms/1\s*\{\"type\":\"ping\"\}$"),
+                re.compile(r"← out\s*/ws/rooms/1\s*\{\"type\":\"welcome\",\"room\":1,"),
+            ]
+        )
+        expect(sockets).to_have_text([re.compile(r"chat\.v1\s*0$")])
+    finally:
+        context.close()

@@ -22,13 +22,28 @@ Endpoint = Callable[[str, str], Callable[[Callable[..., Response]], Any]]
 
 
 def add_websocket_endpoints(endpoint: Endpoint, mock: Mock) -> None:
-    """`GET`/`DELETE /websockets` and `POST /websockets/PATH/send`."""
+    """`GET`/`DELETE /websockets`, `GET /websockets/sockets`, `POST /websockets/PATH/send`."""
 
     @endpoint("/websockets", "GET")
     def messages() -> Response:
         """Messages both ways, oldest first (filters: path, direction, unmatched, since)."""
         keep = _filter(request.args)
         return json_response([m.as_json() for m in mock.stores.messages.messages() if keep(m)])
+
+    @endpoint("/websockets/sockets", "GET")
+    def sockets() -> Response:
+        """The spec's WebSocket paths, each with its subprotocols and the sockets open on it."""
+        hub = mock.websockets
+        return json_response(
+            [
+                {
+                    "path": socket.path,
+                    "subprotocols": list(socket.subprotocols),
+                    "open": len(hub.open_sockets(socket.path)) if hub is not None else 0,
+                }
+                for socket in mock.spec.websockets
+            ]
+        )
 
     @endpoint("/websockets", "DELETE")
     def clear_messages() -> Response:
