@@ -226,7 +226,13 @@ def test_a_message_no_on_message_answers_is_journaled_unmatched_and_a_violation(
         ("hello?", "/ws/rooms/{room:int}")
     ]
     assert new_violations(server) == (
-        "WEBSOCKET /ws/rooms/3 -> 0: no on_message entry answers the message hello?"
+        "WEBSOCKET /ws/rooms/3: no on_message entry answers the message hello?"
+    )
+    with pytest.raises(AssertionError) as failed:
+        server.assert_no_violations()  # as --strict and the pytest plugin list it
+    assert str(failed.value).endswith(
+        "  WEBSOCKET /ws/rooms/3 (/ws/rooms/{room:int})\n"
+        "      no on_message entry answers the message hello?"
     )
 
 
@@ -249,7 +255,7 @@ def test_a_template_that_fails_closes_with_1011_and_is_a_violation(server):
             room.recv(timeout=SECONDS)
     assert room.close_code == 1011
     assert new_violations(server).startswith(
-        "WEBSOCKET /ws/rooms/1 -> 0: a template failed at websockets[1].on_message[1]: "
+        "WEBSOCKET /ws/rooms/1: a template failed at websockets[1].on_message[1]: "
     )
 
 
