@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, RequestRedirect, Rule
 
 from ..context import HeaderMap
+from ..helpers import helper_names
 from ..journal import Violation
 from ..problems import error_body
 from ..spec.model import Cors, Spec, WebSocket
@@ -89,7 +90,7 @@ class Hub:
         await send({"type": "websocket.accept", "subprotocol": subprotocol})
         query = _query(raw_query)
         names = {
-            **self.stores.random.names(),
+            **helper_names(self.stores.random),
             "path": values,
             "query": query,
             "headers": HeaderMap(headers),
