@@ -1,0 +1,55 @@
+"""Sockets served by `mockserve run`, as a process: the log lines, `--strict`, the routes."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import requests
+from running import Running
+from websockets.sync.client import connect
+
+SECONDS = 10
+
+SPEC = """
+mockserve: 1
+routes:
+  - path: /health
+    response: {json: {status: ok}}
+websockets:
+  - path: /ws/echo
+    on_connect: [{send: ready}]
+    on_message:
+      - when: message.type == 'echo'
+        send: "{{ message.text }}"
+"""
+
+
+def test_run_serves_sockets_beside_the_routes_and_strict_counts_unmatched_messages(tmp_path):
+    (tmp_path / "echo.yaml").write_text(SPEC)
+    with Running("echo.yaml", "--port", "0", "--strict", cwd=tmp_path) as server:
+        started = server.serving()
+        assert started[-1].startswith("mockserve: serving echo.yaml (1 route, 1 websocket) on ")
+        url = "ws" + server.url.removeprefix("http") + "/ws/echo?from=test"
+        with connect(url, open_timeout=SECONDS) as socket:
+            assert socket.recv(timeout=SECONDS) == "ready"
+            socket.send(json.dumps({"type": "echo", "text": "hello"}))
+            assert socket.recv(timeout=SECONDS) == "hello"
+            answer = requests.get(server.url + "/health", timeout=SECONDS)
+            assert answer.json() == {"status": "ok"}
+            socket.send("what is this")
+            socket.send(json.dumps({"type": "echo", "text": "still here"}))  # answered in order
+            assert socket.recv(timeout=SECONDS) == "still here"
+        code = server.stop(signal.SIGTERM)
+    log = "\n".join(server.lines)
+    assert "WEBSOCKET /ws/echo?from=test -> 101 open (socket 1)" in log
+    assert (
+        "VIOLATION WEBSOCKET /ws/echo: no on_message entry answers the message what is this" in log
+    )
+    assert "WEBSOCKET /ws/echo?from=test -> closed (socket 1)" in log
+    assert (
+        "mockserve: 1 violation in 1 request:\n"
+        "  WEBSOCKET /ws/echo (/ws/echo)\n"
+        "      no on_message entry answers the message what is this"
+    ) in log
+    assert code == 1
