@@ -201,6 +201,13 @@ def test_a_catch_all_closes_on_an_unknown_message(server):
     server.assert_ws_received("/ws/chat", "not json at all")
 
 
+def test_a_binary_message_is_read_as_its_utf8_text(server):
+    with open_socket(server, "/ws/chat", subprotocols=["chat.v1"]) as chat:
+        received(chat)
+        chat.send(b'{"type": "ping"}')
+        assert received(chat) == {"type": "pong"}
+
+
 def test_an_entry_with_only_when_takes_the_message_quietly(server):
     with open_socket(server, "/ws/chat", subprotocols=["chat.v1"]) as chat:
         received(chat)
