@@ -29,7 +29,7 @@ from werkzeug.routing import Map, RequestRedirect, Rule
 
 from ..context import HeaderMap
 from ..helpers import helper_names
-from ..journal import Violation
+from ..journal import BODY_LIMIT, Violation
 from ..problems import error_body
 from ..spec.model import Cors, Spec, WebSocket
 from ..stores import Stores
@@ -158,6 +158,8 @@ class Hub:
     # -- the journal, and pushes from tests ------------------------------------------------
 
     def _record(self, session: Session, direction: str, message: Any, unmatched: bool) -> None:
+        if isinstance(message, str) and len(message) > BODY_LIMIT:  # as request bodies are
+            message = message[:BODY_LIMIT] + f"... ({len(message) - BODY_LIMIT} more characters)"
         entry = self.stores.messages.record(
             path=session.path,
             websocket=session.socket.path,
