@@ -382,3 +382,25 @@ def _eventually(condition, timeout: float = SECONDS) -> bool:
             return False
         time.sleep(0.001)
     return True
+
+
+def test_with_a_shared_store_every_instance_lists_the_messages(tmp_path, redis_server):
+    spec = tmp_path / "shared.yaml"
+    spec.write_text(
+        "mockserve: 1\n"
+        f"settings: {{store: '{redis_server.url}', namespace: ws}}\n"
+        "websockets:\n"
+        "  - path: /ws/echo\n"
+        "    on_message: [{send: '{{ message }}'}]\n"
+    )
+    with MockServer(spec) as one, MockServer(spec) as two:
+        with open_socket(one, "/ws/echo") as echo:
+            echo.send("hello")
+            assert echo.recv(timeout=SECONDS) == "hello"
+        listed = requests.get(two.url + "/__mockserve/websockets", timeout=SECONDS).json()
+        assert [(m["direction"], m["message"]) for m in listed] == [
+            ("in", "hello"),
+            ("out", "hello"),
+        ]
+        two.reset()
+        assert one.ws_messages == []
