@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 import requests
-from asgi_scaffold import UvicornMockServer as MockServer
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
+
+from mockserve.testing import MockServer
 
 SECONDS = 5
 
@@ -359,8 +361,11 @@ def test_a_failing_assertion_lists_the_messages_on_the_path(server):
 
 
 def test_http_routes_answer_while_many_sockets_tick(server):
-    sockets = [open_socket(server, "/ws/chat", subprotocols=["chat.v1"]) for _ in range(30)]
-    try:
+    with ExitStack() as stack:
+        sockets = [
+            stack.enter_context(open_socket(server, "/ws/chat", subprotocols=["chat.v1"]))
+            for _ in range(30)
+        ]
         for socket in sockets:
             received(socket)
             socket.send(json.dumps({"type": "subscribe"}))
@@ -369,9 +374,6 @@ def test_http_routes_answer_while_many_sockets_tick(server):
             assert answer.json() == {"status": "ok"}
         for socket in sockets:
             assert [received(socket) for _ in range(3)] == [{"tick": n} for n in (1, 2, 3)]
-    finally:
-        for socket in sockets:
-            socket.close()
 
 
 def _eventually(condition, timeout: float = SECONDS) -> bool:

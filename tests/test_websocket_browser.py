@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from asgi_scaffold import UvicornMockServer as MockServer
 from test_journal_page import CHROMIUM, CHROMIUM_ARGS, SECONDS
 from websockets.sync.client import connect
+
+from mockserve.testing import MockServer
 
 try:
     from playwright.sync_api import Browser, Page, expect, sync_playwright
