@@ -7,6 +7,7 @@ One server for the module, reset between tests; every wait is bounded (a `recv` 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -274,12 +275,13 @@ def test_a_close_fault_closes_with_its_code(server):
     assert (flaky.close_code, flaky.close_reason) == (1013, "try again later")
 
 
-def test_a_disconnect_fault_drops_the_connection_without_a_close_frame(server):
+def test_a_disconnect_fault_drops_the_connection_without_a_close_frame(server, caplog):
     with open_socket(server, "/ws/drop") as drop:
         drop.send("anything")
         with pytest.raises(ConnectionClosed) as closed:
             drop.recv(timeout=SECONDS)
     assert closed.value.rcvd is None  # no close frame came: 1006, abnormal closure
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_a_delay_holds_the_answer(server):
