@@ -1,11 +1,15 @@
-"""Sockets served by `mockserve run`, as a process: the log lines, `--strict`, the routes."""
+"""Sockets served by `mockserve run`, as a process (the log lines, `--strict`), and the
+README's WebSocket examples, run as written."""
 
 from __future__ import annotations
 
 import json
+import re
 import signal
+from pathlib import Path
 
 import requests
+import yaml
 from running import Running
 from websockets.sync.client import connect
 
@@ -48,3 +52,23 @@ def test_run_serves_sockets_beside_the_routes_and_strict_counts_unmatched_messag
     )
     assert "WEBSOCKET /ws/echo?from=test -> closed (socket 1)" in log
     assert code == 1  # the verdict of --strict (its summary goes to stdout)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _websockets_section() -> str:
+    readme = (ROOT / "README.md").read_text()
+    return readme.split("## WebSockets\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_readme_chat_is_the_example_spec():
+    shown = yaml.safe_load(re.search(r"```yaml\n(.*?)```", _websockets_section(), re.S)[1])
+    example = yaml.safe_load((ROOT / "specs" / "chat.yaml").read_text())
+    assert shown == {key: example[key] for key in ("settings", "websockets")}
+
+
+def test_the_readme_python_example_runs_as_written(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code = re.search(r"```py\n(.*?)```", _websockets_section(), re.S)[1]
+    exec(compile("from mockserve import MockServer\n" + code, "README.md", "exec"), {})  # noqa: S102
