@@ -17,6 +17,7 @@ import requests
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
+from mockserve import create_app
 from mockserve.testing import MockServer
 
 SECONDS = 5
@@ -408,3 +409,13 @@ def test_with_a_shared_store_every_instance_lists_the_messages(tmp_path, redis_s
         ]
         two.reset()
         assert one.ws_messages == []
+
+
+def test_with_several_workers_the_admin_api_says_it_would_reach_one(tmp_path):
+    spec = tmp_path / "echo.yaml"
+    spec.write_text("mockserve: 1\nwebsockets:\n  - path: /ws/echo\n")
+    client = create_app(str(spec), workers=2).test_client()
+    pushed = client.post("/__mockserve/websockets/ws/echo/send", json={"message": "hi"})
+    assert pushed.status_code == 409
+    assert "2 worker processes, each with its own sockets" in pushed.json["error"]
+    assert client.get("/__mockserve/websockets").status_code == 409

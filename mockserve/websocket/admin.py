@@ -27,6 +27,7 @@ def add_websocket_endpoints(endpoint: Endpoint, mock: Mock) -> None:
     @endpoint("/websockets", "GET")
     def messages() -> Response:
         """Messages both ways, oldest first (filters: path, direction, unmatched, since)."""
+        _one_process(mock, "journal", shared_store_helps=True)
         keep = _filter(request.args)
         return json_response([m.as_json() for m in mock.stores.messages.messages() if keep(m)])
 
@@ -47,6 +48,7 @@ def add_websocket_endpoints(endpoint: Endpoint, mock: Mock) -> None:
 
     @endpoint("/websockets", "DELETE")
     def clear_messages() -> Response:
+        _one_process(mock, "journal", shared_store_helps=True)
         mock.stores.messages.clear()
         return no_content()
 
@@ -54,6 +56,7 @@ def add_websocket_endpoints(endpoint: Endpoint, mock: Mock) -> None:
     def push(target: str) -> Response:
         """Send `{"message": ...}` to every socket open on `/PATH`: how many took it."""
         path = "/" + target
+        _one_process(mock, "sockets", shared_store_helps=False)
         hub = mock.websockets
         if hub is None or not hub.declares(path):
             known = ", ".join(s.path for s in mock.spec.websockets) or "none"
@@ -65,6 +68,17 @@ def add_websocket_endpoints(endpoint: Endpoint, mock: Mock) -> None:
             )
         sent = hub.push(path, given["message"])
         return json_response({"path": path, "sockets": sent})
+
+
+def _one_process(mock: Mock, what: str, *, shared_store_helps: bool) -> None:
+    """With several worker processes, each holds its own sockets (and, without a shared
+    store, its own messages): this request would reach one of them. Say so."""
+    if mock.workers > 1 and not (shared_store_helps and mock.stores.shared):
+        raise Problem(
+            409,
+            f"this mock runs {mock.workers} worker processes, each with its own {what}; "
+            "this request would reach only one of them. Serve with one worker to use it",
+        )
 
 
 def _filter(args: MultiDict[str, str]) -> Callable[[Message], bool]:
