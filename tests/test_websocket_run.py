@@ -8,6 +8,7 @@ import re
 import signal
 from pathlib import Path
 
+import pytest
 import requests
 import yaml
 from running import Running
@@ -29,9 +30,13 @@ websockets:
 """
 
 
-def test_run_serves_sockets_beside_the_routes_and_strict_counts_unmatched_messages(tmp_path):
+@pytest.mark.parametrize("answering", ["uvicorn", "uvicorn-threads"])
+def test_run_serves_sockets_beside_the_routes_and_strict_counts_unmatched_messages(
+    tmp_path, answering
+):
     (tmp_path / "echo.yaml").write_text(SPEC)
-    with Running("echo.yaml", "--port", "0", "--strict", cwd=tmp_path) as server:
+    options = ("--port", "0", "--strict", "--server", answering)
+    with Running("echo.yaml", *options, cwd=tmp_path) as server:
         started = server.serving()
         assert started[-1].startswith("mockserve: serving 'echo.yaml' (1 route, 1 websocket) on ")
         url = "ws" + server.url.removeprefix("http") + "/ws/echo?from=test"
@@ -41,6 +46,13 @@ def test_run_serves_sockets_beside_the_routes_and_strict_counts_unmatched_messag
             assert socket.recv(timeout=SECONDS) == "hello"
             answer = requests.get(server.url + "/health", timeout=SECONDS)
             assert answer.json() == {"status": "ok"}
+            pushed = requests.post(
+                server.url + "/__mockserve/websockets/ws/echo/send",
+                json={"message": {"news": 1}},
+                timeout=SECONDS,
+            )
+            assert pushed.json() == {"path": "/ws/echo", "sockets": 1}
+            assert json.loads(socket.recv(timeout=SECONDS)) == {"news": 1}
             socket.send("what is this")
             socket.send(json.dumps({"type": "echo", "text": "still here"}))  # answered in order
             assert socket.recv(timeout=SECONDS) == "still here"
