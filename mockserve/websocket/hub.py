@@ -38,6 +38,7 @@ from .session import Receive, Send, Session
 
 log = logging.getLogger("mockserve")
 access_log = logging.getLogger("mockserve.access")
+violation_log = logging.getLogger("mockserve.violations")
 PUSH_SECONDS = 5.0  # how long a push waits for each socket to take the message
 
 
@@ -121,6 +122,7 @@ class Hub:
             known = ", ".join(s.path for s in self.sockets) or "none"
             why = f"no websocket at {path}; the spec has: {known}"
             self.stores.journal.violated(Violation("WEBSOCKET", path, 404, why))
+            violation_log.warning("WEBSOCKET %s -> 404: %s", path, why)
             raise Refused(404, why) from None
         return self.sockets[index], dict(values)
 
