@@ -62,7 +62,7 @@ def test_run_serves_sockets_beside_the_routes_and_strict_counts_unmatched_messag
     assert (
         "VIOLATION WEBSOCKET /ws/echo: no on_message entry answers the message what is this" in log
     )
-    assert "WEBSOCKET /ws/echo?from=test -> closed (socket 1)" in log
+    assert "WEBSOCKET /ws/echo?from=test -> closed by the client (1000) (socket 1)" in log
     assert code == 1  # the verdict of --strict (its summary goes to stdout)
 
 

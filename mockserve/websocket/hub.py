@@ -112,7 +112,7 @@ class Hub:
         finally:
             with self._lock:
                 self._open.pop(number, None)
-            access_log.info("WEBSOCKET %s -> closed (socket %d)", target, number)
+            access_log.info("WEBSOCKET %s -> %s (socket %d)", target, session.ending, number)
 
     def match(self, path: str) -> tuple[WebSocket, dict[str, Any]]:
         """The socket declared for `path` and its path parameters (converted)."""

@@ -76,6 +76,7 @@ class Session:
         self.tasks: set[asyncio.Task[None]] = set()
         self.closed = False  # a close frame went out (or the client went): send nothing more
         self.dropped = False  # a `disconnect` fault: the connection goes without a close frame
+        self.ending = "closed"  # how it ended, for the log: who closed it, with what code
         self._main: asyncio.Task[Any] | None = None
         self._draws = f"websocket {socket.path}"  # seeded draws, keyed as a route's are
 
@@ -92,9 +93,12 @@ class Session:
                 if kind == "websocket.receive":
                     self._received(parsed(event))
                 elif kind == "websocket.disconnect":
+                    if not self.closed:
+                        self.ending = f"closed by the client ({event.get('code', 1005)})"
                     return
         except asyncio.CancelledError:
             if self.dropped:
+                self.ending = "dropped by a disconnect fault"
                 raise Disconnect("disconnect fault") from None
             raise
         finally:
@@ -171,6 +175,7 @@ class Session:
         if self.closed:
             return
         self.closed = True
+        self.ending = f"closed by the mock ({code}{', ' + reason if reason else ''})"
         current = asyncio.current_task()
         for task in list(self.tasks):
             if task is not current:
