@@ -101,7 +101,10 @@ class _Protocol(HttpToolsProtocol):
         """Serve the rest of this connection with h11 (any token is a method to it)."""
         self.connections.discard(self)
         protocol: Any = _h11_protocol()(
-            self.config, self.server_state, self.app_state, self.loop  # type: ignore[call-arg]
+            self.config,
+            self.server_state,
+            self.app_state,
+            self.loop,  # type: ignore[call-arg]
         )
         protocol.connection_made(self.transport)
         self.transport.set_protocol(protocol)
