@@ -140,11 +140,13 @@ def main() -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="mockserve-ws-bench-"))
     mock = None if args.url else bench.mockserve_target(SPEC, work, "/health")
-    baseline = baseline_target(work)
+    baseline = None
     try:
+        baseline = baseline_target(work)
         report(args, args.url.rstrip("/") if args.url else mock.url, mock, baseline.url)
-    finally:
-        baseline.stop()
+    finally:  # whatever failed, no server is left running
+        if baseline is not None:
+            baseline.stop()
         if mock is not None:
             mock.stop()
 
