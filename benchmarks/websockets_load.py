@@ -5,8 +5,8 @@
     python benchmarks/websockets_load.py --url http://127.0.0.1:8000   # a mock already up
 
 Serves benchmarks/websockets.yaml with `mockserve run` and, in the same run, the
-hand-written Flask app of baseline_app.py on the same server (uvicorn, through mockserve's
-bridge) as the machine's baseline. Then:
+hand-written Flask app of baseline_app.py on the same server (uvicorn) as the machine's
+baseline. Then:
 
 1. the plain route's latency alone (`GET /health`, one client, back to back), on both;
 2. the sockets opened (all at once, as a page reload storm would), each sending
@@ -33,11 +33,9 @@ import requests
 from websockets.asyncio.client import connect
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT))
 
-import run as bench  # noqa: E402  (benchmarks/run.py: targets in processes of their own)
+import targets as bench  # noqa: E402  (benchmarks/targets.py: servers in processes of their own)
 
 SPEC = HERE / "websockets.yaml"
 
@@ -108,41 +106,17 @@ class Load:
                 self.trips.append((time.perf_counter() - sent) * 1000)
 
 
-def serve_baseline(port: int) -> None:
-    """The hand-written Flask app on the server `mockserve run` uses, until SIGTERM."""
-    import signal
-
-    from baseline_app import scenarios_app
-
-    from mockserve.serve.uvicorn import UvicornBackend
-
-    server = UvicornBackend(scenarios_app(), "127.0.0.1", port)
-    signal.signal(signal.SIGTERM, lambda *_: server.stop())
-    server.serve()
-
-
-def baseline_target(work: Path) -> bench.Target:
-    port = bench.free_port()
-    argv = [sys.executable, str(Path(__file__).resolve()), "--serve-baseline", str(port)]
-    log = work / f"baseline-{port}.log"
-    return bench.Target("baseline", argv, port, "/static", log, env={"PYTHONPATH": str(ROOT)})
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sockets", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=10, help="of messages, once all are open")
     parser.add_argument("--url", help="a mock of benchmarks/websockets.yaml already serving")
-    parser.add_argument("--serve-baseline", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_baseline:
-        serve_baseline(args.serve_baseline)
-        return
     work = Path(tempfile.mkdtemp(prefix="mockserve-ws-bench-"))
     mock = None if args.url else bench.mockserve_target(SPEC, work, "/health")
     baseline = None
     try:
-        baseline = baseline_target(work)
+        baseline = bench.baseline_target(work, "/static")
         report(args, args.url.rstrip("/") if args.url else mock.url, mock, baseline.url)
     finally:  # whatever failed, no server is left running
         if baseline is not None:
