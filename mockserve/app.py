@@ -36,6 +36,7 @@ from .responses import dump_json
 from .routing import LazyBuildRule
 from .spec import Route, Spec
 from .stores import Stores, open_stores
+from .websocket import install_websockets
 
 log = logging.getLogger("mockserve")
 
@@ -72,6 +73,7 @@ def create_app(
     mock.listen(log_access)
     mock.listen(log_violation)
     install_callbacks(mock)
+    install_websockets(mock)  # mock.websockets answers the backend's websocket scopes
 
     _add_routes(app, spec, pipeline)
     for index, resource in enumerate(spec.resources):
@@ -203,7 +205,8 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge) -> Response:
         message = (
-            f"the request body is larger than settings.max_body ({spec.settings.max_body} bytes)"
+            "request entity too large: the request body is larger than settings.max_body "
+            f"({spec.settings.max_body} bytes)"
         )
         return answer_problem(Problem(413, message, violation=message))
 

@@ -56,6 +56,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.mock",
             "mockserve.routing",
             "mockserve.segments",
+            "mockserve.websocket",
         ),
     ),
     (
@@ -88,6 +89,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.helpers",
             "mockserve.draws",
             "mockserve.contract",
+            "mockserve.quickschema",
             "mockserve.styles",
             "mockserve.formbody",
             "mockserve.xmlbody",
