@@ -97,7 +97,7 @@ class Answerer:
             ]
             return self.refuse(exchange, failures, coerced, media)
         # graphql-core 3.3 gives VariableValues (`.coerced`), 3.2 the dict itself
-        variables: dict[str, Any] = getattr(coerced, "coerced", coerced)
+        variables: dict[str, Any] = getattr(coerced, "coerced", coerced)  # type: ignore[arg-type]
         context = self.context(req, exchange, asked, operation, variables)
         chosen = self.choose(context)
         fault = self.fault(exchange, chosen)

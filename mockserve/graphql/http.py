@@ -117,7 +117,11 @@ def check_query(
         return document, None, [_with_closest(schema, error) for error in errors]
     operation = get_operation_ast(document, request.operation_name)
     if operation is None:
-        names = [d.name.value for d in document.definitions if getattr(d, "name", None) is not None]
+        names = [
+            d.name.value
+            for d in document.definitions
+            if isinstance(d, OperationDefinitionNode) and d.name is not None
+        ]
         if request.operation_name is not None:
             message = f"Unknown operation named '{request.operation_name}'"
             hint = closest(request.operation_name, names)
