@@ -34,10 +34,11 @@ _INT_RANGE = (-(2**31), 2**31 - 1)
 def closest(name: str, options: Iterable[str], count: int = 3) -> list[str]:
     """The `count` options nearest to `name` by GraphQL's own lexical distance."""
     distance = LexicalDistance(name)
-    scored = sorted(
-        (distance.measure(option, len(option) + len(name)) or 0, option) for option in options
-    )
-    return [option for _, option in scored[:count]]
+    scored = []
+    for option in options:
+        measured = distance.measure(option, len(option) + len(name))
+        scored.append((measured if measured is not None else len(option) + len(name), option))
+    return [option for _, option in sorted(scored)[:count]]
 
 
 def _closest_text(name: str, options: Iterable[str]) -> str:

@@ -85,7 +85,11 @@ def _from_introspection(text: str, display: str, where: str) -> tuple[GraphQLSch
 
 
 def _located(error: GraphQLError, display: str, where: str) -> SpecProblem:
-    """A GraphQL error as a spec problem at its first location in the schema file."""
+    """A GraphQL error as a spec problem in the schema file, at its last location (a second
+    definition, an implementation: what to change), naming the others."""
     locations = error.locations or []
-    line, column = (locations[0].line, locations[0].column) if locations else (1, 1)
-    return SpecProblem(display, line, column, where, error.message)
+    if not locations:
+        return SpecProblem(display, 1, 1, where, error.message)
+    *others, last = locations
+    seen = "".join(f" (see also {other.line}:{other.column})" for other in others)
+    return SpecProblem(display, last.line, last.column, where, error.message + seen)
