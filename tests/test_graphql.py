@@ -216,6 +216,8 @@ def test_a_request_that_is_not_graphql_is_refused_in_graphql_words(mock, send, s
 def test_introspection_rebuilds_the_schema(mock):
     body = ask(mock, get_introspection_query(descriptions=True)).json()
     assert print_schema(build_client_schema(body["data"])) == print_schema(SCHEMA)
+    assert ask(mock, get_introspection_query(descriptions=True)).json() == body  # kept, same
+    mock.wait_for("POST", "/graphql", times=2)  # each one journaled
 
 
 def test_the_endpoint_is_listed_with_the_routes(mock):

@@ -16,6 +16,7 @@ from graphql import build_client_schema, build_schema, get_introspection_query, 
 from graphql_walk import AnswerCheck, QueryMaker, find_corpus
 
 from mockserve import MockServer
+from mockserve.graphql.schema import load_schema
 
 CORPUS = find_corpus()
 if CORPUS is None:
@@ -161,3 +162,14 @@ def test_seeded_answers_repeat(corpus, name):
     first = [ask(corpus, name, query) for query in queries]
     corpus.reset()
     assert [ask(corpus, name, query) for query in queries] == first
+
+
+def test_a_valid_sdl_is_noted_so_the_next_load_skips_its_checks(tmp_path):
+    path = CORPUS / "github.graphql"
+    first, problems = load_schema(path, "github.graphql", cache=tmp_path)
+    assert problems == []
+    [note] = tmp_path.iterdir()  # a name only: sha256 of the text, graphql-core's version
+    assert note.stat().st_size == 0
+    second, problems = load_schema(path, "github.graphql", cache=tmp_path)
+    assert problems == []
+    assert print_schema(second) == print_schema(first) == print_schema(SCHEMAS["github"])

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from typing import Any
 
 from flask import Blueprint, Request, request
-from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode, execute
+from graphql import ExecutionResult, FieldNode, GraphQLError, OperationDefinitionNode, execute
 from graphql.execution.values import get_variable_values
 from werkzeug.wrappers import Response
 
@@ -60,6 +61,16 @@ class Answerer:
         self.endpoint = endpoint
         self.pipeline = pipeline
         self.stores = pipeline.stores
+        # Answers to introspection-only queries, by request: GitHub's takes a second to build,
+        # and GraphiQL or Apollo tooling asks for it again at every page load.
+        self.introspections: dict[tuple[str, str | None, str], dict[str, Any]] = {}
+        self.lock = threading.Lock()
+
+    def remember_introspection(self, key: tuple[str, str | None, str], body: dict) -> None:
+        with self.lock:
+            if len(self.introspections) >= _INTROSPECTIONS_KEPT:
+                self.introspections.pop(next(iter(self.introspections)))
+            self.introspections[key] = body
 
     def answer(self, req: Request) -> Response:
         endpoint = self.endpoint
@@ -103,12 +114,19 @@ class Answerer:
         fault = self.fault(exchange, chosen)
         if fault is not None:
             return self.faulted(fault, context)
-        result = self.execute(document, asked, chosen, context)
-        body = _body(result)
+        key = (asked.query, asked.operation_name, json.dumps(asked.variables, sort_keys=True))
+        remembered = self.introspections.get(key) if chosen is None else None
+        if remembered is not None:
+            body = remembered  # the schema's own description: the same answer every time
+        else:
+            result = self.execute(document, asked, chosen, context)
+            body = _body(result)
+            if chosen is None and _introspection_only(operation) and not result.errors:
+                self.remember_introspection(key, body)
         if chosen is not None and chosen.errors is not None:
             body = self.with_errors(chosen, body, context)
-        if result.errors:
-            why = "; ".join(error.message for error in result.errors)
+        if "errors" in body and remembered is None and (chosen is None or chosen.errors is None):
+            why = "; ".join(error["message"] for error in body["errors"])
             log.warning("GraphQL %s: the mock's answer has errors: %s", endpoint.path, why)
             exchange.violation = f"the mock's answer to {name or kind} has errors: {why}"
         self.write_state(chosen, context, body.get("data"))
@@ -272,6 +290,18 @@ class Answerer:
             errors=[{"message": str(exc)}],
             violation=message,
         )
+
+
+_INTROSPECTIONS_KEPT = 8
+_INTROSPECTION_FIELDS = frozenset({"__schema", "__type", "__typename"})
+
+
+def _introspection_only(operation: OperationDefinitionNode) -> bool:
+    """True when the operation asks only about the schema: its answer never changes."""
+    return operation.operation.value == "query" and all(
+        isinstance(node, FieldNode) and node.name.value in _INTROSPECTION_FIELDS
+        for node in operation.selection_set.selections
+    )
 
 
 _NO_DATA: Any = object()  # an entry with `errors` only: the answer has no `data` key

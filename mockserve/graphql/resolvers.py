@@ -10,6 +10,7 @@ graphql-core runs resolvers in query order, so a seed repeats the same answer.
 
 from __future__ import annotations
 
+import datetime as _dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -134,12 +135,22 @@ def scalar(answering: Answering, type_name: str, field_name: str) -> Any:
 
 Make = Callable[[Any], Any]
 
+# Moments between 2000-01-01 and 2030-01-01, from the request's source: Faker's own dates
+# end "now", so a seeded answer would change as the clock moves.
+_FIRST, _LAST = 946684800, 1893456000
+
+
+def _moment(fake: Any) -> _dt.datetime:
+    seconds = fake.random_int(_FIRST, _LAST)
+    return _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc).replace(tzinfo=None)
+
+
 # Custom scalars whose name says what they hold (GitHub's DateTime, URI, HTML, ...).
 _BY_TYPE: dict[str, Make] = {
-    "datetime": lambda fake: fake.date_time().isoformat() + "Z",
-    "precisedatetime": lambda fake: fake.date_time().isoformat() + ".000Z",
-    "date": lambda fake: fake.date(),
-    "time": lambda fake: fake.time(),
+    "datetime": lambda fake: _moment(fake).isoformat() + "Z",
+    "precisedatetime": lambda fake: _moment(fake).isoformat() + ".000Z",
+    "date": lambda fake: _moment(fake).date().isoformat(),
+    "time": lambda fake: _moment(fake).time().isoformat(),
     "uri": lambda fake: fake.url(),
     "url": lambda fake: fake.url(),
     "email": lambda fake: fake.email(),
@@ -165,7 +176,7 @@ _BY_NAME: tuple[tuple[str, Make], ...] = (
     ("country", lambda fake: fake.country()),
     ("address", lambda fake: fake.address().replace("\n", ", ")),
     ("color", lambda fake: fake.hex_color()),
-    ("date", lambda fake: fake.date()),
-    ("createdat", lambda fake: fake.date_time().isoformat() + "Z"),
-    ("updatedat", lambda fake: fake.date_time().isoformat() + "Z"),
+    ("createdat", _BY_TYPE["datetime"]),
+    ("updatedat", _BY_TYPE["datetime"]),
+    ("date", _BY_TYPE["date"]),
 )

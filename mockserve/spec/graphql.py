@@ -16,7 +16,7 @@ from ..templating import Value
 from .answers import Answers
 from .build import Build, mapping, sequence
 from .model import GraphQLEndpoint, GraphQLMocks, GraphQLOperation
-from .source import SourceFile, format_path
+from .source import SourceFile, cache_dir, format_path
 
 DEFAULT_LIST_LENGTH = (1, 3)
 
@@ -43,7 +43,8 @@ def _endpoint(build: Build, source: SourceFile, at: tuple, raw: Any) -> GraphQLE
     if isinstance(raw.get("schema"), str):
         target = build.loader.resolve_file(raw["schema"], source, at + ("schema",))
         if target is not None:
-            schema, problems = load_schema(target, _display(source, target), format_path(at))
+            shown = _display(source, target)
+            schema, problems = load_schema(target, shown, format_path(at), cache_dir())
             build.problems.extend(problems)
     mocks = _mocks(build, answers, source, at, mapping(raw.get("mocks")), schema)
     operations = tuple(
