@@ -56,6 +56,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.mock",
             "mockserve.routing",
             "mockserve.segments",
+            "mockserve.graphql.endpoint",
         ),
     ),
     (
@@ -67,6 +68,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.exchange",
             "mockserve.context",
             "mockserve.matching",
+            "mockserve.graphql.resolvers",
+            "mockserve.graphql.http",
         ),
     ),
     ("stores", ("mockserve.stores",)),
@@ -94,6 +97,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.media",
             "mockserve.journal",
             "mockserve.report",
+            "mockserve.graphql",  # schema and mocks: read by the spec loader
         ),
     ),
     (
