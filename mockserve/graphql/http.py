@@ -177,6 +177,8 @@ def failures_of(errors: list[GraphQLError], part: str) -> list[dict[str, str]]:
     """GraphQL errors as contract failures (journal, --strict, X-Mockserve-Failures)."""
     failures = []
     for error in errors:
-        where = "".join(f" at {loc.line}:{loc.column}" for loc in (error.locations or [])[:1])
+        where = "".join(
+            f" (line {loc.line}, column {loc.column})" for loc in (error.locations or [])[:1]
+        )
         failures.append({"in": part, "path": "/query", "message": error.message + where})
     return failures
