@@ -238,6 +238,8 @@ graphql:
   - path: /gql
     schema: library.graphql
     state: {asked: "{{ (state.asked or 0) + 1 }}"}
+    mocks:
+      Book.rating: "{{ 'five stars' }}"  # not a Float: an error at that field when asked
     operations:
       - when: operation == 'Broken'
         faults: [{rate: 1, kind: malformed}]
@@ -281,3 +283,22 @@ def test_state_on_the_entry_is_written_after_every_operation(faulty):
         requests.post(url, json={"query": "{ books { title } }"}, timeout=10)
     counted = requests.post(url, json={"query": "query Count { books { title } }"}, timeout=10)
     assert counted.json()["data"]["books"] == [{"title": "asked 2 times before"}]
+
+
+def test_a_mock_value_that_does_not_fit_is_an_error_at_its_field_and_a_violation(faulty):
+    query = "{ book(id: 1) { title rating } }"
+    body = requests.post(faulty.url + "/gql", json={"query": query}, timeout=10).json()
+    [error] = body["errors"]
+    assert error["message"] == "Float cannot represent non numeric value: 'five stars'"
+    assert error["path"] == ["book", "rating"]
+    assert body["data"]["book"]["rating"] is None and isinstance(body["data"]["book"]["title"], str)
+    assert "five stars" in faulty.violations[-1].why
+
+
+def test_a_document_of_several_operations_needs_the_operation_name(mock):
+    document = "query A { books { title } } query B { book(id: 1) { id } }"
+    assert "Must provide operation name" in ask(mock, document).json()["errors"][0]["message"]
+    chosen = ask(mock, document, operation="B").json()
+    assert chosen["data"]["book"]["id"] == "1"
+    unknown = ask(mock, document, operation="C").json()["errors"][0]["message"]
+    assert unknown == "Unknown operation named 'C'; the document has 'A', 'B'."
