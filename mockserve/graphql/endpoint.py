@@ -92,7 +92,7 @@ class Answerer:
         kind = operation.operation.value
         name = operation.name.value if operation.name else None
         exchange.extra["graphql"] = {"operation": name, "type": kind}
-        if req.method == "GET" and kind != "query":
+        if req.method != "POST" and kind != "query":
             message = f"a {kind} is sent with POST; GET runs queries only"
             failures = [{"in": "request", "path": "", "message": message}]
             response = self.refuse(exchange, failures, [GraphQLError(message)], media)

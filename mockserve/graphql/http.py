@@ -53,7 +53,7 @@ class GraphQLRequest:
 
 def read_request(request: Request) -> GraphQLRequest:
     """The request's query, variables and operation name; `Refused` when it has none."""
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         params: dict[str, Any] = request.args.to_dict()
         if "variables" in params and params["variables"] != "":
             try:
