@@ -25,7 +25,7 @@ from ..exchange import Exchange, current_exchange
 from ..pipeline import DisconnectResponse, Pipeline
 from ..report import failures_text
 from ..responses import delay_seconds, draw_fault, dump_json, fault_response, render
-from ..spec.model import Fault, GraphQLEndpoint, GraphQLOperation
+from ..spec.model import Delay, Fault, GraphQLEndpoint, GraphQLOperation
 from .http import (
     RESPONSE_TYPE,
     GraphQLRequest,
@@ -113,7 +113,7 @@ class Answerer:
         chosen = self.choose(context)
         fault = self.fault(exchange, chosen)
         if fault is not None:
-            return self.faulted(fault, context)
+            return self.faulted(fault, context, chosen)
         key = (asked.query, asked.operation_name, json.dumps(asked.variables, sort_keys=True))
         remembered = self.introspections.get(key) if chosen is None else None
         if remembered is not None:
@@ -193,7 +193,10 @@ class Answerer:
             exchange.fault = fault.kind
         return fault
 
-    def faulted(self, fault: Fault, context: dict[str, Any]) -> Response:
+    def faulted(
+        self, fault: Fault, context: dict[str, Any], chosen: GraphQLOperation | None
+    ) -> Response:
+        """A fault's answer: a broken one at once, a response after its delay (as on a route)."""
         if fault.kind == "disconnect":
             return DisconnectResponse()
         if fault.kind is not None:
@@ -203,9 +206,7 @@ class Answerer:
             response = render(fault.response, context).response
         except TemplateRenderError as exc:
             raise self.failed(fault.response.where, exc) from None
-        pause = delay_seconds(fault.response.delay, self.stores.random.random)
-        if pause:
-            time.sleep(pause)
+        self.wait(chosen, fault.response.delay)
         return response
 
     def execute(
@@ -269,8 +270,10 @@ class Answerer:
         except TemplateRenderError as exc:
             raise self.failed(self.endpoint.where + ".state", exc) from None
 
-    def wait(self, chosen: GraphQLOperation | None) -> None:
-        delay = chosen.delay if chosen is not None and chosen.delay is not None else None
+    def wait(self, chosen: GraphQLOperation | None, delay: Delay | None = None) -> None:
+        """The first delay given: `delay`, the operation's, the endpoint's, the settings'."""
+        if delay is None and chosen is not None:
+            delay = chosen.delay
         if delay is None:
             delay = self.endpoint.delay if self.endpoint.delay is not None else None
         if delay is None:
