@@ -101,3 +101,16 @@ def _literal_rule(text: str, problems: list[str], hidden: list[str]) -> str:
 def route_signature(path: str) -> str:
     """A path with parameter names removed: routes that differ only there are duplicates."""
     return _PARAM.sub(lambda m: "{:" + m.group(1).partition(":")[2].strip() + "}", path)
+
+
+def resource_paths(path: str, key: str) -> list[tuple[str, str, str]]:
+    """The six routes of a resource as (method, path, action), in the format's order."""
+    item = f"{path}/{{{key}}}"
+    return [
+        ("GET", path, "list"),
+        ("POST", path, "create"),
+        ("GET", item, "read"),
+        ("PUT", item, "replace"),
+        ("PATCH", item, "update"),
+        ("DELETE", item, "delete"),
+    ]
