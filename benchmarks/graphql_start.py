@@ -7,7 +7,9 @@ machine's baseline (`python -c 'import flask'`), then for each schema (GitHub's 
 SWAPI's 36 KB): seconds from process start to the first answer of a query on an empty
 cache (cold) and again with the cache filled (warm: a valid SDL is noted, so its SDL rules
 are not run again), then the median time of an ordinary query and of the introspection
-query once serving. Each start figure is the best of N runs (the machine may be shared).
+query once serving (the first introspection builds the answer, later ones are kept), with
+each start also as a ratio to the baseline. Each start figure is the best of N runs (the
+machine may be shared).
 """
 
 from __future__ import annotations
@@ -117,8 +119,12 @@ def main() -> None:
     corpus = args.corpus or find_corpus()
     from graphql import get_introspection_query
 
-    print(f"baseline: python -c 'import flask': {flask_import(args.repeat):.2f} s")
-    print(f"{'schema':8} {'cold s':>7} {'warm s':>7} {'query ms':>9} {'introspection ms':>17}")
+    baseline = flask_import(args.repeat)
+    print(f"baseline: python -c 'import flask': {baseline:.2f} s (x: start / baseline)")
+    print(
+        f"{'schema':8} {'cold s':>7} {'x':>5} {'warm s':>7} {'x':>5} {'query ms':>9} "
+        f"{'introspection ms':>17}"
+    )
     for name, query in QUERIES.items():
         with tempfile.TemporaryDirectory() as temp:
             folder = Path(temp)
@@ -144,7 +150,8 @@ def main() -> None:
                     finally:
                         served.stop()
         print(
-            f"{name:8} {cold:7.2f} {warm:7.2f} {per_query * 1000:9.1f} {introspection * 1000:17.0f}"
+            f"{name:8} {cold:7.2f} {cold / baseline:5.1f} {warm:7.2f} {warm / baseline:5.1f} "
+            f"{per_query * 1000:9.1f} {introspection * 1000:17.0f}"
         )
 
 
