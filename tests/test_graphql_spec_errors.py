@@ -49,7 +49,7 @@ graphql:
     [
         "spec.yaml:5:16: graphql.list_length: min (3) is greater than max (1)",
         "spec.yaml:7:5: graphql.mocks.Boook: unknown type 'Boook'; closest: Book, Boolean, Float",
-        "spec.yaml:8:19: graphql.mocks.Book.titel: type 'Book' has no field 'titel'; "
+        "spec.yaml:8:12: graphql.mocks.Book.titel: type 'Book' has no field 'titel'; "
         "closest: title, id, pages",
         "spec.yaml:8:29: graphql.mocks.Book.pages: Int is a whole number; got 'many' (text)",
         "spec.yaml:8:42: graphql.mocks.Book.genre: 'SCIFI' (text) is not a value of the enum "

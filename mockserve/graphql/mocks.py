@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     GraphQLEnumType,
@@ -26,7 +26,15 @@ from graphql import (
 )
 from graphql.pyutils.suggestion_list import LexicalDistance
 
-Mistake = tuple[tuple[Any, ...], str]
+
+class Mistake(NamedTuple):
+    """What is wrong, at which path below the mock; `key`: the name itself is wrong."""
+
+    at: tuple[Any, ...]
+    message: str
+    key: bool = False
+
+
 _TEMPLATE = re.compile(r"\{[{%#]")
 _INT_RANGE = (-(2**31), 2**31 - 1)
 
@@ -76,28 +84,28 @@ def check_value(schema: GraphQLSchema, type_: GraphQLOutputType, value: Any) -> 
         return []
     if isinstance(type_, GraphQLNonNull):
         if value is None:
-            return [((), f"null for the non-null type {type_}")]
+            return [Mistake((), f"null for the non-null type {type_}")]
         return check_value(schema, type_.of_type, value)
     if value is None:
         return []
     if isinstance(type_, GraphQLList):
         if not isinstance(value, list):
-            return [((), f"{type_} is a list; got {_shown(value)}")]
+            return [Mistake((), f"{type_} is a list; got {_shown(value)}")]
         return [
-            ((index, *at), message)
+            m._replace(at=(index, *m.at))
             for index, item in enumerate(value)
-            for at, message in check_value(schema, type_.of_type, item)
+            for m in check_value(schema, type_.of_type, item)
         ]
     if isinstance(type_, (GraphQLObjectType, GraphQLInterfaceType, GraphQLUnionType)):
         return check_fields(schema, type_, value)
     if isinstance(type_, GraphQLEnumType):
         if value not in type_.values:
             hint = _closest_text(str(value), type_.values)
-            return [((), f"{_shown(value)} is not a value of the enum {type_.name}{hint}")]
+            return [Mistake((), f"{_shown(value)} is not a value of the enum {type_.name}{hint}")]
         return []
     assert isinstance(type_, GraphQLScalarType)
     why = _scalar_mistake(type_.name, value)
-    return [((), why)] if why else []
+    return [Mistake((), why)] if why else []
 
 
 def check_fields(
@@ -107,9 +115,8 @@ def check_fields(
 ) -> list[Mistake]:
     """Mistakes of an object's values: a mapping of its own fields, each fitting its type."""
     if not isinstance(value, dict):
-        return [
-            ((), f"{type_.name} is an object: give its fields as a mapping; got {_shown(value)}")
-        ]
+        message = f"{type_.name} is an object: give its fields as a mapping; got {_shown(value)}"
+        return [Mistake((), message)]
     mistakes: list[Mistake] = []
     concrete: Any = type_
     typename = value.get("__typename")
@@ -117,19 +124,22 @@ def check_fields(
         possible = _possible(schema, type_)
         if typename not in possible:
             hint = _closest_text(str(typename), possible)
-            return [(("__typename",), f"{typename!r} is not a type {type_.name} can be{hint}")]
+            message = f"{typename!r} is not a type {type_.name} can be{hint}"
+            return [Mistake(("__typename",), message)]
         concrete = schema.type_map[typename]
     if isinstance(concrete, GraphQLUnionType):
-        return [((), f"{type_.name} is a union: say which member with __typename")]
+        return [Mistake((), f"{type_.name} is a union: say which member with __typename")]
     for name, item in value.items():
         if name == "__typename":
             continue
         field = concrete.fields.get(name)
         if field is None:
             hint = _closest_text(str(name), concrete.fields)
-            mistakes.append(((name,), f"type {concrete.name!r} has no field {name!r}{hint}"))
+            message = f"type {concrete.name!r} has no field {name!r}{hint}"
+            mistakes.append(Mistake((name,), message, key=True))
             continue
-        mistakes += [((name, *at), why) for at, why in check_value(schema, field.type, item)]
+        found = check_value(schema, field.type, item)
+        mistakes += [m._replace(at=(name, *m.at)) for m in found]
     return mistakes
 
 

@@ -108,8 +108,8 @@ def _mocks(
             mistakes = check_fields(schema, named, value)  # type: ignore[arg-type]
         else:
             mistakes = check_value(schema, named, value)  # type: ignore[arg-type]
-        for sub, message in mistakes:
-            build.problem(source, where + sub, message)
+        for mistake in mistakes:
+            build.problem(source, where + mistake.at, mistake.message, key=mistake.key)
         if mistakes:
             continue
         if field is not None:
