@@ -172,4 +172,5 @@ def test_a_valid_sdl_is_noted_so_the_next_load_skips_its_checks(tmp_path):
     assert note.stat().st_size == 0
     second, problems = load_schema(path, "github.graphql", cache=tmp_path)
     assert problems == []
-    assert print_schema(second) == print_schema(first) == print_schema(SCHEMAS["github"])
+    assert set(second.type_map) == set(first.type_map) == set(SCHEMAS["github"].type_map)
+    assert second._validation_errors == []  # taken as valid: its first query skips the rules
