@@ -57,6 +57,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.routing",
             "mockserve.segments",
             "mockserve.websocket",
+            "mockserve.graphql.endpoint",
         ),
     ),
     (
@@ -68,6 +69,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.exchange",
             "mockserve.context",
             "mockserve.matching",
+            "mockserve.graphql.resolvers",
+            "mockserve.graphql.http",
         ),
     ),
     ("stores", ("mockserve.stores",)),
@@ -96,6 +99,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.media",
             "mockserve.journal",
             "mockserve.report",
+            "mockserve.graphql",  # schema and mocks: read by the spec loader
         ),
     ),
     (

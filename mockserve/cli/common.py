@@ -41,7 +41,8 @@ def counts(spec: Spec) -> str:
     routes, resources = len(spec.routes), len(spec.resources)
     text = plural(routes, "route")
     text += f", {plural(resources, 'resource')}" if resources else ""
-    return text + (f", {plural(len(spec.websockets), 'websocket')}" if spec.websockets else "")
+    text += f", {plural(len(spec.websockets), 'websocket')}" if spec.websockets else ""
+    return text + (f", {plural(len(spec.graphql), 'GraphQL endpoint')}" if spec.graphql else "")
 
 
 def http_url(url: str, param_hint: str) -> str:
