@@ -327,6 +327,7 @@ class WebSocket:
     on_connect: tuple[SocketStep, ...] = ()
     on_message: tuple[SocketStep, ...] = ()
     faults: tuple[SocketFault, ...] = ()
+    where: str = ""
 
 
 @dataclass(frozen=True)
