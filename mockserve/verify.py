@@ -24,7 +24,9 @@ from jsonschema import Draft202012Validator
 
 from .app import create_app
 from .exchange import Exchange
+from .media import is_json_media, media_type
 from .openapi.generate import CannotGenerate, Generator
+from .pointer import escape_token, json_pointer
 from .spec.model import Example, ResponseTemplate, Route, Spec
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -180,14 +182,6 @@ def _value(generator: Generator, schema: Any, *, minimal: bool) -> Any:
 # -- comparing -------------------------------------------------------------------------
 
 
-def _media(content_type: str | None) -> str:
-    return (content_type or "").partition(";")[0].strip().lower()
-
-
-def _is_json(media: str) -> bool:
-    return media == "application/json" or media.endswith("+json")
-
-
 def json_type(value: Any) -> str:
     if value is None:
         return "null"
@@ -202,10 +196,6 @@ def json_type(value: Any) -> str:
     if isinstance(value, list):
         return "array"
     return "object"
-
-
-def _escape(key: str) -> str:
-    return str(key).replace("~", "~0").replace("/", "~1")
 
 
 def infer_schema(value: Any) -> dict[str, Any]:
@@ -241,7 +231,7 @@ def shape_differences(schema: dict[str, Any], actual: Any, pointer: str = "") ->
         return
     if expected == "object":
         for key in schema["required"]:
-            where = f"{pointer}/{_escape(key)}"
+            where = f"{pointer}/{escape_token(key)}"
             if key not in actual:
                 yield f"body {where}: missing"
             else:
@@ -255,7 +245,7 @@ def schema_differences(schema: Any, schemas: dict[str, Any], actual: Any) -> Ite
     """How `actual` fails a declared schema (`response.schema`), jsonschema's words."""
     root = {"allOf": [schema], "schemas": schemas}
     for error in Draft202012Validator(root).iter_errors(actual):
-        pointer = "".join(f"/{_escape(str(p))}" for p in error.absolute_path)
+        pointer = json_pointer(error.absolute_path)
         yield f"body {pointer or '/'}: {error.message}"
 
 
@@ -267,7 +257,7 @@ class Answer:
 
     @property
     def media(self) -> str:
-        return _media(self.headers.get("content-type"))
+        return media_type(self.headers.get("content-type"))
 
 
 def compare(
@@ -308,7 +298,7 @@ def _body_differences(
     exact: bool,
 ) -> list[str]:
     schema = template.schema if template is not None else None
-    if not (_is_json(spec_answer.media) and spec_answer.body) and schema is None:
+    if not (is_json_media(spec_answer.media) and spec_answer.body) and schema is None:
         if exact and real.body != spec_answer.body:
             return [f"body: expected {_short(spec_answer.body)}, got {_short(real.body)}"]
         return []
@@ -341,7 +331,7 @@ def declared_schemas(document: Any) -> Declared:
     """Each operation's JSON response schemas by code (`200`, `4XX`, `default`), in the
     spec's dialect (2020-12, refs into `#/schemas/...`), keyed as the routes are."""
     from .openapi.convert import Converter, clean_path
-    from .openapi.terms import METHODS, is_json_media
+    from .openapi.terms import METHODS
 
     converter = Converter(document)
     declared: Declared = {}

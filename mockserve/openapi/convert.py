@@ -16,13 +16,14 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from ..pointer import resolve_pointer
+from ..pointer import resolve_pointer, unescape_token
 from ..report import plural
+from ..styles import COOKIE, STYLE, annotation
 from ..templating import literal, literal_value
+from ..values import sendable_header
 from .callbacks import document_webhooks, route_callbacks
 from .dialect import Dialect, schema_name_ref
 from .generate import CannotGenerate, Generator
-from .parameters import COOKIE, STYLE, annotation
 from .path_items import path_item_routes
 from .terms import METHODS, NO_BODY, is_json_media
 
@@ -59,15 +60,6 @@ def clean_path(key: str) -> str:
     for mark in ("#", "?"):
         key = key.split(mark, 1)[0]
     return key or "/"
-
-
-def sendable_header(text: str) -> bool:
-    """HTTP carries a header value as Latin-1 text on one line."""
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return not any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in text)
 
 
 _SELECTOR = re.compile(r"^[A-Za-z0-9_.-]+=[^&#=]+$")
@@ -395,7 +387,7 @@ class Converter:
             parts[location][name] = self.dialect.convert(
                 schema if schema is not None else {}, where
             )
-            # style/explode: how the value is read (openapi/parameters.py)
+            # style/explode: how the value is read (styles.py)
             style = annotation(parameter, location, self.deref(schema, where))
             if style is not None and "schema" in parameter:  # `content` ones are JSON text
                 parts[location][name] = {**parts[location][name], STYLE: style}
@@ -480,7 +472,7 @@ class Converter:
         return out
 
     def _writable_ref(self, ref: str) -> str:
-        name = ref[len("#/schemas/") :].replace("~1", "/").replace("~0", "~")
+        name = unescape_token(ref[len("#/schemas/") :])
         if name not in self.schemas:
             return ref
         if name not in self._request_twins:

@@ -19,7 +19,7 @@ from typing import Any
 import rstr
 from jsonschema import Draft202012Validator
 
-from ..pointer import resolve_pointer
+from ..pointer import resolve_pointer, unescape_token
 
 _MAX_DEPTH = 12
 _OPTIONAL_DEPTH = 4  # optional properties are filled in down to this depth
@@ -585,7 +585,7 @@ def _discriminated(schema: Any, option: Any, value: Any) -> Any:
     if tag is None:
         if mapping and name in value and value[name] in mapping:
             return value
-        tag = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+        tag = unescape_token(ref.rsplit("/", 1)[-1])
     return {**value, name: tag}
 
 
