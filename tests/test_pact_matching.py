@@ -8,46 +8,22 @@ section (XML bodies) are listed in `LEFT_OUT` with the reason, never silently dr
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from pact_corpus import VERSIONS, all_cases, case_id, cases, left_out, load_case, version_of
 
 from mockserve.pact.matching import match_request, match_response
 from mockserve.pact.parts import read_request, read_response
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pact-specification"
-if not CORPUS.is_dir():  # the worktree layout: /work/wt/NAME/tests -> /work/shared
-    CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "pact-specification"
-
-
-def _cases() -> list[Path]:
-    return sorted(CORPUS.glob("version-*/*/*/*.json"))
-
-
-def _left_out(case: Path) -> str | None:
-    """Why a case is not run (None: it is run)."""
-    if "xml" in case.stem.lower():
-        return "XML body: the format's Pact section names JSON and text bodies only"
-    return None
-
-
-CASES = [case for case in _cases() if _left_out(case) is None]
-LEFT_OUT = {case: why for case in _cases() if (why := _left_out(case)) is not None}
-
-
-def _id(case: Path) -> str:
-    return str(case.relative_to(CORPUS)).removesuffix(".json")
-
-
-def load_case(case: Path) -> dict:
-    return json.loads(case.read_text(encoding="utf-8-sig"))
+CASES = cases()
+LEFT_OUT = {case: why for case in all_cases() if (why := left_out(case)) is not None}
 
 
 def judge(case: Path) -> tuple[bool, list]:
     """The matcher's verdict on a case: (matched, mismatches)."""
     data = load_case(case)
-    version = int(case.parts[-4].removeprefix("version-"))
+    version = version_of(case)
     if case.parts[-3] == "request":
         expected, actual = (
             read_request(data["expected"], version),
@@ -62,10 +38,12 @@ def judge(case: Path) -> tuple[bool, list]:
 
 
 def test_the_corpus_is_there() -> None:
-    assert len(_cases()) == 644, f"the Pact specification's cases are missing under {CORPUS}"
+    assert len(all_cases()) == 644, "the Pact specification's cases are missing"
+    assert {version_of(case) for case in CASES} == set(VERSIONS)
+    assert len(CASES) + len(LEFT_OUT) == 644
 
 
-@pytest.mark.parametrize("case", CASES, ids=_id)
+@pytest.mark.parametrize("case", CASES, ids=case_id)
 def test_specification_case(case: Path) -> None:
     data = load_case(case)
     matched, found = judge(case)

@@ -267,10 +267,28 @@ def run(
         save_recording(recorder)
     journal = runner.mock.stores.journal
     violations = journal.violations()
+    unexercised = _never_exercised(runner.app) if strict else []
     if strict:
         click.echo(_summary(violations, journal.requests_seen))
+        for line in unexercised:
+            click.echo(line)
     click.echo("mockserve: stopped", err=True)
-    sys.exit(code or (1 if strict and violations else 0))
+    sys.exit(code or (1 if strict and (violations or unexercised) else 0))
+
+
+def _never_exercised(app: Any) -> list[str]:
+    """A served pact's interactions that no request exercised (a --strict failure)."""
+    from ..pact.serve import EXTENSION
+
+    server = app.extensions.get(EXTENSION)
+    missed = server.never_exercised() if server is not None else []
+    if not missed:
+        return []
+    lines = [f"mockserve: {plural(len(missed), 'interaction')} of the pact never exercised:"]
+    for item in missed:
+        request = item.interaction.request
+        lines.append(f"  {request.method} {request.path}  {item.route.name!r}")
+    return lines
 
 
 def _open_store(spec: Spec, url: str | None) -> Any:

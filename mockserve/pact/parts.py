@@ -13,6 +13,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+from .generators import GeneratorError, read_generator
 from .model import EMPTY, MISSING, NULL, PRESENT, Body, Request, Response, is_json_type
 from .rules import RuleError, read_matching_rules
 
@@ -172,4 +173,14 @@ def _generators(raw: dict[str, Any]) -> dict[str, Any]:
     generators = raw.get("generators") or {}
     if not isinstance(generators, dict):
         raise PartError("/generators", "'generators' is an object of categories")
+    for category, entries in generators.items():
+        if category in ("status", "method", "path") and isinstance(entries, dict):
+            entries = {"": entries} if "type" in entries else entries
+        if not isinstance(entries, dict):
+            raise PartError(f"/generators/{category}", "a category's generators are an object")
+        for where, generator in entries.items():
+            try:
+                read_generator(generator, {})
+            except GeneratorError as exc:
+                raise PartError(f"/generators/{category}/{where}".rstrip("/"), str(exc)) from None
     return generators

@@ -281,6 +281,9 @@ class Spec:
     # Routes whose answer is a refusal the document implies, not one it declares (a
     # served OpenAPI document's 405s for a concrete path's missing methods): a violation.
     uncovered: frozenset[str] = frozenset()
+    # A served pact (pact.routes.ServedPact): its interactions answer what the Pact
+    # matcher finds them for, in place of URL routes.
+    pact: Any = None
 
     @property
     def stateful(self) -> bool:
