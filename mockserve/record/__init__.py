@@ -1,13 +1,7 @@
-"""Record a real API into an ordinary spec: the recorder, and the routes it writes."""
+"""Record a real API into an ordinary spec.
 
-from .recorder import Recorder, forwarded_headers, recording_spec, start_recording
-from .recording import Recording, decode_body
-
-__all__ = [
-    "Recorder",
-    "Recording",
-    "decode_body",
-    "forwarded_headers",
-    "recording_spec",
-    "start_recording",
-]
+`recorder.py` listens to forwarded exchanges and saves them; `recording.py` is what it
+keeps of one; `routes.py` turns recordings into spec routes (HAR imports use it too).
+The modules are imported by name: the routes they write sit below the app, the recorder
+above it.
+"""
