@@ -287,7 +287,11 @@ Check = Callable[[Rule, Any, Any, bool], "str | None"]
 
 def _type(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | None:
     if json_type(expected) != json_type(actual):
-        return f"Expected {show(actual)!r} ({json_type(actual)}) to be the same type as {show(expected)!r} ({json_type(expected)})"  # noqa: E501
+        wanted, got = json.dumps(expected), json.dumps(actual)
+        return (
+            f"Expected {got} ({json_type(actual)}) to be the same type as "
+            f"{wanted} ({json_type(expected)})"
+        )
     if isinstance(actual, list) and not cascaded:
         low, high = rule.get("min"), rule.get("max")
         if low is not None and len(actual) < low:

@@ -1,0 +1,187 @@
+"""`mockserve verify PACT.json --against URL`: Pact's provider verification.
+
+The Pact specification's response cases are replayed: each version's cases are one pact
+whose interactions ask `GET /case/N`, and a real provider answers each with the case's
+`actual` response; verify must pass exactly the cases that match. Then the command as
+CI runs it: provider-state setup calls, Pact's mismatch paths, the JUnit file, exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pact_corpus import (
+    VERSIONS,
+    case_id,
+    cases,
+    interaction,
+    load_case,
+    pact,
+    version_of,
+    wire_body,
+    wire_headers,
+)
+from upstream import Answer, Upstream, json_answer
+
+from mockserve.loading import load_spec
+from mockserve.pact.verify import PactVerifier
+
+
+@pytest.fixture(scope="module")
+def corpus_outcomes(tmp_path_factory) -> dict[str, object]:
+    """Every response case verified against a provider answering with its `actual`."""
+    folder = tmp_path_factory.mktemp("pacts")
+    provider = Upstream()
+    # Headers and body leave in two writes: without this, each answer waits on a delayed ACK.
+    provider.server.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
+    outcomes = {}
+    try:
+        for version in VERSIONS:
+            interactions = []
+            for index, case in enumerate(cases("response", version)):
+                data = load_case(case)
+                path = f"/v{version}/case/{index}"
+                request = {"method": "GET", "path": path}
+                interactions.append(
+                    interaction(version, case_id(case), "", request, data["expected"])
+                )
+                actual = data["actual"]
+                body = wire_body(actual, version) or b""
+                provider.answer(
+                    "GET", path, Answer(actual.get("status", 200), wire_headers(actual), body)
+                )
+            for item in interactions:  # no provider state: these cases need none
+                item.pop("providerState", None)
+                item.pop("providerStates", None)
+            file = folder / f"corpus-v{version}.json"
+            file.write_text(json.dumps(pact(version, interactions)))
+            verifier = PactVerifier(load_spec(file).pact, provider.url)
+            for case in verifier.cases():
+                outcomes[case.name] = verifier.run(case)
+    finally:
+        provider.stop()
+    return outcomes
+
+
+@pytest.mark.parametrize("case", cases("response"), ids=case_id)
+def test_specification_response_case_through_verify(corpus_outcomes, case: Path) -> None:
+    data = load_case(case)
+    outcome = corpus_outcomes[case_id(case)]
+    assert outcome.passed is data["match"], f"{data['comment']}: {outcome.line()}"
+
+
+def test_every_version_is_verified(corpus_outcomes) -> None:
+    assert {version_of(case) for case in cases("response")} == set(VERSIONS)
+    assert len(corpus_outcomes) == len(cases("response"))
+
+
+# -- the command, as CI runs it -------------------------------------------------------------
+
+ORDERS = {
+    "consumer": {"name": "web"},
+    "provider": {"name": "orders"},
+    "interactions": [
+        {
+            "type": "Synchronous/HTTP",
+            "description": "an order",
+            "providerStates": [{"name": "order 7 exists", "params": {"id": 7}}],
+            "request": {"method": "GET", "path": "/orders/7"},
+            "response": {
+                "status": 200,
+                "headers": {"Content-Type": ["application/json"]},
+                "body": {
+                    "content": {"id": 7, "items": [{"id": 1, "sku": "A1"}]},
+                    "contentType": "application/json",
+                },
+                "matchingRules": {
+                    "body": {
+                        "$.id": {"matchers": [{"match": "integer"}]},
+                        "$.items": {"matchers": [{"match": "type", "min": 1}]},
+                    }
+                },
+            },
+        },
+        {
+            "type": "Synchronous/HTTP",
+            "description": "no order",
+            "providerStates": [{"name": "no orders"}],
+            "request": {"method": "GET", "path": "/orders/8"},
+            "response": {"status": 404},
+        },
+    ],
+    "metadata": {"pactSpecification": {"version": "4.0"}},
+}
+
+
+def _verify(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mockserve", "verify", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def orders_pact(tmp_path) -> Path:
+    path = tmp_path / "web-orders.json"
+    path.write_text(json.dumps(ORDERS, indent=2))
+    return path
+
+
+def test_a_correct_provider_passes_after_each_state_is_set_up(upstream, orders_pact, tmp_path):
+    upstream.answer("POST", "/_pact/state", Answer(200))
+    upstream.answer("GET", "/orders/7", json_answer({"id": 3, "items": [{"id": 9, "sku": "Z"}]}))
+    upstream.answer("GET", "/orders/8", Answer(404))
+    report = tmp_path / "pact.xml"
+    done = _verify(
+        str(orders_pact),
+        "--against",
+        upstream.url,
+        "--provider-states-setup-url",
+        upstream.url + "/_pact/state",
+        "--junit",
+        str(report),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines() == ["PASS an order", "PASS no order", "2 passed, 0 failed"]
+    setups = [json.loads(s.body) for s in upstream.seen if s.path == "/_pact/state"]
+    assert setups == [
+        {"consumer": "web", "state": "order 7 exists", "params": {"id": 7}, "action": "setup"},
+        {"consumer": "web", "state": "no orders", "params": {}, "action": "setup"},
+    ]
+    assert b'tests="2" failures="0"' in report.read_bytes()
+
+
+def test_a_provider_that_breaks_a_type_fails_with_pacts_paths(upstream, orders_pact) -> None:
+    upstream.answer(
+        "GET", "/orders/7", json_answer({"id": "7", "items": [{"id": "1", "sku": "A1"}]})
+    )
+    upstream.answer("GET", "/orders/8", Answer(404))
+    done = _verify(str(orders_pact), "--against", upstream.url)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[0] == (
+        "FAIL an order $.id: Expected '7' to be an integer value; "
+        '$.items[0].id: Expected "1" (String) to be the same type as 1 (Number)'
+    )
+
+
+def test_exit_codes_for_a_bad_pact_and_an_unreachable_provider(orders_pact, tmp_path) -> None:
+    broken = json.loads(json.dumps(ORDERS))
+    broken["interactions"][0]["response"]["status"] = "ok"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(broken, indent=2))
+    refused = _verify(str(bad), "--against", "http://127.0.0.1:9")
+    assert refused.returncode == 2
+    assert "/interactions/0/response/status" in refused.stderr
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    unreachable = _verify(str(orders_pact), "--against", f"http://127.0.0.1:{port}")
+    assert unreachable.returncode == 3
+    assert "cannot reach" in unreachable.stderr
