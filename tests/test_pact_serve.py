@@ -199,7 +199,7 @@ def test_a_request_no_interaction_takes_is_a_near_miss_naming_pact_mismatches(li
     closest = problem["errors"][0]
     assert closest["route"] == "create an order"
     assert closest["mismatches"] == [
-        {"part": "body", "path": "$.qty", "message": "Expected '5' to be an integer value"}
+        {"part": "body", "path": "$.qty", "message": 'Expected "5" to be an integer value'}
     ]
     assert [v.status for v in live.violations] == [404]
 

@@ -166,7 +166,7 @@ def test_a_provider_that_breaks_a_type_fails_with_pacts_paths(upstream, orders_p
     done = _verify(str(orders_pact), "--against", upstream.url)
     assert done.returncode == 1
     assert done.stdout.splitlines()[0] == (
-        "FAIL an order $.id: Expected '7' to be an integer value; "
+        'FAIL an order $.id: Expected "7" to be an integer value; '
         '$.items[0].id: Expected "1" (String) to be the same type as 1 (Number)'
     )
 

@@ -278,6 +278,11 @@ def show(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+def _shown(value: Any) -> str:
+    """A value as JSON, so that "7" and 7 read apart."""
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
@@ -305,19 +310,19 @@ def _regex(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | None
     if isinstance(actual, (list, dict)):
         return None  # checked on each value inside
     if rule["compiled"].fullmatch(_text(actual)) is None:
-        return f"Expected {show(actual)!r} to match {rule['regex']!r}"
+        return f"Expected {_shown(actual)} to match {rule['regex']!r}"
     return None
 
 
 def _include(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | None:
     if str(rule.get("value", "")) not in _text(actual):
-        return f"Expected {show(actual)!r} to include {rule.get('value')!r}"
+        return f"Expected {_shown(actual)} to include {rule.get('value')!r}"
     return None
 
 
 def _equality(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | None:
     if json_type(expected) != json_type(actual) or expected != actual:
-        return f"Expected {show(actual)!r} to be equal to {show(expected)!r}"
+        return f"Expected {_shown(actual)} to be equal to {_shown(expected)}"
     return None
 
 
@@ -331,7 +336,7 @@ def _integer(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | No
         return None
     if _as_text(expected, actual) and re.fullmatch(r"-?\d+", actual):
         return None
-    return f"Expected {show(actual)!r} to be an integer value"
+    return f"Expected {_shown(actual)} to be an integer value"
 
 
 def _decimal(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | None:
@@ -339,7 +344,7 @@ def _decimal(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | No
         return None
     if _as_text(expected, actual) and re.fullmatch(r"-?\d+\.\d+", actual):
         return None
-    return f"Expected {show(actual)!r} to be a decimal value"
+    return f"Expected {_shown(actual)} to be a decimal value"
 
 
 def _number(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | None:
@@ -347,17 +352,17 @@ def _number(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | Non
         return None
     if _as_text(expected, actual) and re.fullmatch(r"-?\d+(\.\d+)?([eE][-+]?\d+)?", actual):
         return None
-    return f"Expected {show(actual)!r} to be a number"
+    return f"Expected {_shown(actual)} to be a number"
 
 
 def _boolean(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | None:
     if isinstance(actual, bool) or actual in ("true", "false"):
         return None
-    return f"Expected {show(actual)!r} to match a boolean"
+    return f"Expected {_shown(actual)} to match a boolean"
 
 
 def _null(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | None:
-    return None if actual is None else f"Expected {show(actual)!r} to be a null value"
+    return None if actual is None else f"Expected {_shown(actual)} to be a null value"
 
 
 def _datetime(kind: str) -> Check:
@@ -365,7 +370,7 @@ def _datetime(kind: str) -> Check:
         pattern = rule.get("format") or rule.get(kind)
         if not isinstance(actual, str) or not dates.matches(kind, pattern, actual):
             shown = f" of {pattern!r}" if pattern else ""
-            return f"Expected {show(actual)!r} to match a {kind} format{shown}"
+            return f"Expected {_shown(actual)} to match a {kind} format{shown}"
         return None
 
     check.__name__ = f"_{kind}"
@@ -374,7 +379,7 @@ def _datetime(kind: str) -> Check:
 
 def _not_empty(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | None:
     if actual is None or actual == "" or actual == [] or actual == {}:
-        return f"Expected {show(actual)!r} to not be empty"
+        return f"Expected {_shown(actual)} to not be empty"
     return None
 
 
@@ -384,7 +389,7 @@ _SEMVER = re.compile(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?")
 def _semver(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | None:
     if isinstance(actual, str) and _SEMVER.fullmatch(actual):
         return None
-    return f"Expected {show(actual)!r} to be a semantic version"
+    return f"Expected {_shown(actual)} to be a semantic version"
 
 
 _STATUS_CLASSES = {
