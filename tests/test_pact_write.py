@@ -76,7 +76,13 @@ def test_the_pact_holds_what_was_exchanged_and_the_types_of_templated_values(spe
     assert pact["metadata"]["pactSpecification"] == {"version": "4.0"}
     get, post = pact["interactions"]
     assert get["type"] == "Synchronous/HTTP"
-    assert get["request"] == {"method": "GET", "path": "/orders/7"}
+    assert get["request"] == {  # /orders/{id:int}: any order's path, as the route takes
+        "method": "GET",
+        "path": "/orders/7",
+        "matchingRules": {
+            "path": {"combine": "AND", "matchers": [{"match": "regex", "regex": r"/orders/\d+"}]}
+        },
+    }
     assert get["response"]["status"] == 200
     assert get["response"]["body"]["content"]["status"] == "open"
     rules = {path: r["matchers"] for path, r in get["response"]["matchingRules"]["body"].items()}

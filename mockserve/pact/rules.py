@@ -310,7 +310,7 @@ def _regex(rule: Rule, expected: Any, actual: Any, cascaded: bool) -> str | None
     if isinstance(actual, (list, dict)):
         return None  # checked on each value inside
     if rule["compiled"].fullmatch(_text(actual)) is None:
-        return f"Expected {_shown(actual)} to match {rule['regex']!r}"
+        return f"Expected {_shown(actual)} to match '{rule['regex']}'"
     return None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -182,6 +183,9 @@ def _body(raw: bytes, content_type: str | None) -> dict[str, Any] | None:
 def _interaction(item: Exercised) -> dict[str, Any]:
     target = item.path + (_query_text(item.query) if item.query else "")
     request: dict[str, Any] = {"method": item.method, "path": item.path}
+    path_rule = _path_rule(item.route.path)
+    if path_rule is not None:  # /orders/{id:int}: any order's path, as the route takes
+        request["matchingRules"] = {"path": {"combine": "AND", "matchers": [path_rule]}}
     if item.query:
         request["query"] = item.query
     if item.headers:
@@ -207,6 +211,28 @@ def _interaction(item: Exercised) -> dict[str, Any]:
         "request": request,
         "response": response,
     }
+
+
+_PARAM = re.compile(r"\{([^{}:]*)(?::([^{}]*))?\}")
+_CONVERTERS = {
+    "int": r"\d+",
+    "float": r"\d+(?:\.\d+)?",
+    "uuid": r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+    "path": r".+",
+}
+
+
+def _path_rule(template: str) -> dict[str, Any] | None:
+    """A regex matcher for a route path with parameters (None for a fixed path)."""
+    if "{" not in template:
+        return None
+    regex, last = "", 0
+    for match in _PARAM.finditer(template):
+        regex += re.escape(template[last : match.start()])
+        regex += _CONVERTERS.get((match.group(2) or "").strip(), r"[^/]+")
+        last = match.end()
+    regex += re.escape(template[last:])
+    return {"match": "regex", "regex": regex}
 
 
 def _query_text(query: dict[str, list[str]]) -> str:
