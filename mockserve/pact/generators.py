@@ -20,7 +20,7 @@ import rstr
 
 from ..templating import Constant, DictValue, ListValue, Value
 from . import dates
-from .rules import PathExp
+from .paths import PathExp
 
 Make = Callable[[dict[str, Any], Mapping[str, Any], Any], Any]
 

@@ -15,7 +15,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from .model import EMPTY, MISSING, NULL, PRESENT, Body, Request, Response, is_json_type
-from .rules import RuleList, check, json_type, show
+from .paths import PathExp
+from .rules import MatchingRules, Rule, RuleList, check, json_type, show
 
 Path = tuple[str | int, ...]
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
@@ -376,10 +377,5 @@ def _inner_rules(rules: RuleList) -> RuleList | None:
     return None
 
 
-def _equality_rules() -> Any:
-    from .rules import MatchingRules, PathExp, Rule
-
-    return MatchingRules(body=((PathExp.parse("$"), RuleList((Rule("equality"),))),))
-
-
-_EQUALITY = _equality_rules()
+# arrayContains with no variants: each expected item must be in the list, by value.
+_EQUALITY = MatchingRules(body=((PathExp.parse("$"), RuleList((Rule("equality"),))),))

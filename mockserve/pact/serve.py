@@ -70,9 +70,10 @@ def install_pact(app: Flask, mock: Mock) -> PactServer | None:
     mock.listen(server.noted)
     version = major(served.pact.version)
     pipeline = mock.pipeline
+    json_expected = any(item.interaction.request.body.is_json for item in served.served)
 
     def answer(exchange: Exchange) -> Response | None:
-        received = received_request(exchange.request, served)
+        received = received_request(exchange.request, json_expected=json_expected)
         state = exchange.request.headers.get(STATE_HEADER) or server.state
         ranked = []
         for item in served.served:
@@ -90,9 +91,8 @@ def install_pact(app: Flask, mock: Mock) -> PactServer | None:
     return server
 
 
-def received_request(req: Any, served: ServedPact) -> Request:
+def received_request(req: Any, *, json_expected: bool) -> Request:
     """A Flask request as the Pact matcher reads one (JSON parsed when JSON is expected)."""
-    json_expected = any(item.interaction.request.body.is_json for item in served.served)
     data = req.get_data(cache=True) if _has_body(req) else b""
     query: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in req.args.lists()}
     body = Body.of_bytes(data, req.content_type, json_expected=json_expected)

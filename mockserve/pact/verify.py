@@ -20,8 +20,8 @@ import requests
 from ..verify.cases import SAFE_METHODS, Case, Outcome, Unreachable
 from .matching import match_response
 from .model import NULL, PRESENT, Body, Request, Response
+from .paths import PathExp
 from .routes import Served, ServedPact
-from .rules import PathExp
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 
