@@ -54,9 +54,26 @@ class MatchingRules:
     path: RuleList | None = None
     status: RuleList | None = None
     method: RuleList | None = None
+    # for_body's answers by path: the same paths recur in every request of a pact
+    _chosen: dict[tuple[str | int, ...], RuleList | None] = field(
+        default_factory=dict, hash=False, compare=False, repr=False
+    )
 
     def for_body(self, path: tuple[str | int, ...]) -> RuleList | None:
         """The rules for `path`: the best-weighted expression, the longest on a tie."""
+        if not self.body:
+            return None
+        try:
+            return self._chosen[path]
+        except KeyError:
+            pass
+        chosen = self._choose(path)
+        if len(self._chosen) >= _REMEMBERED:  # bodies sent may have any keys: bounded
+            self._chosen.clear()
+        self._chosen[path] = chosen
+        return chosen
+
+    def _choose(self, path: tuple[str | int, ...]) -> RuleList | None:
         best: tuple[int, int] = (0, 0)
         chosen = None
         for expression, rules in self.body:
@@ -71,8 +88,8 @@ class MatchingRules:
             return RuleList(rules.rules, rules.combine, cascaded=True)
         return rules
 
-    def body_only(self) -> MatchingRules:
-        return MatchingRules(body=self.body)
+
+_REMEMBERED = 4096
 
 
 def read_rule(raw: Any) -> Rule:

@@ -27,6 +27,7 @@ from .matching import Mismatch, match_request
 from .model import Body, Request
 from .parts import major
 from .routes import Served, ServedPact
+from .rules import check
 
 EXTENSION = "mockserve_pact"
 STATE_HEADER = "X-Pact-Provider-State"
@@ -75,13 +76,18 @@ def install_pact(app: Flask, mock: Mock) -> PactServer | None:
     def answer(exchange: Exchange) -> Response | None:
         received = received_request(exchange.request, json_expected=json_expected)
         state = exchange.request.headers.get(STATE_HEADER) or server.state
-        ranked = []
-        for item in served.served:
-            found = match_request(item.interaction.request, received, version)
-            ranked.append((item, found))
-        chosen = _choose([item for item, found in ranked if not found], state)
+        # Method and path first (cheap): the whole request only where they match.
+        likely = [item for item in served.served if _method_and_path(item, received)]
+        matching = [
+            i for i in likely if not match_request(i.interaction.request, received, version)
+        ]
+        chosen = _choose(matching, state)
         if chosen is not None:
             return pipeline.answer(chosen.route, {})
+        ranked = [
+            (item, match_request(item.interaction.request, received, version))
+            for item in served.served
+        ]
         raise _near_miss(exchange, ranked, state)
 
     pipeline.fallbacks.insert(len(pipeline.fallbacks) - 1, answer)
@@ -105,6 +111,18 @@ def received_request(req: Any, *, json_expected: bool) -> Request:
         query_text=req.query_string.decode("latin-1"),
         headers=tuple(req.headers.items()),
         body=body,
+    )
+
+
+def _method_and_path(item: Served, received: Request) -> bool:
+    expected = item.interaction.request
+    if expected.method != received.method.upper():
+        return False
+    rules = expected.rules.path
+    return (
+        expected.path == received.path
+        if rules is None
+        else not check(rules, expected.path, received.path)
     )
 
 
