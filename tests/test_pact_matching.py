@@ -307,3 +307,18 @@ def test_version_2_paths_name_body_headers_query_and_path() -> None:
         "$.headers.X-Id",
         "$.id",
     ]
+
+
+def test_form_bodies_are_compared_as_parameters() -> None:
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def request(body: str, rules: dict | None = None) -> object:
+        part = {"method": "POST", "path": "/", "headers": form, "body": body}
+        if rules:
+            part["matchingRules"] = {"body": rules}
+        return read_request(part, 3)
+
+    expected = request("a=1&b=x", {"$.b": {"matchers": [{"match": "regex", "regex": "[a-z]"}]}})
+    assert match_request(expected, request("b=y&a=1"), 3) == []
+    assert [m.where for m in match_request(expected, request("a=2&b=y"), 3)] == ["$.a[0]"]
+    assert [m.where for m in match_request(expected, request("a=1&b=Y"), 3)] == ["$.b[0]"]

@@ -251,6 +251,13 @@ def test_validate_and_run_strict_from_the_command_line(tmp_path) -> None:
     cli = [sys.executable, "-m", "mockserve"]
     ok = subprocess.run([*cli, "validate", str(path)], capture_output=True, text=True)
     assert ok.returncode == 0 and "ok (3 interactions)" in ok.stdout
+    listed = subprocess.run([*cli, "routes", str(path)], capture_output=True, text=True)
+    assert listed.stdout.splitlines() == [
+        "METHOD  PATH       NAME",
+        "GET     /orders/7  an order",
+        "GET     /orders/7  no order",
+        "POST    /orders    create an order",
+    ]
     broken = json.loads(json.dumps(SHOP))
     broken["interactions"][1]["response"]["status"] = 999
     bad = tmp_path / "bad.json"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 from .model import EMPTY, MISSING, NULL, PRESENT, Body, Request, Response, is_json_type
 from .paths import PathExp
@@ -210,6 +210,10 @@ def match_body(expected: Body, actual: Body, part: Any, *, request: bool) -> lis
         walk = _Walk(rules, allow_extra=not request)
         walk.compare((), expected.value, actual.value)
         return walk.found
+    if _is_form(expected.content_type):  # as parameters: `$.name` paths, any order
+        walk = _Walk(rules, allow_extra=not request)
+        walk.compare((), _form(expected.text), _form(actual.text))
+        return walk.found
     body_rules = rules.for_body(())
     if body_rules is not None:
         return [Mismatch("body", "$", why) for why in check(body_rules, expected.text, actual.text)]
@@ -217,6 +221,18 @@ def match_body(expected: Body, actual: Body, part: Any, *, request: bool) -> lis
         message = f"expected body {expected.text!r} but received {actual.text!r}"
         return [Mismatch("body", "$", message)]
     return []
+
+
+def _is_form(content_type: str | None) -> bool:
+    main = (content_type or "").split(";", 1)[0].strip().lower()
+    return main == "application/x-www-form-urlencoded"
+
+
+def _form(text: str) -> dict[str, list[str]]:
+    fields: dict[str, list[str]] = {}
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        fields.setdefault(name, []).append(value)
+    return fields
 
 
 class _Walk:
