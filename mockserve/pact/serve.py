@@ -190,6 +190,12 @@ def _state_blueprint(mock: Mock, server: PactServer, prefix: str) -> Blueprint:
 
     @blueprint.route("/state", methods=["POST"])
     def set_state() -> Response:
+        if mock.workers > 1:  # each worker process chooses for itself: say so
+            raise Problem(
+                409,
+                f"this mock runs {mock.workers} worker processes, each with its own provider "
+                "state; send X-Pact-Provider-State with each request instead",
+            )
         given = request.get_json(silent=True)
         if not isinstance(given, dict) or not (
             given.get("state") is None or isinstance(given.get("state"), str)
