@@ -44,5 +44,5 @@ def load_spec(path: str | os.PathLike[str], *, seed: int | None = None, lazy: bo
         if kind == "pact":
             from .pact.routes import spec_from_pact  # noqa: PLC0415 - only for pact files
 
-            return spec_from_pact(source)
+            return spec_from_pact(source, seed=seed)
         return loader.build(source)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -289,3 +290,89 @@ def test_validate_and_run_strict_from_the_command_line(tmp_path) -> None:
     assert strict.returncode == 1, strict.stderr
     assert "2 interactions of the pact never exercised" in strict.stdout
     assert "'create an order'" in strict.stdout and "'no order'" in strict.stdout
+
+
+GENERATED = {
+    "consumer": {"name": "web"},
+    "provider": {"name": "ids"},
+    "interactions": [
+        {
+            "description": "everything generated",
+            "providerStates": [{"name": "user exists", "params": {"userId": 42}}],
+            "request": {"method": "GET", "path": "/things"},
+            "response": {
+                "status": 200,
+                "headers": {"X-Request-Id": "abc"},
+                "body": {
+                    "int": 1,
+                    "decimal": 1.5,
+                    "hex": "ff",
+                    "string": "s",
+                    "regex": "A-1",
+                    "uuid": "x",
+                    "date": "2020-01-01",
+                    "time": "10:00",
+                    "datetime": "2020-01-01T10:00:00",
+                    "bool": True,
+                    "user": 0,
+                },
+                "generators": {
+                    "header": {"X-Request-Id": {"type": "Uuid"}},
+                    "body": {
+                        "$.int": {"type": "RandomInt", "min": 5, "max": 9},
+                        "$.decimal": {"type": "RandomDecimal", "digits": 5},
+                        "$.hex": {"type": "RandomHexadecimal", "digits": 8},
+                        "$.string": {"type": "RandomString", "size": 12},
+                        "$.regex": {"type": "Regex", "regex": "[A-Z]-[0-9]{3}"},
+                        "$.uuid": {"type": "Uuid", "format": "simple"},
+                        "$.date": {"type": "Date", "format": "yyyy-MM-dd"},
+                        "$.time": {"type": "Time", "format": "HH:mm"},
+                        "$.datetime": {"type": "DateTime", "format": "yyyy-MM-dd'T'HH:mm:ss"},
+                        "$.bool": {"type": "RandomBoolean"},
+                        "$.user": {"type": "ProviderState", "expression": "${userId}"},
+                    },
+                },
+            },
+        }
+    ],
+    "metadata": {"pactSpecification": {"version": "3.0.0"}},
+}
+
+
+def test_each_generator_makes_a_value_of_its_kind_repeatably_with_a_seed(tmp_path) -> None:
+    path = tmp_path / "generated.json"
+    path.write_text(json.dumps(GENERATED))
+    answers = []
+    for _ in range(2):
+        with MockServer(path, seed=5) as server:
+            answer = requests.get(server.url + "/things", timeout=5)
+            answers.append((answer.headers["X-Request-Id"], answer.json()))
+    assert answers[0] == answers[1]  # --seed: the same values again
+    request_id, body = answers[0]
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", request_id
+    )
+    assert 5 <= body["int"] <= 9 and isinstance(body["int"], int)
+    assert isinstance(body["decimal"], float)
+    assert re.fullmatch(r"[0-9a-f]{8}", body["hex"])
+    assert len(body["string"]) == 12
+    assert re.fullmatch(r"[A-Z]-[0-9]{3}", body["regex"])
+    assert re.fullmatch(r"[0-9a-f]{32}", body["uuid"])
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", body["date"])
+    assert re.fullmatch(r"\d{2}:\d{2}", body["time"])
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}", body["datetime"])
+    assert isinstance(body["bool"], bool)
+    assert body["user"] == 42  # from the provider state's params
+
+
+def test_a_request_that_matches_only_in_another_state_says_so(live) -> None:
+    missed = requests.get(
+        live.url + "/orders/7", headers={"X-Pact-Provider-State": "order 8 exists"}, timeout=5
+    )
+    assert missed.status_code == 404
+    assert missed.json()["error"] == (
+        "no interaction of the pact matches GET /orders/7 in provider state 'order 8 exists'"
+    )
+    assert missed.json()["errors"][0]["why"] == (
+        "matches, but in provider state 'order 7 exists', not 'order 8 exists'"
+    )

@@ -185,3 +185,42 @@ def test_exit_codes_for_a_bad_pact_and_an_unreachable_provider(orders_pact, tmp_
     unreachable = _verify(str(orders_pact), "--against", f"http://127.0.0.1:{port}")
     assert unreachable.returncode == 3
     assert "cannot reach" in unreachable.stderr
+
+
+def test_values_the_state_setup_returns_fill_provider_state_generators(upstream, tmp_path):
+    pact_file = tmp_path / "web-users.json"
+    pact_file.write_text(
+        json.dumps(
+            {
+                "consumer": {"name": "web"},
+                "provider": {"name": "users"},
+                "interactions": [
+                    {
+                        "type": "Synchronous/HTTP",
+                        "description": "a user",
+                        "providerStates": [{"name": "a user exists"}],
+                        "request": {
+                            "method": "GET",
+                            "path": "/users/1",
+                            "generators": {
+                                "path": {"type": "ProviderState", "expression": "/users/${id}"}
+                            },
+                        },
+                        "response": {"status": 200},
+                    }
+                ],
+                "metadata": {"pactSpecification": {"version": "4.0"}},
+            }
+        )
+    )
+    upstream.answer("POST", "/_pact/state", json_answer({"id": 99}))
+    upstream.answer("GET", "/users/99", Answer(200))
+    done = _verify(
+        str(pact_file),
+        "--against",
+        upstream.url,
+        "--provider-states-setup-url",
+        upstream.url + "/_pact/state",
+    )
+    assert done.returncode == 0, done.stdout
+    assert [seen.path for seen in upstream.seen] == ["/_pact/state", "/users/99"]

@@ -40,8 +40,10 @@ class ServedPact:
         self.by_route.update({item.route.name: item for item in self.served})
 
 
-def spec_from_pact(source: SourceFile) -> Spec:
-    """A parsed pact file as a Spec to serve (no URL routes: the Pact matcher finds them)."""
+def spec_from_pact(source: SourceFile, *, seed: int | None = None) -> Spec:
+    """A parsed pact file as a Spec to serve (no URL routes: the Pact matcher finds them).
+
+    `seed` makes generated values repeatable (`run --seed`)."""
     pact = read_pact(source)
     served: list[Served] = []
     problems: list[SpecProblem] = []
@@ -70,7 +72,7 @@ def spec_from_pact(source: SourceFile) -> Spec:
     return Spec(
         source=source.name,
         title=f"{pact.consumer} -> {pact.provider} (Pact {pact.version})",
-        settings=Settings(),
+        settings=Settings(seed=seed),
         routes=(),
         warnings=pact.warnings,
         files=(str(location),) if location is not None else (),
