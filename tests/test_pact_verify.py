@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 from pact_corpus import (
     VERSIONS,
     case_id,
@@ -28,6 +29,7 @@ from pact_corpus import (
 )
 from upstream import Answer, Upstream, json_answer
 
+from mockserve import MockServer
 from mockserve.loading import load_spec
 from mockserve.pact.verify import PactVerifier
 
@@ -224,3 +226,50 @@ def test_values_the_state_setup_returns_fill_provider_state_generators(upstream,
     )
     assert done.returncode == 0, done.stdout
     assert [seen.path for seen in upstream.seen] == ["/_pact/state", "/users/99"]
+
+
+def _pact_python_pact(folder: Path) -> Path:
+    """A pact written by Pact's own consumer library (pact-python, on the Rust core)."""
+    try:
+        from pact import Pact, match
+    except ImportError as exc:  # a test dependency: `pip install -e '.[test]'`
+        raise AssertionError(f"pact-python is needed to write this pact: {exc}") from None
+    pact = Pact("web", "orders").with_specification("V4")
+    (
+        pact.upon_receiving("an order")
+        .given("order 7 exists", id=7)
+        .with_request("GET", "/orders/7")
+        .will_respond_with(200)
+        .with_body(
+            {
+                "id": match.int(7),
+                "sku": match.regex("A1", regex=r"[A-Z]\d"),
+                "lines": match.each_like({"qty": match.int(1)}, min=1),
+            }
+        )
+    )
+    with pact.serve() as consumer_mock:  # Pact writes only what a consumer test exercised
+        assert requests.get(f"{consumer_mock.url}/orders/7", timeout=5).status_code == 200
+    pact.write_file(folder, overwrite=True)
+    return folder / "web-orders.json"
+
+
+def test_a_pact_written_by_pacts_own_library_is_served_and_verified(
+    upstream, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("PACT_DO_NOT_TRACK", "true")  # no usage report over the network
+    written = _pact_python_pact(tmp_path)
+    with MockServer(written) as mock:  # served: its rules take other values of the types
+        order = requests.get(mock.url + "/orders/7", timeout=5).json()
+        assert order == {"id": 7, "sku": "A1", "lines": [{"qty": 1}]}
+        states = mock.url + "/__mockserve/pact/state"  # the mock sets its own states up
+        passed = _verify(str(written), "--against", mock.url, "--provider-states-setup-url", states)
+    assert passed.stdout.splitlines() == ["PASS an order", "1 passed, 0 failed"]
+    upstream.answer(
+        "GET", "/orders/7", json_answer({"id": 8, "sku": "b2", "lines": [{"qty": 1}, {"qty": 2}]})
+    )
+    failed = _verify(str(written), "--against", upstream.url)
+    assert failed.returncode == 1
+    assert (
+        failed.stdout.splitlines()[0] == "FAIL an order $.sku: Expected \"b2\" to match '[A-Z]\\d'"
+    )
