@@ -225,7 +225,7 @@ def test_message_interactions_are_left_out_with_a_warning(shop) -> None:
             lambda p: p["interactions"][2]["request"]["matchingRules"]["body"]["$.qty"]["matchers"][
                 0
             ].update(match="integr"),
-            "/interactions/2/request/matchingRules",
+            "/interactions/2/request/matchingRules/body/$.qty/matchers/0",
         ),
         (
             lambda p: p["interactions"][2]["response"]["generators"]["body"]["$.id"].update(

@@ -13,6 +13,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
+from ..pointer import json_pointer
 from .generators import GeneratorError, read_generator
 from .model import EMPTY, MISSING, NULL, PRESENT, Body, Request, Response, is_json_type
 from .rules import RuleError, read_matching_rules
@@ -166,7 +167,7 @@ def _rules(raw: dict[str, Any], version: int) -> Any:
     try:
         return read_matching_rules(raw.get("matchingRules"), version)
     except RuleError as exc:
-        raise PartError("/matchingRules", str(exc)) from None
+        raise PartError("/matchingRules" + json_pointer(exc.where), exc.message) from None
 
 
 def _generators(raw: dict[str, Any]) -> dict[str, Any]:

@@ -5,8 +5,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-RuleError = ValueError  # a rule (or a path) that cannot be read; the reader locates it
+
+class RuleError(ValueError):
+    """A rule (or a path) that cannot be read: why, and where inside `matchingRules`."""
+
+    def __init__(self, message: str, where: tuple[Any, ...] = ()):
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def inside(self, *tokens: Any) -> RuleError:
+        return RuleError(self.message, (*tokens, *self.where))
+
 
 _TOKEN = re.compile(r"\.(\*|[^.\[\]]+)|\[(\*|\d+)\]|\['([^']*)'\]|\[\"([^\"]*)\"\]")
 STAR, INDEX_STAR = "*", "[*]"

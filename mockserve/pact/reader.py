@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SpecError, SpecProblem
-from ..pointer import json_pointer
+from ..pointer import json_pointer, unescape_token
 from ..spec.source import SourceFile
 from .model import Interaction, Pact, ProviderState
 from .parts import PartError, major, read_request, read_response
@@ -143,7 +143,8 @@ def _interaction(
         try:
             parts[name] = read(raw[name], version)
         except PartError as exc:
-            path = at + (name,) + tuple(p for p in exc.where.split("/") if p)
+            tokens = (unescape_token(p) for p in exc.where.split("/") if p)
+            path = at + (name,) + tuple(int(t) if t.isdigit() else t for t in tokens)
             problems.add(path, exc.message)
     if len(parts) != 2:
         return None

@@ -138,14 +138,26 @@ def read_rule_list(raw: Any) -> RuleList:
         combine = str(raw.get("combine", "AND")).upper()
         if combine not in ("AND", "OR"):
             raise RuleError(f"'combine' is AND or OR, not {combine!r}")
-        return RuleList(tuple(read_rule(m) for m in matchers), combine)
+        rules = tuple(_at(("matchers", i), read_rule, m) for i, m in enumerate(matchers))
+        return RuleList(rules, combine)
     return RuleList((read_rule(raw),))
+
+
+def _at(tokens: tuple[Any, ...], read: Any, *args: Any) -> Any:
+    """`read(*args)`, a RuleError it raises located under `tokens`."""
+    try:
+        return read(*args)
+    except RuleError as exc:
+        raise exc.inside(*tokens) from None
 
 
 def _read_body_category(raw: Any) -> tuple[tuple[PathExp, RuleList], ...]:
     if not isinstance(raw, dict):
         raise RuleError("the body's rules are an object of path expressions")
-    return tuple((PathExp.parse(path), read_rule_list(rules)) for path, rules in raw.items())
+    return tuple(
+        (_at((path,), PathExp.parse, path), _at((path,), read_rule_list, rules))
+        for path, rules in raw.items()
+    )
 
 
 def read_matching_rules(raw: Any, version: int) -> MatchingRules:
@@ -162,19 +174,25 @@ def read_matching_rules(raw: Any, version: int) -> MatchingRules:
     path = status = method = None
     for category, rules in raw.items():
         if category == "body":
-            body = _read_body_category(rules)
-        elif category in ("header", "headers"):
-            header = {str(n).lower(): read_rule_list(r) for n, r in _object(rules).items()}
-        elif category == "query":
-            query = {str(n): read_rule_list(r) for n, r in _object(rules).items()}
-        elif category == "path":
-            path = read_rule_list(rules)
-        elif category == "status":
-            status = read_rule_list(rules)
-        elif category == "method":
-            method = read_rule_list(rules)
+            body = _at((category,), _read_body_category, rules)
+        elif category in ("header", "headers", "query"):
+            named = {
+                str(n): _at((category, n), read_rule_list, r)
+                for n, r in _at((category,), _object, rules).items()
+            }
+            if category == "query":
+                query = named
+            else:
+                header = {n.lower(): r for n, r in named.items()}
+        elif category in ("path", "status", "method"):
+            read = _at((category,), read_rule_list, rules)
+            path, status, method = (
+                read if category == "path" else path,
+                read if category == "status" else status,
+                read if category == "method" else method,
+            )
         else:
-            raise RuleError(f"unknown matching rule category {category!r}")
+            raise RuleError(f"unknown matching rule category {category!r}", (category,))
     return MatchingRules(body, header, query, path, status, method)
 
 
@@ -191,8 +209,8 @@ def _read_v2(raw: dict[str, Any]) -> MatchingRules:
     query: dict[str, RuleList] = {}
     path = None
     for key, rule in raw.items():
-        rules = read_rule_list(rule)
-        expression = PathExp.parse(key)
+        rules = _at((key,), read_rule_list, rule)
+        expression = _at((key,), PathExp.parse, key)
         head, rest = expression.tokens[:1], expression.tokens[1:]
         if head == ("body",):
             tail = key[len("$.body") :]
@@ -204,7 +222,7 @@ def _read_v2(raw: dict[str, Any]) -> MatchingRules:
         elif head == ("path",):
             path = rules
         else:
-            raise RuleError(f"{key!r} names no part of a request or response")
+            raise RuleError(f"{key!r} names no part of a request or response", (key,))
     return MatchingRules(tuple(body), header, query, path)
 
 
