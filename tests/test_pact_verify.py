@@ -187,6 +187,17 @@ def test_exit_codes_for_a_bad_pact_and_an_unreachable_provider(orders_pact, tmp_
     unreachable = _verify(str(orders_pact), "--against", f"http://127.0.0.1:{port}")
     assert unreachable.returncode == 3
     assert "cannot reach" in unreachable.stderr
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("mockserve: 1\nroutes: [{path: /a, response: {json: {}}}]\n")
+    misused = _verify(
+        str(spec),
+        "--against",
+        "http://127.0.0.1:9",
+        "--provider-states-setup-url",
+        "http://127.0.0.1:9/s",
+    )
+    assert misused.returncode == 2
+    assert "--provider-states-setup-url is for a pact file" in misused.stderr
 
 
 def test_values_the_state_setup_returns_fill_provider_state_generators(upstream, tmp_path):
