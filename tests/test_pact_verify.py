@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import requests
+from click.testing import CliRunner
 from pact_corpus import (
     VERSIONS,
     case_id,
@@ -30,6 +30,7 @@ from pact_corpus import (
 from upstream import Answer, Upstream, json_answer
 
 from mockserve import MockServer
+from mockserve.cli import main
 from mockserve.loading import load_spec
 from mockserve.pact.verify import PactVerifier
 
@@ -120,13 +121,10 @@ ORDERS = {
 }
 
 
-def _verify(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mockserve", "verify", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def _verify(*args: str) -> SimpleNamespace:
+    """`mockserve verify ARGS` (in-process, as Click runs it): returncode, stdout, stderr."""
+    result = CliRunner().invoke(main, ["verify", *args])
+    return SimpleNamespace(returncode=result.exit_code, stdout=result.stdout, stderr=result.stderr)
 
 
 @pytest.fixture

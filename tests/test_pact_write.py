@@ -9,14 +9,14 @@ is held to the contract, not to the mock's random values. Two oracles judge the 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner, Result
 
 from mockserve import MockServer
+from mockserve.cli import main
 
 pytest_plugins = ["pytester"]
 
@@ -108,13 +108,8 @@ def test_nothing_is_written_when_the_test_fails(specs, tmp_path):
     assert list(tmp_path.glob("*.json")) == []
 
 
-def _mockserve_verify(pact: Path, url: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mockserve", "verify", str(pact), "--against", url],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def _mockserve_verify(pact: Path, url: str) -> Result:
+    return CliRunner().invoke(main, ["verify", str(pact), "--against", url])
 
 
 def test_mockserve_verify_passes_a_correct_provider_and_fails_one_that_breaks_a_type(
@@ -123,10 +118,10 @@ def test_mockserve_verify_passes_a_correct_provider_and_fails_one_that_breaks_a_
     written = consumer_test(specs[0], tmp_path / "pacts")
     with MockServer(specs[0], seed=99) as provider:  # other random values, same contract
         done = _mockserve_verify(written, provider.url)
-    assert done.returncode == 0, done.stdout
+    assert done.exit_code == 0, done.stdout
     with MockServer(specs[1], seed=99) as provider:
         broken = _mockserve_verify(written, provider.url)
-    assert broken.returncode == 1
+    assert broken.exit_code == 1
     assert "FAIL create-order: POST /orders -> 201 $.id: Expected" in broken.stdout
     assert "to be an integer value" in broken.stdout
 
