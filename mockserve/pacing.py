@@ -13,6 +13,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+# Set in the WSGI environ of a request whose body holds `Pause` parts, so a backend
+# looks for them only in those bodies.
+SENT_OVER_TIME = "mockserve.sent_over_time"
+
 
 @dataclass(frozen=True, slots=True)
 class Pause:

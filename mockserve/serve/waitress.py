@@ -12,6 +12,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from waitress.channel import ClientDisconnected, HTTPChannel
@@ -20,6 +21,7 @@ from waitress.server import create_server
 from waitress.task import ErrorTask
 
 from ..errors import Disconnect
+from ..pacing import SENT_OVER_TIME, paced
 from ..problems import error_body
 from ..responses import dump_json
 
@@ -65,6 +67,15 @@ class _Parser(HTTPRequestParser):
 class _Channel(HTTPChannel):
     error_task_class = _JsonErrorTask
     parser_class = _Parser
+
+
+def _over_time(body: Any) -> Iterator[bytes]:
+    """A body sent over time: its pauses slept out in this thread; a `Disconnect` part way
+    drops the connection (what was sent stays sent)."""
+    try:
+        yield from paced(body)
+    except Disconnect:
+        raise ClientDisconnected from None
 
 
 def connection_limit() -> int:
@@ -142,9 +153,12 @@ class WaitressBackend:
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         # Reads self.app on every request, so swap() takes effect at the next one.
         try:
-            return self.app(environ, start_response)
+            body = self.app(environ, start_response)
         except Disconnect:  # close the socket, send nothing
             raise ClientDisconnected from None
+        if environ.get(SENT_OVER_TIME):
+            return _over_time(body)
+        return body
 
     def swap(self, app: Any) -> None:
         """Serve `app` from the next request on (a reloaded spec); requests under way finish."""
