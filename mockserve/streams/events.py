@@ -57,20 +57,26 @@ def data_event(value: Any, event: str | None = None) -> bytes:
 
 
 def event_parts(stream: EventStream, context: dict[str, Any], helpers: Helpers) -> Iterator[Part]:
-    """The stream's events, each after its delay; `repeat` more rounds (or forever)."""
+    """The stream's events, each after its delay; `repeat` more rounds (or forever).
+
+    Templates also see `stream.index` (events sent before this one) and `stream.round`.
+    """
     rounds = itertools.count() if stream.repeat == FOREVER else range(stream.repeat + 1)
-    for _ in rounds:
+    index = 0
+    for round_ in rounds:
         for event in stream.events:
-            seconds = _delay(event, context, helpers)
+            seen = {**context, "stream": {"index": index, "round": round_}}
+            seconds = _delay(event, seen, helpers)
             if seconds > 0:
                 yield Pause(seconds)
-            yield render_event(event, context)
+            yield render_event(event, seen)
+            index += 1
 
 
 def _delay(event: Event, context: dict[str, Any], helpers: Helpers) -> float:
     if event.delay_value is None:
         return delay_seconds(event.delay, helpers.random)
-    rendered = event.delay_value.render(context)
+    rendered = _render(event, "delay_value", context)
     if isinstance(rendered, bool) or not isinstance(rendered, (int, float)) or rendered < 0:
         raise TemplateRenderError(
             event.where + ".delay", f"{rendered!r} is not a number of milliseconds"
@@ -78,24 +84,31 @@ def _delay(event: Event, context: dict[str, Any], helpers: Helpers) -> float:
     return float(rendered) / 1000.0
 
 
+def _render(event: Event, name: str, context: dict[str, Any]) -> Any:
+    """One field's value; a failure names the field where it was written."""
+    try:
+        return getattr(event, name).render(context)
+    except TemplateRenderError as exc:
+        raise TemplateRenderError(f"{event.where}.{name}", str(exc)) from None
+
+
 def render_event(event: Event, context: dict[str, Any]) -> bytes:
     """One event's fields rendered and framed; a field that cannot be sent is an error."""
     fields: dict[str, Any] = {}
     for name in ("event", "id", "comment"):
-        value = getattr(event, name)
-        if value is not None:
-            text = str(value.render(context))
+        if getattr(event, name) is not None:
+            text = str(_render(event, name, context))
             if name != "comment" and ("\n" in text or "\r" in text):
                 raise TemplateRenderError(
                     f"{event.where}.{name}", f"{text!r} cannot be sent: it has a line break"
                 )
             fields[name] = text
     if event.retry is not None:
-        retry = event.retry.render(context)
+        retry = _render(event, "retry", context)
         if isinstance(retry, bool) or not isinstance(retry, int) or retry < 0:
             raise TemplateRenderError(f"{event.where}.retry", f"{retry!r} is not milliseconds")
         fields["retry"] = retry
     if event.data is not None:
-        fields["data"] = event.data.render(context)
+        fields["data"] = _render(event, "data", context)
         fields["has_data"] = True
     return frame(**fields)

@@ -68,7 +68,8 @@ class Sending:
         except TemplateRenderError as exc:
             route = self.exchange.route
             message = f"template failed in route {route!r} at {exc.where}: {exc.message}"
-            log.error("%s; the stream ends after %d events", message, progress.events)
+            sent = f"{progress.events} event{'' if progress.events == 1 else 's'}"
+            log.error("%s; the stream ends after %s", message, sent)
             progress.error = message
             self.exchange.violation = message
             self._end(client_left=False)

@@ -1,0 +1,219 @@
+"""`response.stream` (server-sent events) and slow bodies, over real HTTP.
+
+One server for the module, reset between tests. The wire text is what is asserted:
+it is the format's contract (`event:`, `id:`, `retry:`, `data:` lines, a blank line
+after each event). The journal entry of a stream is written when the stream ends.
+"""
+
+from __future__ import annotations
+
+import socket
+import textwrap
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from mockserve import MockServer
+
+SPEC = """
+mockserve: 1
+routes:
+  - path: /events
+    response:
+      stream:                           # as the format's own example
+        - {event: progress, data: {pct: 10}, delay: 100}
+        - {event: progress, data: {pct: "{{ 40 + 10 }}"}, id: "2", delay: {min: 50, max: 150}}
+        - {data: done}
+      repeat: 2
+  - path: /feed
+    response:
+      headers: {X-Feed: "{{ query.who }}"}
+      stream:
+        - {comment: "hello {{ query.who }}", retry: 3000}
+        - {event: note, id: "{{ query.who }}-1", data: "line one\\nline two"}
+        - {data: ["a", 1, true, null]}
+        - {data: "{{ query.who }}"}
+  - path: /ticker
+    response:
+      stream: [{data: {tick: "{{ stream.index }}"}, delay: 20}]
+      repeat: forever
+  - path: /cut
+    faults: [{rate: 1, kind: disconnect, after: 2}]
+    response:
+      stream: [{data: one}, {data: two}, {data: three}]
+  - path: /garbled
+    faults: [{rate: 1, kind: malformed, after: 1}]
+    response:
+      stream: [{data: {ok: 1}}, {data: {ok: 2}}]
+  - path: /stalled
+    faults: [{rate: 1, kind: stall, after: 1, duration: 400}]
+    response:
+      stream: [{data: first}, {data: never}]
+  - path: /bad-template
+    response:
+      stream: [{data: ok}, {data: "{{ 1 // 0 }}"}, {data: never sent}]
+  - path: /slow
+    response:
+      text: "hello, slowly"
+      chunks: {size: 5, delay: 30}
+  - path: /trickle
+    response:
+      json: {word: "{{ query.word }}"}
+      bytes_per_second: 200
+  - path: /plain
+    response: {json: {ok: true}}
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> Iterator[MockServer]:
+    folder: Path = tmp_path_factory.mktemp("streams")
+    spec = folder / "streams.yaml"
+    spec.write_text(textwrap.dedent(SPEC))
+    with MockServer(spec, seed=7) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def fresh(server: MockServer) -> None:
+    server.reset()
+
+
+def get(server: MockServer, path: str, **kwargs) -> requests.Response:
+    return requests.get(server.url + path, timeout=10, **kwargs)
+
+
+def stream_of(server: MockServer, path: str) -> dict:
+    """The journal's `stream` record of the (one) request to `path`, once it has ended."""
+    (entry,) = server.wait_for("GET", path)
+    return entry.extra["stream"]
+
+
+# -- events on the wire ----------------------------------------------------------------
+
+
+def test_the_formats_example_sends_every_event_three_times(server):
+    response = get(server, "/events")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/event-stream"
+    assert response.headers["Cache-Control"] == "no-cache"
+    once = 'event: progress\ndata: {"pct":10}\n\nevent: progress\nid: 2\ndata: {"pct":50}\n\n'
+    once += "data: done\n\n"
+    assert response.text == once * 3
+    assert stream_of(server, "/events") == {"events": 9, "client_left": False}
+
+
+def test_every_field_is_templated_and_text_data_keeps_its_lines(server):
+    response = get(server, "/feed", params={"who": "ada"})
+    assert response.headers["X-Feed"] == "ada"
+    assert response.text == (
+        ": hello ada\nretry: 3000\n\n"
+        "event: note\nid: ada-1\ndata: line one\ndata: line two\n\n"
+        'data: ["a",1,true,null]\n\n'
+        "data: ada\n\n"
+    )
+
+
+def test_each_event_arrives_before_the_next_delay_starts(server):
+    with get(server, "/ticker", stream=True) as response:
+        lines = response.iter_lines()
+        # A forever stream: reading these means each was flushed on its own.
+        received = [next(lines) for _ in range(6)]
+    ticks = [b'data: {"tick":0}', b'data: {"tick":1}', b'data: {"tick":2}']
+    assert received == [line for tick in ticks for line in (tick, b"")]
+
+
+def test_a_client_that_goes_away_ends_its_stream_and_the_journal_says_so(server):
+    with get(server, "/ticker", stream=True) as response:
+        next(response.iter_lines())
+    record = stream_of(server, "/ticker")
+    assert record["client_left"] is True
+    assert record["events"] >= 1
+    (entry,) = server.journal
+    assert entry.status == 200
+    assert entry.response.body.startswith(b'data: {"tick":0}\n\n')
+
+
+def test_open_streams_do_not_hold_up_other_requests(server):
+    with ThreadPoolExecutor(20) as pool:
+        opened = list(pool.map(lambda _: get(server, "/ticker", stream=True), range(20)))
+        try:
+            for response in opened:
+                assert next(response.iter_lines()) == b'data: {"tick":0}'
+            assert get(server, "/plain").json() == {"ok": True}
+        finally:
+            for response in opened:
+                response.close()
+    entries = server.wait_for("GET", "/ticker", times=20)
+    assert all(entry.extra["stream"]["client_left"] for entry in entries)
+
+
+# -- faults inside streams -------------------------------------------------------------
+
+
+def test_a_disconnect_fault_cuts_the_connection_after_n_events(server):
+    received = []
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        with get(server, "/cut", stream=True) as response:
+            for line in response.iter_lines():
+                received.append(line)
+    assert received == [b"data: one", b"", b"data: two", b""]
+    record = stream_of(server, "/cut")
+    assert record == {"events": 2, "client_left": False, "fault": "disconnect"}
+
+
+def test_a_malformed_fault_sends_an_event_that_is_not_json(server):
+    response = get(server, "/garbled")
+    assert response.text == 'data: {"ok":1}\n\ndata: {"id": 1, "name": "trunc\n\n'
+    assert stream_of(server, "/garbled")["fault"] == "malformed"
+
+
+def test_a_stall_sends_nothing_more_but_keeps_the_connection_open(server):
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection:
+        connection.sendall(b"GET /stalled HTTP/1.1\r\nHost: mock\r\n\r\n")
+        received = b""
+        while b"data: first\n\n" not in received:
+            received += connection.recv(4096)
+        connection.settimeout(0.2)
+        with pytest.raises(TimeoutError):  # open, and silent
+            connection.recv(4096)
+        connection.settimeout(5)
+        rest = b""
+        while not rest.endswith(b"0\r\n\r\n"):  # then the stream ends, cleanly
+            rest += connection.recv(4096)
+    assert b"never" not in received + rest
+    assert stream_of(server, "/stalled") == {"events": 1, "client_left": False, "fault": "stall"}
+
+
+def test_a_template_that_fails_mid_stream_ends_it_cleanly_and_is_journaled(server, caplog):
+    response = get(server, "/bad-template")
+    assert response.status_code == 200
+    assert response.text == "data: ok\n\n"  # the stream ended cleanly, without a cut
+    record = stream_of(server, "/bad-template")
+    assert record["events"] == 1
+    assert "routes[6].response.stream[1].data" in record["error"]
+    assert "ZeroDivisionError" in record["error"]
+    assert "the stream ends after 1 event" in caplog.text
+    assert any("ZeroDivisionError" in v.why for v in server.violations)
+    get(server, "/plain")  # the server goes on serving
+    server.wait_for("GET", "/plain")
+
+
+# -- any body, sent slowly -------------------------------------------------------------
+
+
+def test_chunks_send_a_body_in_parts(server):
+    with get(server, "/slow", stream=True) as response:
+        parts = list(response.iter_content(chunk_size=None))
+    assert parts == [b"hello", b", slo", b"wly"]
+    assert stream_of(server, "/slow") == {"events": 3, "client_left": False}
+
+
+def test_bytes_per_second_sends_a_templated_body_at_that_rate(server):
+    with get(server, "/trickle", params={"word": "slowly"}, stream=True) as response:
+        parts = list(response.iter_content(chunk_size=None))
+    assert b"".join(parts) == b'{"word":"slowly"}'
+    assert [len(part) for part in parts] == [10, 7]  # 200 B/s: 10 bytes each 50 ms
