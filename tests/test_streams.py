@@ -8,6 +8,8 @@ after each event). The journal entry of a stream is written when the stream ends
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -217,3 +219,76 @@ def test_bytes_per_second_sends_a_templated_body_at_that_rate(server):
         parts = list(response.iter_content(chunk_size=None))
     assert b"".join(parts) == b'{"word":"slowly"}'
     assert [len(part) for part in parts] == [10, 7]  # 200 B/s: 10 bytes each 50 ms
+
+
+# -- mistakes, located by `mockserve validate` -----------------------------------------
+
+BAD = """\
+mockserve: 1
+routes:
+  - path: /a
+    response:
+      stream:
+        - {event: tick, data: "{{ oops( }}", delay: {min: 5, max: 1}}
+        - {evnt: typo}
+        - {retry: soon}
+      repeat: sometimes
+  - path: /b
+    faults: [{rate: 1, kind: stall, after: 1}]
+    response: {json: {a: 1}, repeat: 2, chunks: {size: 0}}
+  - path: /c
+    faults: [{rate: 1, llm_error: rate_limit}]
+    response: {text: plain}
+  - method: POST
+    path: /d
+    faults: [{rate: 1, llm_error: overloaded, status: 500}]
+    response:
+      llm: {api: openai-chat, text: "{{ body.x ", tool_calls: [{name: f, arguments: "{no"}]}
+  - path: /e
+    faults: [{rate: 1, kind: empty, after: 2}]
+    response: {stream: [{data: x}], bytes_per_second: 10, llm: {api: gemini}}
+"""
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "bad.yaml:6:31: routes[0].response.stream[0].data: template syntax error",
+        "bad.yaml:6:53: routes[0].response.stream[0].delay: min (5) is greater than max (1)",
+        "bad.yaml:7:12: routes[0].response.stream[1].evnt: unknown key 'evnt'; did you mean",
+        "bad.yaml:8:19: routes[0].response.stream[2].retry: 'soon' is not a number of millis",
+        "bad.yaml:9:15: routes[0].response.repeat: 'sometimes' is not a count (0 or more) or",
+        "bad.yaml:11:30: routes[1].faults[0].kind: a stall needs 'duration' (ms)",
+        "bad.yaml:11:37: routes[1].faults[0].after: 'after' counts the events of a stream; no",
+        "bad.yaml:12:30: routes[1].response.repeat: 'repeat' goes with 'stream'",
+        "bad.yaml:12:56: routes[1].response.chunks.size: 0 is less than the minimum of 1",
+        "bad.yaml:14:35: routes[2].faults[0].llm_error: llm_error needs a route that answers",
+        "bad.yaml:18:47: routes[3].faults[0].status: an llm_error is the provider's own answer",
+        "bad.yaml:20:37: routes[3].response.llm.text: template syntax error",
+        "bad.yaml:20:85: routes[3].response.llm.tool_calls[0].arguments: arguments are not JSON",
+        "bad.yaml:22:37: routes[4].faults[0].after: 'after' goes with kind: disconnect, malf",
+        "bad.yaml:23:37: routes[4].response.bytes_per_second: 'bytes_per_second' paces a plain",
+        "bad.yaml:23:59: routes[4].response.llm: a response has one body; found stream, llm",
+        "bad.yaml:23:70: routes[4].response.llm.api: 'gemini' is not one of ['openai-chat',",
+    ],
+)
+def test_validate_locates_mistakes_in_streams_and_llm_answers(validated, line):
+    assert line in validated
+
+
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory) -> str:
+    """What `mockserve validate bad.yaml` prints (it exits 2, with no traceback)."""
+    folder = tmp_path_factory.mktemp("bad")
+    (folder / "bad.yaml").write_text(BAD)
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserve", "validate", "bad.yaml"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "bad.yaml: 17 problems" in result.stdout + result.stderr
+    return result.stdout + result.stderr

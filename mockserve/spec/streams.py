@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .answers import Answers
 
 LLM_APIS = ("openai-chat", "openai-responses", "anthropic-messages")
+LLM_ERRORS = ("rate_limit", "overloaded", "invalid_request", "server")
 STREAM_KEYS = ("stream", "llm")  # bodies of their own
 PACING_KEYS = ("chunks", "bytes_per_second")  # how any other body is sent
 BYTES_PER_SECOND_PARTS = 20  # parts a second when a body is sent at `bytes_per_second`
@@ -147,7 +148,8 @@ class OverTime:
             return None
         if "chunks" in raw:
             chunks = raw["chunks"]
-            if not isinstance(chunks, dict) or not isinstance(chunks.get("size"), int):
+            size = chunks.get("size") if isinstance(chunks, dict) else None
+            if not isinstance(size, int) or isinstance(size, bool) or size < 1:
                 return None
             delay = self.build.loader.delay(source, at + ("chunks", "delay"), chunks.get("delay"))
             return Pacing(size=chunks["size"], delay=delay)
@@ -197,6 +199,8 @@ class OverTime:
         if others:
             message = f"an llm_error is the provider's own answer; remove {others[0]!r}"
             self.problem(source, at + (others[0],), message, key=True)
+            return None
+        if raw["llm_error"] not in LLM_ERRORS:  # the format's schema says so
             return None
         if llm is None:
             message = "llm_error needs a route that answers with 'llm' (it names the API)"
