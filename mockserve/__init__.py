@@ -9,7 +9,8 @@ from .errors import MockserveError, SpecError, SpecProblem, SpecWarning
 
 if TYPE_CHECKING:
     from .app import create_app
-    from .spec import Spec, load_spec
+    from .loading import load_spec
+    from .spec import Spec
     from .testing import MockServer
 
 __all__ = [
@@ -29,7 +30,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "create_app": ".app",
     "Spec": ".spec",
-    "load_spec": ".spec",
+    "load_spec": ".loading",
     "MockServer": ".testing",
 }
 

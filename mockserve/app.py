@@ -25,6 +25,7 @@ from .cors import add_cors_headers, preflight
 from .errors import Problem
 from .exchange import begin_exchange, current_exchange
 from .listeners import log_access, log_violation
+from .loading import load_spec
 from .matching import RouteShape, converter_patterns
 from .mock import AdminAccess, Mock
 from .pipeline import Pipeline
@@ -33,7 +34,7 @@ from .proxy import install_proxy
 from .resources import resource_blueprint, resource_routes
 from .responses import dump_json
 from .routing import LazyBuildRule
-from .spec import Route, Spec, load_spec
+from .spec import Route, Spec
 from .stores import Stores, open_stores
 
 log = logging.getLogger("mockserve")

@@ -18,6 +18,9 @@ from werkzeug.datastructures import Headers, MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.http import parse_options_header
 
+from .media import is_json_media, media_type
+from .pointer import json_pointer
+from .styles import compile_readers, validator_resolve
 from .values import coerce, header_key
 
 Failure = dict[str, str]
@@ -25,11 +28,6 @@ Failure = dict[str, str]
 # JSON bodies nested deeper than this (arrays and objects) are refused: checking a schema
 # against them, or echoing them in a template, would recurse as deep as the client chose.
 MAX_BODY_DEPTH = 100
-
-
-def json_pointer(parts: Any) -> str:
-    """The RFC 6901 pointer for a jsonschema error path (`""` for the whole)."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
 def schema_failures(validator: Validator, instance: Any, where: str) -> list[Failure]:
@@ -86,14 +84,12 @@ class ParameterContract:
     types: dict[str, tuple[str, ...]] = field(default_factory=dict)
     spelling: dict[str, str] = field(default_factory=dict)  # lower-case name -> schema's
     arrays: frozenset[str] = frozenset()  # names whose schema is an array: always a list
-    # OpenAPI `style`/`explode` readers (openapi/parameters.py), compiled from the schema
+    # OpenAPI `style`/`explode` readers (styles.py), compiled from the schema
     readers: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         schema = getattr(self.validator, "schema", None)
         if _marked(schema):
-            from .openapi.parameters import compile_readers, validator_resolve
-
             readers = compile_readers(schema, self.location, validator_resolve(self.validator))
             object.__setattr__(self, "readers", readers)
 
@@ -152,8 +148,6 @@ class BodyContract:
             reader, slot = compile_xml, "xml"
         else:
             return
-        from .openapi.parameters import validator_resolve
-
         schema = getattr(self.validator, "schema", None)
         object.__setattr__(self, slot, reader(schema, validator_resolve(self.validator)))
 
@@ -178,11 +172,6 @@ class ParsedBody:
     failures: list[Failure]
 
 
-def media_type(content_type: str | None) -> str:
-    """`application/json; charset=utf-8` -> `application/json`."""
-    return (content_type or "").split(";", 1)[0].strip().lower()
-
-
 def _reject_constant(name: str) -> Any:
     """NaN and Infinity are Python's extensions, not JSON: refuse them like other bad JSON."""
     raise ValueError(f"{name} is not a JSON value")
@@ -203,7 +192,7 @@ def parse_body(raw: bytes, content_type: str | None) -> ParsedBody:
             return ParsedBody(text, text, None, [])  # binary uploads are not text
         message = f"body is not valid UTF-8 (byte {exc.start})"
         return ParsedBody(text, None, None, [{"in": "body", "path": "", "message": message}])
-    if kind == "application/json" or kind.endswith("+json"):
+    if is_json_media(kind):
         too_deep = f"body is nested more than {MAX_BODY_DEPTH} levels deep"
         try:
             value = json.loads(text, parse_constant=_reject_constant)

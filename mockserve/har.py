@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from .record import Recording, Writer, forwarded_headers, merged_text
+from .record.recorder import forwarded_headers, merged_text
+from .record.recording import Recording
+from .record.routes import Writer
 
 
 class HarError(ValueError):

@@ -10,6 +10,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .media import is_json_media, media_type
+
 BODY_LIMIT = 64 * 1024  # characters of a request body, bytes of an answer, the journal keeps
 
 
@@ -41,8 +43,7 @@ class Answer:
         if self.body:
             text = self.body.decode("utf-8", "replace")
             body = text
-            kind = (self.content_type or "").partition(";")[0].strip().lower()
-            if not self.truncated and (kind == "application/json" or kind.endswith("+json")):
+            if not self.truncated and is_json_media(media_type(self.content_type)):
                 try:
                     body = json.loads(text)
                 except ValueError:

@@ -24,6 +24,7 @@ from .context import build_context, query_dict
 from .contract import ParsedBody, check_body, parse_body
 from .errors import Disconnect, Problem, TemplateRenderError
 from .exchange import Exchange, current_exchange
+from .helpers import helper_names
 from .journal import BODY_LIMIT, Answer, Entry, Violation
 from .matching import RouteShape, near_misses
 from .report import failures_text
@@ -63,7 +64,7 @@ class Pipeline:
         self.spec = spec
         self.stores = stores
         self.patterns = patterns
-        self.helper_names = stores.random.names()
+        self.helper_names = helper_names(stores.random)
         self.shapes = [RouteShape.of(r.name, r.methods, r.path, patterns) for r in spec.routes]
         self.listeners: list[Listener] = []
         self.fallbacks: list[Fallback] = [self.near_miss]

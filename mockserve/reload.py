@@ -18,8 +18,9 @@ from flask import Flask
 from watchfiles import watch
 
 from .errors import SpecError
+from .loading import load_spec
 from .report import plural
-from .spec import Spec, load_spec
+from .spec import Spec
 
 # Its "1 change detected" says less than the reload's own line.
 logging.getLogger("watchfiles").setLevel(logging.WARNING)

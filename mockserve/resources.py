@@ -18,14 +18,16 @@ from urllib.parse import quote
 from flask import Blueprint, request
 from werkzeug.wrappers import Response
 
-from .contract import Failure, media_type, parse_body, schema_failures
+from .contract import Failure, parse_body, schema_failures
+from .draws import RandomSource
 from .errors import Problem
 from .exchange import current_exchange
+from .media import is_json_media, media_type
+from .pointer import json_pointer
 from .problems import json_response, no_content
 from .report import failures_text
 from .spec.model import Resource
 from .stores import ResourceStore
-from .templating import Helpers
 
 PAGING = ("limit", "offset")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -88,7 +90,7 @@ def _json_type(value: Any) -> str:
 class Collection:
     """The views of one resource; its items live in the resource store."""
 
-    def __init__(self, resource: Resource, store: ResourceStore, helpers: Helpers, cors: bool):
+    def __init__(self, resource: Resource, store: ResourceStore, helpers: RandomSource, cors: bool):
         self.resource = resource
         self.store = store
         self.helpers = helpers
@@ -245,7 +247,7 @@ class Collection:
         """The request body as a JSON object, else the 422 saying why it is not one."""
         declared = request.content_type
         kind = media_type(declared)
-        if kind and kind != "application/json" and not kind.endswith("+json"):
+        if kind and not is_json_media(kind):
             message = f"Content-Type must be application/json, got {declared}"
             raise self._invalid(
                 action, [{"in": "headers", "path": "/content-type", "message": message}]
@@ -266,7 +268,7 @@ class Collection:
     def _key_failures(self, item: dict[str, Any]) -> list[Failure]:
         """A key must be one URL segment: a number, or text without a slash."""
         value = item[self.key]
-        pointer = "/" + self.key.replace("~", "~0").replace("/", "~1")
+        pointer = json_pointer([self.key])
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             message = f"the key {self.key!r} must be a string or a number, got {_json_type(value)}"
         elif isinstance(value, str) and (not value or "/" in value):
@@ -334,7 +336,7 @@ def _matches(item: dict[str, Any], field: str, wanted: list[str]) -> bool:
 
 
 def resource_blueprint(
-    resource: Resource, store: ResourceStore, helpers: Helpers, *, index: int, cors: bool
+    resource: Resource, store: ResourceStore, helpers: RandomSource, *, index: int, cors: bool
 ) -> Blueprint:
     """A resource's six CRUD routes, registered like spec routes."""
     collection = Collection(resource, store, helpers, cors)

@@ -7,30 +7,20 @@ as data: nothing here compiles a string that came from a request.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as _dt
+import json
 import json as _json
-import os
-import random
 import re
-import threading
 import uuid as _uuid
-import weakref
 from collections import ChainMap
-from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
-from jinja2 import ChainableUndefined, TemplateError, Undefined, nodes, pass_context
+from jinja2 import ChainableUndefined, TemplateError, Undefined, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_accept_header
 
-from .contract import media_type
 from .errors import StoreUnavailable, TemplateRenderError
 
 _LONE_EXPRESSION = re.compile(r"^\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}|\{#).)*)\}\}$", re.DOTALL)
@@ -336,6 +326,24 @@ def literal_value(value: Any) -> Any:
     return literal(str(value))
 
 
+def expression_literal(value: Any) -> str:
+    """A JSON value as a template-expression literal (`{"q": "a"}`, `true`, `none`)."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(expression_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        pairs = (f"{json.dumps(str(k))}: {expression_literal(v)}" for k, v in value.items())
+        return "{" + ", ".join(pairs) + "}"
+    return json.dumps(str(value))
+
+
 def plain(value: Any) -> Any:
     """Turn what Jinja hands back into JSON-ready data (undefined becomes None)."""
     if value is None or isinstance(value, (bool, int, float)):
@@ -357,313 +365,3 @@ def plain(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return [plain(item) for item in value]
     return str(value)
-
-
-# Faker's own controls: a template may ask for fake values, never reseed or rewire the
-# generator every other request shares.
-_FAKER_CONTROLS = frozenset(
-    {
-        "seed",
-        "seed_instance",
-        "seed_locale",
-        "random",
-        "add_provider",
-        "set_arguments",
-        "del_arguments",
-        "set_formatter",
-        "generator",
-        "factories",
-        "providers",
-        "get_providers",
-        "provider",
-        "weights",
-    }
-)
-
-
-class _LazyFaker:
-    """Faker is slow to build; build it on first use, seeded like everything else."""
-
-    def __init__(self, seed: int | None, helpers: Helpers | None = None):
-        self._seed = seed
-        self._helpers = helpers
-        self._faker: Any = None
-        self._lock = threading.Lock()
-
-    def _restart(self) -> None:
-        """Start the seeded sequence of fake values again (on reset)."""
-        with self._lock:
-            if self._faker is not None and self._seed is not None:
-                self._faker.seed_instance(self._seed)
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name in _FAKER_CONTROLS:
-            raise AttributeError(name)
-        if self._faker is None:
-            with self._lock:
-                if self._faker is None:
-                    from faker import Faker
-
-                    faker = Faker()
-                    if self._seed is not None:
-                        faker.seed_instance(self._seed)
-                    self._faker = faker
-        value = getattr(self._faker, name)
-        draws = _draws.get()
-        if draws is None or draws.helpers is not self._helpers or not callable(value):
-            return value
-        faker, source = self._faker, draws
-
-        def from_this_request(*args: Any, **kwargs: Any) -> Any:
-            # One Faker serves every request: each call draws from its own request's source.
-            with self._lock:
-                faker.random = source
-                return value(*args, **kwargs)
-
-        return from_this_request
-
-
-def _header(context: Any, name: str) -> str:
-    headers = context.get("headers")
-    if not hasattr(headers, "get"):
-        return ""
-    value = headers.get(name)
-    if value is None and "_" in name:  # WSGI servers turn `api_key` into `Api-Key`
-        value = headers.get(name.replace("_", "-"))
-    return value if isinstance(value, str) else ""
-
-
-@pass_context
-def prefer(context: Any, name: str) -> str | None:
-    """What the client asked for with `Prefer: NAME=VALUE` (e.g. `code=404`, `example=cat`).
-
-    Lets a client pick one of several declared answers, as with Prism; none when not asked.
-    """
-    for part in _header(context, "prefer").replace(";", ",").split(","):
-        key, sep, value = part.partition("=")
-        if sep and key.strip().lower() == name.lower():
-            return value.strip().strip('"')
-    return None
-
-
-@pass_context
-def accepts(context: Any, *types: str) -> str | None:
-    """The one of `types` the request's `Accept` header takes best (q-values honoured).
-
-    No `Accept` header takes the first; none when the client accepts none of them.
-    """
-    header = _header(context, "accept").strip()
-    if not types:
-        return None
-    if not header:
-        return types[0]
-    # Media type parameters (`; charset=utf-8`, `; version=1`) do not change the type
-    # asked for: compare on both sides without them, then answer with the declared one.
-    accepted = MIMEAccept(
-        [(media_type(value), quality) for value, quality in parse_accept_header(header)]
-    )
-    bare: dict[str, str] = {}
-    for declared in types:
-        bare.setdefault(media_type(declared), declared)
-    best = accepted.best_match(list(bare))
-    return bare[best] if best is not None else None
-
-
-@pass_context
-def credential(
-    context: Any, kind: str, name: str | None = None, where: str = "header"
-) -> str | None:
-    """The request's credential of this kind when it has the right shape, else none.
-
-    `credential('basic')`: `Authorization: Basic` with base64 `user:pass` (gives the user);
-    `credential('bearer')`: `Authorization: Bearer TOKEN` (gives the token);
-    `credential('apikey', 'X-API-Key', 'header'|'query'|'cookie')`: that key, non-empty;
-    any other kind: an `Authorization` header of that scheme (e.g. `credential('digest')`).
-    """
-    kind = kind.lower()
-    if kind == "apikey":
-        if not name:
-            return None
-        if where == "query":
-            request = context.get("request")
-            value = getattr(request, "query", {}).get(name) if request is not None else None
-        elif where == "cookie":
-            value = (context.get("cookies") or {}).get(name)
-        else:
-            value = _header(context, name)
-        if isinstance(value, list):
-            value = value[0] if value else None
-        return str(value) if value else None
-    scheme, _, value = _header(context, "authorization").strip().partition(" ")
-    value = value.strip()
-    if scheme.lower() != kind or not value:
-        return None
-    if kind == "basic":
-        try:
-            user, colon, _ = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return user if colon and user else None
-    return value
-
-
-class Counter(Protocol):
-    """Counts per key (0, 1, 2, ...): in memory, or in a store all instances share."""
-
-    def next(self, key: str) -> int: ...
-
-    def reset(self) -> None: ...
-
-
-class _Counts:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: dict[str, int] = {}
-
-    def next(self, key: str) -> int:
-        with self._lock:
-            count = self._counts.get(key, 0)
-            self._counts[key] = count + 1
-            return count
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts = {}
-
-
-class _Draws(random.Random):
-    """One request's random source, seeded from (seed, route, n): n counts the route's draws.
-
-    Counted and seeded on its first draw, so a request that draws nothing counts nothing
-    (no store round trip). Keyed this way, a seeded run answers the same whichever
-    process or instance serves each request.
-    """
-
-    def __new__(cls, helpers: Helpers, key: str) -> _Draws:
-        return super().__new__(cls)  # before 3.11, Random.__new__ takes one argument at most
-
-    def __init__(self, helpers: Helpers, key: str):
-        super().__init__(0)
-        self.helpers = helpers
-        self.key = key
-        self.count: int | None = None
-
-    def _start(self) -> None:
-        if self.count is None:
-            self.count = self.helpers.counter.next(self.key)
-            super().seed(self._seed())
-
-    def _seed(self) -> str:
-        return f"{self.helpers.seed}/{self.key}/{self.count}"
-
-    def random(self) -> float:
-        self._start()
-        return super().random()
-
-    def getrandbits(self, k: int) -> int:
-        self._start()
-        return super().getrandbits(k)
-
-    def mark(self) -> Any:
-        return None if self.count is None else self.getstate()
-
-    def rewind(self, mark: Any) -> None:
-        if self.count is None:
-            return
-        if mark is None:
-            super().seed(self._seed())
-        else:
-            self.setstate(mark)
-
-
-# The draws of the request this thread answers (set by the pipeline for each route).
-_draws: ContextVar[_Draws | None] = ContextVar("mockserve_draws", default=None)
-
-
-class Helpers:
-    """The helper functions templates call, and the random source of every draw.
-
-    Without a seed, one stream serves all. With a seed, each request of a route draws
-    from its own source keyed on (seed, route, n), n from `counter`: repeatable from
-    server start, whichever process serves each request.
-    """
-
-    def __init__(self, seed: int | None = None, counter: Counter | None = None):
-        self.seed = seed
-        self.counter = counter if counter is not None else _Counts()
-        self.shared = random.Random(seed)
-        self.fake = _LazyFaker(seed, self)
-        if seed is None:
-            _UNSEEDED.add(self)
-
-    @property
-    def random(self) -> random.Random:
-        """This request's source when its draws are keyed, else the shared one."""
-        draws = _draws.get()
-        if draws is not None and draws.helpers is self:
-            return draws
-        return self.shared
-
-    def draw_for(self, route: str | None) -> None:
-        """Key this request's draws on `route` (None: an unrouted request, the shared stream)."""
-        _draws.set(_Draws(self, route) if route is not None and self.seed is not None else None)
-
-    def repeatable(self, change: Callable[[T], R]) -> Callable[[T], R]:
-        """`change` drawing the same values each time it runs (a store may retry it)."""
-        draws = _draws.get()
-        if draws is None or draws.helpers is not self:
-            return change
-        mark = draws.mark()
-
-        def again(value: T) -> R:
-            draws.rewind(mark)
-            return change(value)
-
-        return again
-
-    def reset(self) -> None:
-        """Back to server start: the same seed gives the same values again."""
-        self.shared.seed(self.seed)
-        self.counter.reset()
-        self.fake._restart()
-
-    def uuid(self) -> str:
-        return str(_uuid.UUID(int=self.random.getrandbits(128), version=4))
-
-    def now(self, format: str | None = None) -> str:  # noqa: A002 - the name users write
-        moment = _dt.datetime.now(_dt.timezone.utc)
-        if format:
-            return moment.strftime(format)
-        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-    def randint(self, low: int, high: int) -> int:
-        return self.random.randint(low, high)
-
-    def choice(self, options: Any) -> Any:
-        return self.random.choice(list(options))
-
-    def names(self) -> dict[str, Any]:
-        """The helper names every template sees."""
-        return {
-            "uuid": self.uuid,
-            "now": self.now,
-            "randint": self.randint,
-            "choice": self.choice,
-            "fake": self.fake,
-            "prefer": prefer,
-            "accepts": accepts,
-            "credential": credential,
-        }
-
-
-# Forked workers must not repeat each other's unseeded values (uuid(), random order).
-_UNSEEDED: weakref.WeakSet[Helpers] = weakref.WeakSet()
-
-
-def _reseed_unseeded() -> None:
-    for helpers in list(_UNSEEDED):
-        helpers.shared.seed()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reseed_unseeded)

@@ -22,12 +22,13 @@ from .app import create_app
 from .callbacks import Attempt
 from .exchange import Exchange
 from .journal import Entry, Violation
+from .loading import load_spec
 from .mock import AdminAccess, Mock
 from .report import INDENT, entry_lines, plural, violations_text
 from .serve import Runner
 from .serve.cheroot import CherootBackend
 from .serve.waitress import WaitressBackend
-from .spec import Spec, load_spec
+from .spec import Spec
 from .tls import spec_certificate
 
 

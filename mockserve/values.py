@@ -68,3 +68,12 @@ def merged_schema(schema: Any, resolve: Callable[[Any], Any]) -> Any:
             merged.setdefault("type", part.get("type"))
     merged["properties"] = properties
     return merged
+
+
+def sendable_header(text: str) -> bool:
+    """HTTP carries a header value as Latin-1 text on one line (tabs allowed)."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return not any(ord(c) < 32 and c != "\t" or ord(c) == 127 for c in text)

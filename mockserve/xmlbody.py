@@ -18,6 +18,7 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from .pointer import escape_token
 from .values import coerce, converted_types, layout, merged_schema
 
 Failure = dict[str, str]
@@ -139,7 +140,7 @@ class XmlReader:
         value: dict[str, Any] = {}
         taken: set[int] = set()
         for child in node.children:
-            at = f"{pointer}/{_escape(child.name)}"
+            at = f"{pointer}/{escape_token(child.name)}"
             if child.attribute:
                 for key, text in element.attrib.items():
                     if _local(key)[1] == child.tag:
@@ -162,7 +163,7 @@ class XmlReader:
             if id(extra) not in taken:
                 name = _local(extra.tag)[1]
                 if name not in value:
-                    names[f"{pointer}/{_escape(name)}"] = f"<{name}>"
+                    names[f"{pointer}/{escape_token(name)}"] = f"<{name}>"
                     value[name] = extra.text or ""
         return value
 
@@ -184,10 +185,6 @@ class XmlReader:
             self._element(element, item, f"{pointer}/{index}", names)
             for index, element in enumerate(chosen)
         ]
-
-
-def _escape(name: str) -> str:
-    return name.replace("~", "~0").replace("/", "~1")
 
 
 def compile_xml(schema: Any, resolve: Resolve) -> XmlReader:

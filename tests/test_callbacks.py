@@ -257,8 +257,8 @@ def test_an_error_answer_sends_no_callback(mock, receiver):
 
 
 def test_callback_spec_errors_are_located(write_spec):
+    from mockserve import load_spec
     from mockserve.errors import SpecError
-    from mockserve.spec import load_spec
 
     path = write_spec(
         """\

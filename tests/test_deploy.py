@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mockserve.spec import load_spec
+from mockserve import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy" / "k8s"

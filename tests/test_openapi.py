@@ -550,7 +550,7 @@ def _answering(schema):
     ],
 )
 def test_broken_documents_load_with_warnings_never_a_crash(write_spec, paths, routes, warning):
-    from mockserve.spec import load_spec
+    from mockserve import load_spec
 
     document = {"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": paths}
     spec = load_spec(write_spec(json.dumps(document), name="doc.json"))

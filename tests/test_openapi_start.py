@@ -16,10 +16,9 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from mockserve import MockServer
+from mockserve import MockServer, load_spec
 from mockserve.cli import main
 from mockserve.errors import SpecError
-from mockserve.spec import load_spec
 from mockserve.spec import routes as spec_routes
 
 DOCUMENT = {

@@ -18,7 +18,7 @@ from upstream import Answer, Upstream, gzip_answer, json_answer
 from mockserve import MockServer, load_spec
 from mockserve.cli import main
 from mockserve.proxy import with_upstream
-from mockserve.record import recording_spec, start_recording
+from mockserve.record.recorder import recording_spec, start_recording
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256))
 BIG = {"items": [{"id": i, "name": f"item {i}"} for i in range(4000)]}  # > 64 KB as JSON

@@ -11,13 +11,12 @@ import threading
 
 import pytest
 
-from mockserve import create_app
+from mockserve import create_app, load_spec
+from mockserve.draws import RandomSource as Helpers
 from mockserve.errors import StoreUnavailable
 from mockserve.journal import Answer, Entry
-from mockserve.spec import load_spec
 from mockserve.stores import open_stores
 from mockserve.stores.redis import dump_entry, load_entry
-from mockserve.templating import Helpers
 
 SPEC = """
     mockserve: 1

@@ -7,8 +7,9 @@ import sys
 import click
 
 from ..errors import SpecError, SpecWarning
+from ..loading import load_spec
 from ..report import plural
-from ..spec import Spec, load_spec
+from ..spec import Spec
 
 
 def load(path: str, seed: int | None = None, *, lazy: bool = False) -> Spec:

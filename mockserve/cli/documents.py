@@ -8,8 +8,8 @@ import sys
 import click
 
 from ..errors import SpecError
+from ..loading import load_spec
 from ..report import plural
-from ..spec import load_spec
 from .common import counts, load, warn
 
 

@@ -18,7 +18,7 @@ def start_recorder(app: Any, output: str | None, *, main: bool, redact: str = ""
     """Start recording what `app` forwards into `output` (None: not recording)."""
     if output is None:
         return None
-    from ..record import start_recording
+    from ..record.recorder import start_recording
 
     try:
         return start_recording(
@@ -69,7 +69,7 @@ def record(url: str, output: str, host: str, port: int, redact: str, quiet: bool
     OUTPUT` then answers the same without URL.
     """
     from ..app import create_app
-    from ..record import recording_spec
+    from ..record.recorder import recording_spec
     from ..serve import Runner
 
     app = create_app(recording_spec(http_url(url, "URL")))

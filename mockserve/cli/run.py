@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import click
@@ -15,10 +12,19 @@ import click
 from ..report import plural
 from ..spec import Spec
 from .admin_access import admin_access, warn_admin
-from .common import counts, http_url, load, port_option, quiet_option, warn
+from .common import counts, load, port_option, quiet_option, warn
 from .https import https_listeners
 from .logs import log_violations_as_such, start_logging
 from .record import save_recording, start_recorder
+from .serving import (
+    open_store,
+    proxy_notes,
+    serve_while,
+    stop_after,
+    store_shown,
+    summary,
+    with_upstream,
+)
 from .workers import run_workers
 
 
@@ -181,7 +187,7 @@ def run(
     if watch and store:
         raise click.UsageError("--watch starts state over at each reload; not with --store")
     loaded = load(spec, seed, lazy=True)
-    loaded = _with_upstream(loaded, proxy_to)
+    loaded = with_upstream(loaded, proxy_to)
     if record_into is not None and (watch or workers > 1):
         raise click.UsageError("--record-into does not combine with --watch or --workers")
     if proxy_to is not None and watch:  # a reload would drop it: say so rather than lose it
@@ -191,7 +197,7 @@ def run(
     access = admin_access(host, admin_token, admin_open)
     if workers > 1 and (https or https_port is not None):
         raise click.UsageError("--https and --https-port serve from one process (no --workers)")
-    stores = _open_store(loaded, store)
+    stores = open_store(loaded, store)
     if workers > 1:
         journal_options = tuple(
             name for name, used in (("--strict", strict), ("--exit-after", exit_after)) if used
@@ -220,11 +226,11 @@ def run(
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     if exit_after is not None:
-        mock.listen(_stop_after(exit_after, stop))
+        mock.listen(stop_after(exit_after, stop))
     notes = ["strict"] if strict else []
     if stores.shared:
-        notes.append(f"store {_store_shown(store or loaded.settings.store)}")
-    notes += _proxy_notes(loaded)
+        notes.append(f"store {store_shown(store or loaded.settings.store)}")
+    notes += proxy_notes(loaded)
     if recorder is not None:
         notes.append(f"recording into {record_into}")
     if exit_after is not None:
@@ -257,7 +263,7 @@ def run(
     warn_admin(host, access)
     code = 0
     if command:
-        code = _serve_while(runner, command, mock.spec.settings.admin, access)
+        code = serve_while(runner, command, mock.spec.settings.admin, access)
     else:
         runner.serve()
     stop_logging()  # every line written before the summary
@@ -268,103 +274,6 @@ def run(
     journal = runner.mock.stores.journal
     violations = journal.violations()
     if strict:
-        click.echo(_summary(violations, journal.requests_seen))
+        click.echo(summary(violations, journal.requests_seen))
     click.echo("mockserve: stopped", err=True)
     sys.exit(code or (1 if strict and violations else 0))
-
-
-def _open_store(spec: Spec, url: str | None) -> Any:
-    """The stores to serve from (--store, else settings.store, else memory); exit 2 if lost."""
-    from ..errors import StoreUnavailable
-    from ..stores import open_stores
-
-    try:
-        return open_stores(spec, url)
-    except (StoreUnavailable, ValueError) as exc:
-        click.echo(f"mockserve: {exc}; not serving.", err=True)
-        sys.exit(2)
-
-
-def _store_shown(url: str | None) -> str:
-    """A store's URL without its password."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url or "")
-    if parts.password:
-        return (url or "").replace(f":{parts.password}@", ":***@", 1)
-    return url or ""
-
-
-def _serve_while(runner: Any, command: tuple[str, ...], admin: str | None, access: Any) -> int:
-    """Serve while CMD runs (with MOCKSERVE_URL), once the mock answers; CMD's exit code."""
-    import subprocess
-
-    from ..serve import probe
-
-    runner.start()
-    if admin:
-        why = probe.wait(runner.url, 10, admin=admin, token=access.token)
-        if why is not None:
-            click.echo(f"mockserve: {why}; not running {command[0]}", err=True)
-            runner.stop()
-            return 1
-    try:
-        child = subprocess.Popen(list(command), env={**os.environ, "MOCKSERVE_URL": runner.url})
-    except OSError as exc:
-        click.echo(f"mockserve: cannot run {command[0]}: {exc.strerror or exc}", err=True)
-        runner.stop()
-        return 127
-
-    def forward(signum: int, frame: object) -> None:
-        child.send_signal(signum)  # CMD decides when to stop; the mock serves until then
-
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
-    code = child.wait()
-    runner.stop()
-    return code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says
-
-
-def _with_upstream(spec: Spec, proxy_to: str | None) -> Spec:
-    """`--proxy-to URL` as settings.proxy.to (a usage error for a URL that is not http(s))."""
-    if proxy_to is None:
-        return spec
-    from ..proxy import with_upstream
-
-    return with_upstream(spec, http_url(proxy_to, "--proxy-to"))
-
-
-def _proxy_notes(spec: Spec) -> list[str]:
-    """`proxying to URL` for the banner, when requests are forwarded."""
-    proxy = spec.settings.proxy
-    if proxy is None or not proxy.to:
-        return []
-    return [f"proxying {'everything' if proxy.when == 'always' else 'the rest'} to {proxy.to}"]
-
-
-def _stop_after(count: int, stop: Callable[[], None]) -> Callable[[Any, Any], None]:
-    """A listener that stops the server once `count` requests were answered."""
-    lock = threading.Lock()
-    seen = 0
-
-    def listener(exchange: Any, entry: Any) -> None:
-        nonlocal seen
-        with lock:
-            seen += 1
-            done = seen == count
-        if done:
-            stop()
-
-    return listener
-
-
-def _summary(violations: list, requests: int) -> str:
-    """The strict run's verdict: every violation of the run, or that there was none."""
-    from ..report import violations_text
-
-    if not violations:
-        return f"mockserve: no violations in {plural(requests, 'request')}"
-    return (
-        f"mockserve: {plural(len(violations), 'violation')} in "
-        f"{plural(requests, 'request')}:\n{violations_text(violations)}"
-    )

@@ -92,11 +92,12 @@ def verify(
 
 def _declared(path: str) -> Any:
     """For an OpenAPI document, the response schemas it declares (verify checks those)."""
+    from ..loading import document_kind
     from ..spec.loader import Loader
     from ..verify import declared_schemas
 
     source = Loader(path).read_main()
     data = source.data if source is not None else None
-    if isinstance(data, dict) and "openapi" in data and "mockserve" not in data:
+    if document_kind(data) == "openapi":
         return declared_schemas(data)
     return None

@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any, Protocol
 
+from ..pointer import unescape_token
 from ..templating import literal, literal_value
 from .terms import METHODS, NO_BODY, is_json_media
 
@@ -43,7 +44,7 @@ def _pointer(pointer: str) -> str:
         raise NotAnExpression(f"#{pointer} is not a JSON Pointer")
     parts = []
     for token in pointer[1:].split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
+        token = unescape_token(token)
         parts.append(f"[{token}]" if token.isdigit() else f"[{json.dumps(token)}]")
     return "".join(parts)
 

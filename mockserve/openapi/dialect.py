@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..pointer import escape_token
+
 COMPONENT_SCHEMAS = "#/components/schemas/"
 _TYPES = {"array", "boolean", "integer", "null", "number", "object", "string"}
 _SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
@@ -46,7 +48,7 @@ _XML_KEYS = ("name", "namespace", "prefix", "attribute", "wrapped")
 
 
 def schema_name_ref(name: str) -> str:
-    return "#/schemas/" + name.replace("~", "~0").replace("/", "~1")
+    return "#/schemas/" + escape_token(name)
 
 
 class Dialect:

@@ -1,7 +1,9 @@
-"""The spec: its format's schema, the loader and the frozen model."""
+"""The spec: its format's schema, the loader and the frozen model.
+
+`mockserve.loading.load_spec` is the entry point that also takes OpenAPI documents.
+"""
 
 from .format import format_schema
-from .loader import load_spec
 from .model import Route, Spec
 
-__all__ = ["Route", "Spec", "format_schema", "load_spec"]
+__all__ = ["Route", "Spec", "format_schema"]

@@ -18,6 +18,7 @@ from ..templating import (
     compile_text,
     compile_value,
 )
+from ..values import sendable_header
 from .build import Build, mapping
 from .model import Body, Callback, Fault, ResponseTemplate
 from .source import SourceFile, format_path
@@ -64,17 +65,6 @@ def header_text(value: Any) -> str:
 def dump_json(value: Any) -> bytes:
     """A JSON body as sent: compact, and UTF-8 rather than escapes."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _sendable_header(text: str) -> bool:
-    """HTTP carries header values as Latin-1 on one line; anything else fails at send time."""
-    if "\n" in text or "\r" in text:
-        return False
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class Answers:
@@ -158,7 +148,7 @@ class Answers:
                 if isinstance(value, bool)
                 else str(value)
             )
-            if "{{" not in text and "{%" not in text and not _sendable_header(text):
+            if "{{" not in text and "{%" not in text and not sendable_header(text):
                 self.build.problem(
                     source,
                     at + ("headers", name),

@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from ..contract import BodyContract, ParameterContract, media_type
+from ..contract import BodyContract, ParameterContract
+from ..media import media_type
 from ..values import converted_types, declared_types, header_key
 from .build import Build
 from .model import Contract

@@ -169,20 +169,6 @@ class Loader:
         """Parse the main file (an OpenAPI document quickly, without marks)."""
         return self._read(self.path, self.display, None)
 
-    def load(self) -> Spec:
-        source = self.read_main()
-        if source is None:
-            raise SpecError(self.problems)
-        if (
-            isinstance(source.data, dict)
-            and "openapi" in source.data
-            and "mockserve" not in source.data
-        ):
-            from ..openapi import spec_from_openapi  # noqa: PLC0415 - only for OpenAPI documents
-
-            return spec_from_openapi(source, self)
-        return self.build(source)
-
     def build(self, source: SourceFile) -> Spec:
         """Check and compile a parsed main file (also used for converted OpenAPI documents)."""
         if source.data is None:
@@ -342,16 +328,6 @@ def _proxy(raw: Any) -> Proxy | None:
         if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
         else Proxy.timeout,
     )
-
-
-def load_spec(path: str | os.PathLike[str], *, seed: int | None = None, lazy: bool = False) -> Spec:
-    """Load, check and compile a spec file; raise SpecError listing every problem.
-
-    `lazy` is for serving: an OpenAPI document's routes then compile on their first
-    request. A spec in mockserve's format is always checked and compiled whole.
-    """
-    with paused_gc():
-        return Loader(path, seed=seed, lazy=lazy).load()
 
 
 @contextmanager

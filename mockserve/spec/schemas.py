@@ -10,7 +10,7 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from ..pointer import resolve_pointer
+from ..pointer import escape_token, resolve_pointer
 from .metaschema import surely_valid
 
 SPEC_URI = "urn:mockserve:spec"
@@ -81,7 +81,7 @@ class SchemaCompiler:
         # must keep pointing into it once it sits inside the spec's `schemas`.
         home = ""
         if name is not None:
-            home = SPEC_URI + _SCHEMAS_PREFIX + name.replace("~", "~0").replace("/", "~1")
+            home = SPEC_URI + _SCHEMAS_PREFIX + escape_token(name)
         return self._rewrite_node(schema, schema, (), home)
 
     def _rewrite_node(self, node: Any, root: Any, path: tuple[Any, ...], home: str) -> Any:

@@ -1,4 +1,4 @@
-"""Write a spec (plain JSON-like data) as block-style YAML, fast enough for 17 MB imports.
+"""The one YAML writer: spec data as block-style YAML, fast enough for 17 MB imports.
 
 PyYAML's dumper builds a node per value in Python and takes ~7 s for GitHub's imported
 spec; this writes the same block style directly. Text that YAML could read as something
@@ -18,7 +18,9 @@ import yaml
 
 from .source import remember_spec
 
-_PLAIN = re.compile(r"[A-Za-z_/$.][A-Za-z0-9_ ./$(){}+-]*")
+_PLAIN = re.compile(r"[A-Za-z_/$.][\x20-\x7e]*")
+# Inside a plain scalar these would end it or start a comment.
+_BREAKS_PLAIN = re.compile(r": | #|:$")
 # Characters JSON leaves as they are but YAML cannot read raw (or reads as a line break).
 _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -36,6 +38,7 @@ def scalar_text(value: str) -> str:
     if (
         _PLAIN.fullmatch(value)
         and not value.endswith(" ")
+        and not _BREAKS_PLAIN.search(value)
         and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR_TAG
     ):
         return value
@@ -63,20 +66,36 @@ def _atom(value: Any) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as YAML")
 
 
-def _write(value: Any, indent: str, out: list[str]) -> None:
+def _block(value: str, indent: str) -> str | None:
+    """`value` as a literal block (`|`) under `indent`, when it reads back as this text."""
+    if "\r" in value or _UNSAFE.search(value) or value[:1] in (" ", "\n") or "\t" in value:
+        return None
+    body = value.rstrip("\n")
+    trailing = len(value) - len(body)
+    chomp = "-" if trailing == 0 else "" if trailing == 1 else "+"
+    lines = body.split("\n") + [""] * max(trailing - 1, 0)
+    return f" |{chomp}\n" + "".join(f"{indent}{line}\n" if line else "\n" for line in lines)
+
+
+def _write(value: Any, indent: str, out: list[str], blocks: bool = False) -> None:
     """Append `value` as the block content that follows a key or a `- ` at `indent`."""
+    if blocks and isinstance(value, str) and "\n" in value:
+        block = _block(value, indent)
+        if block is not None:
+            out.append(block)
+            return
     if isinstance(value, dict):
         if not value:
             out.append(" {}\n")
             return
         out.append("\n")
-        _mapping(value, indent, out)
+        _mapping(value, indent, out, blocks)
     elif isinstance(value, list):
         if not value:
             out.append(" []\n")
             return
         out.append("\n")
-        _sequence(value, indent, out)
+        _sequence(value, indent, out, blocks)
     else:
         out.append(" " + _atom(value) + "\n")
 
@@ -85,7 +104,7 @@ def _key(key: Any) -> str:
     return scalar_text(key if isinstance(key, str) else str(key))
 
 
-def _mapping(value: dict[Any, Any], indent: str, out: list[str]) -> None:
+def _mapping(value: dict[Any, Any], indent: str, out: list[str], blocks: bool = False) -> None:
     inner = indent + "  "
     for key, item in value.items():
         text = _key(key)
@@ -95,25 +114,23 @@ def _mapping(value: dict[Any, Any], indent: str, out: list[str]) -> None:
             out.append(f"{indent}{text}:")
         if isinstance(item, list) and item:
             out.append("\n")
-            _sequence(item, indent, out)  # PyYAML's style: a list sits under its key
+            # PyYAML's default: a list sits at its key's indent; readable text indents it.
+            _sequence(item, inner if blocks else indent, out, blocks)
         else:
-            _write(item, inner, out)
+            _write(item, inner, out, blocks)
 
 
-def _sequence(value: list[Any], indent: str, out: list[str]) -> None:
+def _sequence(value: list[Any], indent: str, out: list[str], blocks: bool = False) -> None:
     inner = indent + "  "
     for item in value:
         if isinstance(item, dict) and item:
             # The first key shares the dash's line; the others line up under it.
             first = len(out)
-            _mapping(item, inner, out)
+            _mapping(item, inner, out, blocks)
             out[first] = indent + "- " + out[first][len(inner) :]
-        elif isinstance(item, list) and item:
-            out.append(indent + "-")
-            _write(item, inner, out)
         else:
             out.append(indent + "-")
-            _write(item, inner, out)
+            _write(item, inner, out, blocks)
 
 
 def dump_spec(data: dict[str, Any]) -> str:
@@ -122,6 +139,20 @@ def dump_spec(data: dict[str, Any]) -> str:
         raise TypeError("a spec is a mapping")
     out: list[str] = []
     _mapping(data, "", out)
+    return "".join(out)
+
+
+def dump_yaml(value: Any) -> str:
+    """Any value as block YAML for a person to read: lists indented under their key, text
+    with line breaks as `|` blocks."""
+    out: list[str] = []
+    if isinstance(value, dict) and value:
+        _mapping(value, "", out, blocks=True)
+    elif isinstance(value, list) and value:
+        _sequence(value, "", out, blocks=True)
+    else:
+        _write(value, "", out, blocks=True)
+        return "".join(out).lstrip(" ")
     return "".join(out)
 
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from ..draws import RandomSource
 from ..journal import Entry, Violation
-from ..templating import Helpers
 
 T = TypeVar("T")
 Items = list[dict[str, Any]]
@@ -84,7 +84,7 @@ class Stores:
     positions: PositionStore
     resources: ResourceStore
     journal: JournalStore
-    random: Helpers
+    random: RandomSource
     # True when every process and instance serving the spec shares these stores (--store):
     # then the journal, a reset and the state are the same whichever of them answers.
     shared: bool = False

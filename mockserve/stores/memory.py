@@ -8,9 +8,9 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from ..draws import RandomSource
 from ..journal import Entry, Violation, stamped
 from ..spec.model import Spec
-from ..templating import Helpers
 from .base import Items, Stores
 
 T = TypeVar("T")
@@ -121,5 +121,5 @@ def memory_stores(spec: Spec) -> Stores:
         positions=MemoryPositions(),
         resources=MemoryResources({r.name: r.data for r in spec.resources}),
         journal=MemoryJournal(spec.settings.journal),
-        random=Helpers(spec.settings.seed),
+        random=RandomSource(spec.settings.seed),
     )

@@ -5,14 +5,14 @@ server. Keys live under `mockserve:{namespace}:`:
 
     state              hash    name -> JSON value
     positions          hash    route -> requests counted (sequence/cycle)
-    draws              hash    route -> seeded draws counted (templating.Helpers)
+    draws              hash    route -> seeded draws counted (draws.RandomSource)
     resources:{name}   string  the items as a JSON array; absent: the spec's seed data
     journal            zset    "ID\\nJSON" scored by ID, the newest `settings.journal` kept
     journal:id         string  the last entry id (INCR; never reset)
 
 A change is an optimistic transaction: WATCH the key, read, run the change, then
 MULTI/EXEC, again from the read when another instance wrote the key in between (the
-change has no side effects: see `Helpers.repeatable`). Counters are single INCR/HINCRBY
+change has no side effects: see `RandomSource.repeatable`). Counters are single INCR/HINCRBY
 commands, and a journal entry is written by one Lua script (its id and its place in
 one step). Which violations a run had stays with each process (its `--strict` verdict).
 
@@ -34,10 +34,10 @@ from typing import Any, TypeVar
 import redis
 from redis.exceptions import RedisError, WatchError
 
+from ..draws import RandomSource
 from ..errors import StoreUnavailable
 from ..journal import Answer, Entry, Violation, stamped
 from ..spec.model import Spec
-from ..templating import Helpers
 from .base import Items, Stores
 
 T = TypeVar("T")
@@ -342,6 +342,6 @@ def redis_stores(spec: Spec, url: str) -> Stores:
         positions=RedisCounter(connection, "positions"),
         resources=RedisResources(connection, {r.name: r.data for r in spec.resources}),
         journal=RedisJournal(connection, spec.settings.journal),
-        random=Helpers(spec.settings.seed, counter=RedisCounter(connection, "draws")),
+        random=RandomSource(spec.settings.seed, counter=RedisCounter(connection, "draws")),
         shared=True,
     )

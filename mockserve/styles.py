@@ -17,7 +17,7 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 from werkzeug.http import parse_cookie
 
-from ..values import coerce, converted_types, header_key, layout, merged_schema
+from .values import coerce, converted_types, header_key, layout, merged_schema
 
 STYLE = "x-mockserve-style"
 COOKIE = "cookie"  # the headers property that holds the cookie parameters

@@ -1,0 +1,118 @@
+"""The run lifecycle: the pieces `mockserve run` puts together around the server.
+
+Opening the store, forwarding to an upstream, stopping after N requests, serving while a
+command runs, and the strict run's verdict; `run.py` holds the command's options and
+the order these happen in.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..report import plural
+from ..spec import Spec
+from .common import http_url
+
+
+def open_store(spec: Spec, url: str | None) -> Any:
+    """The stores to serve from (--store, else settings.store, else memory); exit 2 if lost."""
+    from ..errors import StoreUnavailable
+    from ..stores import open_stores
+
+    try:
+        return open_stores(spec, url)
+    except (StoreUnavailable, ValueError) as exc:
+        click.echo(f"mockserve: {exc}; not serving.", err=True)
+        sys.exit(2)
+
+
+def store_shown(url: str | None) -> str:
+    """A store's URL without its password."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url or "")
+    if parts.password:
+        return (url or "").replace(f":{parts.password}@", ":***@", 1)
+    return url or ""
+
+
+def serve_while(runner: Any, command: tuple[str, ...], admin: str | None, access: Any) -> int:
+    """Serve while CMD runs (with MOCKSERVE_URL), once the mock answers; CMD's exit code."""
+    import subprocess
+
+    from ..serve import probe
+
+    runner.start()
+    if admin:
+        why = probe.wait(runner.url, 10, admin=admin, token=access.token)
+        if why is not None:
+            click.echo(f"mockserve: {why}; not running {command[0]}", err=True)
+            runner.stop()
+            return 1
+    try:
+        child = subprocess.Popen(list(command), env={**os.environ, "MOCKSERVE_URL": runner.url})
+    except OSError as exc:
+        click.echo(f"mockserve: cannot run {command[0]}: {exc.strerror or exc}", err=True)
+        runner.stop()
+        return 127
+
+    def forward(signum: int, frame: object) -> None:
+        child.send_signal(signum)  # CMD decides when to stop; the mock serves until then
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    code = child.wait()
+    runner.stop()
+    return code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says
+
+
+def with_upstream(spec: Spec, proxy_to: str | None) -> Spec:
+    """`--proxy-to URL` as settings.proxy.to (a usage error for a URL that is not http(s))."""
+    if proxy_to is None:
+        return spec
+    from ..proxy import with_upstream
+
+    return with_upstream(spec, http_url(proxy_to, "--proxy-to"))
+
+
+def proxy_notes(spec: Spec) -> list[str]:
+    """`proxying to URL` for the banner, when requests are forwarded."""
+    proxy = spec.settings.proxy
+    if proxy is None or not proxy.to:
+        return []
+    return [f"proxying {'everything' if proxy.when == 'always' else 'the rest'} to {proxy.to}"]
+
+
+def stop_after(count: int, stop: Callable[[], None]) -> Callable[[Any, Any], None]:
+    """A listener that stops the server once `count` requests were answered."""
+    lock = threading.Lock()
+    seen = 0
+
+    def listener(exchange: Any, entry: Any) -> None:
+        nonlocal seen
+        with lock:
+            seen += 1
+            done = seen == count
+        if done:
+            stop()
+
+    return listener
+
+
+def summary(violations: list, requests: int) -> str:
+    """The strict run's verdict: every violation of the run, or that there was none."""
+    from ..report import violations_text
+
+    if not violations:
+        return f"mockserve: no violations in {plural(requests, 'request')}"
+    return (
+        f"mockserve: {plural(len(violations), 'violation')} in "
+        f"{plural(requests, 'request')}:\n{violations_text(violations)}"
+    )

@@ -1,0 +1,40 @@
+"""One entry point for every file mockserve serves: a spec, or an OpenAPI document.
+
+It reads the main file once, tells by its content what it is, and hands it to the
+builder of that kind. It sits above `spec/` and the foreign formats (`openapi/`), which
+both build the same frozen `Spec`, so neither has to know the other.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .errors import SpecError
+from .spec.loader import Loader, paused_gc
+from .spec.model import Spec
+
+
+def document_kind(data: Any) -> str:
+    """What a parsed main file is: `openapi` or `spec` (mockserve's own format)."""
+    if isinstance(data, dict) and "mockserve" not in data and "openapi" in data:
+        return "openapi"
+    return "spec"
+
+
+def load_spec(path: str | os.PathLike[str], *, seed: int | None = None, lazy: bool = False) -> Spec:
+    """Load, check and compile a spec or OpenAPI document; raise SpecError listing every problem.
+
+    `lazy` is for serving: an OpenAPI document's routes then compile on their first
+    request. A spec in mockserve's format is always checked and compiled whole.
+    """
+    with paused_gc():
+        loader = Loader(path, seed=seed, lazy=lazy)
+        source = loader.read_main()
+        if source is None:
+            raise SpecError(loader.problems)
+        if document_kind(source.data) == "openapi":
+            from .openapi import spec_from_openapi  # noqa: PLC0415 - only for OpenAPI documents
+
+            return spec_from_openapi(source, loader)
+        return loader.build(source)
