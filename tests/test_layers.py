@@ -62,6 +62,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "pipeline and renderers",
         (
             "mockserve.pipeline",
+            "mockserve.streams",
             "mockserve.responses",
             "mockserve.problems",
             "mockserve.exchange",
@@ -236,9 +237,7 @@ def upward(graph: dict[str, set[str]]) -> list[str]:
         for target in sorted(targets):
             theirs = layer_of(target)
             if own is not None and theirs is not None and theirs < own:
-                lines.append(
-                    f"{name} ({LAYERS[own][0]}) imports {target} ({LAYERS[theirs][0]})"
-                )
+                lines.append(f"{name} ({LAYERS[own][0]}) imports {target} ({LAYERS[theirs][0]})")
     return lines
 
 

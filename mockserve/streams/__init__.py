@@ -12,11 +12,11 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from ..draws import RandomSource
 from ..exchange import Exchange, StreamProgress
 from ..pacing import SENT_OVER_TIME, Pause
 from ..responses import delay_seconds
 from ..spec.model import Fault, Pacing, ResponseTemplate
-from ..templating import Helpers
 from .events import event_parts
 from .llm import llm_answer
 from .sending import Sending
@@ -29,23 +29,23 @@ def send_over_time(
     template: ResponseTemplate,
     context: dict[str, Any],
     exchange: Exchange,
-    helpers: Helpers,
+    draws: RandomSource,
     fault: Fault | None = None,
 ) -> Response:
     """Give `response` the template's body sent over time; `fault` fires inside it."""
     events = True
     parts: Iterator[Any] | None
     if template.llm is not None:
-        parts = llm_answer(template.llm, response, context, helpers)
+        parts = llm_answer(template.llm, response, context, draws)
         if parts is None:  # asked for whole (no "stream": true), or a provider's error
             return response
     elif template.stream is not None:
         response.headers["Content-Type"] = STREAM_TYPE
         response.headers["Cache-Control"] = "no-cache"
-        parts = event_parts(template.stream, context, helpers)
+        parts = event_parts(template.stream, context, draws)
     else:
         assert template.pacing is not None
-        parts = paced_body(response.get_data(), template.pacing, helpers)
+        parts = paced_body(response.get_data(), template.pacing, draws)
         events = False
     progress = StreamProgress()
     # Its `Pause` parts are for the backend (werkzeug passes what is not text through).
@@ -56,11 +56,11 @@ def send_over_time(
     return response
 
 
-def paced_body(body: bytes, pacing: Pacing, helpers: Helpers) -> Iterator[bytes | Pause]:
+def paced_body(body: bytes, pacing: Pacing, draws: RandomSource) -> Iterator[bytes | Pause]:
     """`body` in parts of `pacing.size` bytes, with the pacing's delay between two."""
     for start in range(0, len(body), pacing.size):
         if start:
-            seconds = delay_seconds(pacing.delay, helpers.random)
+            seconds = delay_seconds(pacing.delay, draws.random)
             if seconds > 0:
                 yield Pause(seconds)
         yield body[start : start + pacing.size]

@@ -12,11 +12,11 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from ..draws import RandomSource
 from ..errors import TemplateRenderError
 from ..pacing import Pause
 from ..responses import delay_seconds
 from ..spec.model import FOREVER, Event, EventStream
-from ..templating import Helpers
 
 Part = bytes | Pause
 
@@ -56,7 +56,9 @@ def data_event(value: Any, event: str | None = None) -> bytes:
     return frame(event=event, data=value, has_data=True)
 
 
-def event_parts(stream: EventStream, context: dict[str, Any], helpers: Helpers) -> Iterator[Part]:
+def event_parts(
+    stream: EventStream, context: dict[str, Any], draws: RandomSource
+) -> Iterator[Part]:
     """The stream's events, each after its delay; `repeat` more rounds (or forever).
 
     Templates also see `stream.index` (events sent before this one) and `stream.round`.
@@ -66,16 +68,16 @@ def event_parts(stream: EventStream, context: dict[str, Any], helpers: Helpers) 
     for round_ in rounds:
         for event in stream.events:
             seen = {**context, "stream": {"index": index, "round": round_}}
-            seconds = _delay(event, seen, helpers)
+            seconds = _delay(event, seen, draws)
             if seconds > 0:
                 yield Pause(seconds)
             yield render_event(event, seen)
             index += 1
 
 
-def _delay(event: Event, context: dict[str, Any], helpers: Helpers) -> float:
+def _delay(event: Event, context: dict[str, Any], draws: RandomSource) -> float:
     if event.delay_value is None:
-        return delay_seconds(event.delay, helpers.random)
+        return delay_seconds(event.delay, draws.random)
     rendered = _render(event, "delay_value", context)
     if isinstance(rendered, bool) or not isinstance(rendered, (int, float)) or rendered < 0:
         raise TemplateRenderError(

@@ -13,10 +13,10 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from ...draws import RandomSource
 from ...pacing import Pause
 from ...responses import delay_seconds, dump_json
 from ...spec.model import LlmAnswer
-from ...templating import Helpers
 from . import anthropic_messages, openai_chat, openai_responses
 from .errors import error_answer
 from .turn import Turn, render_turn
@@ -30,23 +30,23 @@ STREAM_TYPE = "text/event-stream; charset=utf-8"
 
 
 def llm_answer(
-    answer: LlmAnswer, response: Response, context: dict[str, Any], helpers: Helpers
+    answer: LlmAnswer, response: Response, context: dict[str, Any], draws: RandomSource
 ) -> Iterator[bytes | Pause] | None:
     """Fill `response` with the answer; the events to stream, or None when it is sent whole."""
     api = APIS[answer.api]
     if answer.error is not None:
-        request_id = helpers.uuid().replace("-", "")[:24]
+        request_id = draws.uuid().replace("-", "")[:24]
         status, body, headers = error_answer(answer.api, answer.error, request_id)
         _whole(response, body, status)
         response.headers.update(headers)
         return None
-    turn = render_turn(answer, context, helpers, api.INPUT_OF)
+    turn = render_turn(answer, context, draws, api.INPUT_OF)
     if not turn.streamed:
         _whole(response, api.body(turn), response.status_code)
         return None
     response.headers["Content-Type"] = STREAM_TYPE
     response.headers["Cache-Control"] = "no-cache"
-    return _paced(api.events(turn), answer, helpers)
+    return _paced(api.events(turn), answer, draws)
 
 
 def _whole(response: Response, body: Any, status: int) -> None:
@@ -55,13 +55,13 @@ def _whole(response: Response, body: Any, status: int) -> None:
     response.headers["Content-Type"] = "application/json"
 
 
-def _paced(events: Iterator[bytes | None], answer: LlmAnswer, helpers: Helpers) -> Iterator[Any]:
+def _paced(events: Iterator[bytes | None], answer: LlmAnswer, draws: RandomSource) -> Iterator[Any]:
     """The events, with the answer's `delay` before each delta (drawn as it comes)."""
     for event in events:
         if event is not None:
             yield event
         elif answer.delay is not None:
-            seconds = delay_seconds(answer.delay, helpers.random)
+            seconds = delay_seconds(answer.delay, draws.random)
             if seconds > 0:
                 yield Pause(seconds)
 

@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ...draws import RandomSource
 from ...errors import TemplateRenderError
 from ...spec.model import LlmAnswer
-from ...templating import Helpers
 
 _TOKEN = re.compile(r"\s*\S+|\s+")
 _NOT_COUNTED = ("role", "type", "id", "tool_call_id", "model")
@@ -69,7 +69,7 @@ class Turn:
 
 
 def render_turn(
-    answer: LlmAnswer, context: dict[str, Any], helpers: Helpers, input_of: tuple[str, ...]
+    answer: LlmAnswer, context: dict[str, Any], draws: RandomSource, input_of: tuple[str, ...]
 ) -> Turn:
     """Render the answer's templates for this request; `input_of`: the request's input keys."""
     body = context.get("body")
@@ -80,7 +80,7 @@ def render_turn(
         arguments = call.arguments.render(context)
         if not isinstance(arguments, str):
             arguments = json.dumps(arguments, ensure_ascii=False)
-        call_id = str(call.id.render(context)) if call.id is not None else _id(helpers)
+        call_id = str(call.id.render(context)) if call.id is not None else _id(draws)
         name = str(call.name.render(context))
         if not name:
             raise TemplateRenderError(f"{answer.where}.tool_calls[{index}].name", "is empty")
@@ -92,11 +92,11 @@ def render_turn(
         model=model if isinstance(model, str) and model else answer.model,
         request=request,
         created=int(time.time()),
-        id=_id(helpers),
+        id=_id(draws),
         input_tokens=sum(count_tokens(request.get(key)) for key in input_of),
     )
 
 
-def _id(helpers: Helpers) -> str:
+def _id(draws: RandomSource) -> str:
     """An id from the request's own draws: the same ones in a seeded run."""
-    return helpers.uuid().replace("-", "")[:24]
+    return draws.uuid().replace("-", "")[:24]
