@@ -65,6 +65,9 @@ routes:
     response:
       json: {word: "{{ query.word }}"}
       bytes_per_second: 200
+  - path: /later
+    response:
+      stream: [{data: late, delay: 2500}]
   - path: /plain
     response: {json: {ok: true}}
 """
@@ -85,7 +88,8 @@ def fresh(server: MockServer) -> None:
 
 
 def get(server: MockServer, path: str, **kwargs) -> requests.Response:
-    return requests.get(server.url + path, timeout=10, **kwargs)
+    kwargs.setdefault("timeout", 10)
+    return requests.get(server.url + path, **kwargs)
 
 
 def stream_of(server: MockServer, path: str) -> dict:
@@ -128,13 +132,20 @@ def test_each_event_arrives_before_the_next_delay_starts(server):
     assert received == [line for tick in ticks for line in (tick, b"")]
 
 
+def test_the_headers_are_sent_before_the_first_delay(server):
+    # EventSource opens (and a client sees the status) at once, not after 2.5 s.
+    with get(server, "/later", stream=True, timeout=(5, 1.5)) as response:
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "text/event-stream"
+
+
 def test_a_client_that_goes_away_ends_its_stream_and_the_journal_says_so(server):
     with get(server, "/ticker", stream=True) as response:
         next(response.iter_lines())
     record = stream_of(server, "/ticker")
     assert record["client_left"] is True
     assert record["events"] >= 1
-    (entry,) = server.journal
+    (entry,) = server.calls("GET", "/ticker")
     assert entry.status == 200
     assert entry.response.body.startswith(b'data: {"tick":0}\n\n')
 

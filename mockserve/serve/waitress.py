@@ -152,11 +152,19 @@ class WaitressBackend:
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         # Reads self.app on every request, so swap() takes effect at the next one.
+        writes = []
+
+        def starting(status: str, headers: Any, exc_info: Any = None) -> Any:
+            write = start_response(status, headers, exc_info)
+            writes.append(write)
+            return write
+
         try:
-            body = self.app(environ, start_response)
+            body = self.app(environ, starting)
         except Disconnect:  # close the socket, send nothing
             raise ClientDisconnected from None
-        if environ.get(SENT_OVER_TIME):
+        if environ.get(SENT_OVER_TIME) and writes:
+            writes[0](b"")  # the headers now, not after a first pause (EventSource opens)
             return _over_time(body)
         return body
 
