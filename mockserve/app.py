@@ -199,7 +199,8 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge) -> Response:
         message = (
-            f"the request body is larger than settings.max_body ({spec.settings.max_body} bytes)"
+            "request entity too large: the request body is larger than settings.max_body "
+            f"({spec.settings.max_body} bytes)"
         )
         return answer_problem(Problem(413, message, violation=message))
 

@@ -8,7 +8,6 @@ says what was expected and then lists the requests that did arrive, closest firs
 from __future__ import annotations
 
 import difflib
-import functools
 import json as _json
 import os
 import threading
@@ -26,8 +25,7 @@ from .loading import load_spec
 from .mock import AdminAccess, Mock
 from .report import INDENT, entry_lines, plural, violations_text
 from .serve import Runner
-from .serve.cheroot import CherootBackend
-from .serve.waitress import WaitressBackend
+from .serve.choice import choose
 from .spec import Spec
 from .tls import spec_certificate
 
@@ -65,12 +63,14 @@ class MockServer:
             spec = load_spec(spec, seed=seed)
         self.app: Flask = create_app(spec, seed=seed, access=AdminAccess(token=admin_token))
         self.mock: Mock = self.app.extensions["mockserve"]
-        self._backend: Any = WaitressBackend
         self.ca_path: Path | None = None
+        tls = None
         if https:  # a bad certificate raises CertificateError here, as a bad spec does
             certificate = spec_certificate(self.spec.settings, hosts=(host, *cert_hosts))
-            self._backend = functools.partial(CherootBackend, tls=certificate.context())
+            tls = certificate.context()
             self.ca_path = self.mock.ca_path = certificate.ca_path
+        # The backend `mockserve run` would pick for this spec, in a thread of this process.
+        self._backend: Any = choose(self.app, tls=tls).factory
         self.host = host
         self._port = port
         self._runner: Runner | None = None

@@ -137,7 +137,7 @@ def test_the_metadata_is_complete(dist):
     assert {url.split(",")[0] for url in metadata.get_all("Project-URL")} >= {"Homepage", "Source"}
     assert metadata["Keywords"]
     requires = {re.split(r"[<>=; ]", r)[0] for r in metadata.get_all("Requires-Dist")}
-    assert {"flask", "pyyaml", "jsonschema", "click", "jinja2", "waitress"} <= requires
+    assert {"flask", "pyyaml", "jsonschema", "click", "jinja2", "uvicorn"} <= requires
 
 
 def _install_commands() -> list[tuple[str, list[str]]]:

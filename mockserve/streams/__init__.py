@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from ..draws import RandomSource
 from ..exchange import Exchange, StreamProgress
-from ..pacing import SENT_OVER_TIME, Pause
+from ..pacing import Pause
 from ..responses import delay_seconds
 from ..spec.model import Fault, Pacing, ResponseTemplate
 from .events import event_parts
@@ -52,7 +52,6 @@ def send_over_time(
     response.response = Sending(parts, exchange, progress, fault=fault, events=events)  # type: ignore[assignment]
     response.headers.pop("Content-Length", None)  # sent as it comes, in chunks
     exchange.stream = progress  # only now: the journal waits for this body's end
-    exchange.request.environ[SENT_OVER_TIME] = True  # the backend waits out its pauses
     return response
 
 
@@ -60,9 +59,7 @@ def paced_body(body: bytes, pacing: Pacing, draws: RandomSource) -> Iterator[byt
     """`body` in parts of `pacing.size` bytes, with the pacing's delay between two."""
     for start in range(0, len(body), pacing.size):
         if start:
-            seconds = delay_seconds(pacing.delay, draws.random)
-            if seconds > 0:
-                yield Pause(seconds)
+            yield Pause(delay_seconds(pacing.delay, draws.random))
         yield body[start : start + pacing.size]
 
 

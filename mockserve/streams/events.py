@@ -68,9 +68,9 @@ def event_parts(
     for round_ in rounds:
         for event in stream.events:
             seen = {**context, "stream": {"index": index, "round": round_}}
-            seconds = _delay(event, seen, draws)
-            if seconds > 0:
-                yield Pause(seconds)
+            # A pause before each event, 0 included: the server sends what came before
+            # and serves others meanwhile.
+            yield Pause(_delay(event, seen, draws))
             yield render_event(event, seen)
             index += 1
 

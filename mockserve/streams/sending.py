@@ -42,6 +42,7 @@ class Sending:
         self.fault = fault
         self.events = events
         self.done = False
+        self.flushed = True  # nothing is waiting to be sent (the last part was a pause)
         # Templates draw from this request's source (a context variable) whichever
         # thread or task pulls the parts.
         self.context = contextvars.copy_context()
@@ -58,6 +59,9 @@ class Sending:
         progress = self.progress
         fault = self.fault
         if fault is not None and fault.after is not None and progress.events >= fault.after:
+            if not self.flushed:  # the events before the fault are sent first
+                self.flushed = True
+                return Pause(0)
             self.fault = None
             self._fire(fault)
         try:
@@ -74,7 +78,8 @@ class Sending:
             self.exchange.violation = message
             self._end(client_left=False)
             raise StopIteration from None
-        if not isinstance(part, Pause):
+        self.flushed = isinstance(part, Pause)
+        if not self.flushed:
             progress.events += 1
             room = BODY_LIMIT - len(progress.sent)
             if room > 0:

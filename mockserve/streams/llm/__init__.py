@@ -60,10 +60,8 @@ def _paced(events: Iterator[bytes | None], answer: LlmAnswer, draws: RandomSourc
     for event in events:
         if event is not None:
             yield event
-        elif answer.delay is not None:
-            seconds = delay_seconds(answer.delay, draws.random)
-            if seconds > 0:
-                yield Pause(seconds)
+        else:  # 0 too: what came before is sent, and the server serves others meanwhile
+            yield Pause(delay_seconds(answer.delay, draws.random))
 
 
 __all__ = ["APIS", "Turn", "llm_answer"]
