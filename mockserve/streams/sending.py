@@ -79,7 +79,7 @@ class Sending:
             self._end(client_left=False)
             raise StopIteration from None
         self.flushed = isinstance(part, Pause)
-        if not self.flushed:
+        if not isinstance(part, Pause):
             progress.events += 1
             room = BODY_LIMIT - len(progress.sent)
             if room > 0:
