@@ -3,8 +3,8 @@
     python benchmarks/streams.py [--events 20000] [--streams 100] [--requests 300] [--hold 3]
 
 Serves benchmarks/streams.yaml with `mockserve run -q` and, as the baseline, the same
-three routes written by hand in Flask on the same backend (a generator of `data:` lines),
-each in a process of its own; this process is the client (raw sockets, so the client's
+three routes written by hand as a raw ASGI app on the same server (uvicorn), each in a
+process of its own; this process is the client (raw sockets, so the client's
 own cost stays small and equal for both). Prints a table and the machine's baseline
 (`python -c 'import flask'`). Not part of the test suite: a figure, not a verdict.
 """
@@ -28,49 +28,49 @@ ROOT = HERE.parent
 PYTHON = sys.executable
 
 
-# -- the baseline: the same routes by hand ----------------------------------------------
+# -- the baseline: the same routes by hand, on the same server -------------------------
 
 
-def baseline_app():
-    """`/firehose` (events as fast as they go), `/ticker` (one a second), `/plain`."""
-    from flask import Flask, Response
+async def baseline_app(scope, receive, send):
+    """`/firehose` (events as fast as they go), `/ticker` (one a second), `/plain`: a
+    hand-written ASGI app, the floor of what uvicorn (mockserve's server) can do."""
+    import asyncio
 
-    app = Flask("baseline")
+    if scope["type"] != "http":
+        return
+    path = scope["path"]
+    if path == "/plain":
+        body = b'{"ok":true}'
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"11")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+        return
+    headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    async def client_left():
+        while (await receive())["type"] != "http.disconnect":
+            pass
 
-    @app.get("/firehose")
-    def firehose():
-        def events():
-            n = 0
-            while True:
-                yield f'data: {{"n":{n}}}\n\n'.encode()
-                n += 1
-
-        return Response(events(), content_type="text/event-stream")
-
-    @app.get("/ticker")
-    def ticker():
-        def events():
-            n = 0
-            while True:
-                yield f'data: {{"tick":{n}}}\n\n'.encode()
-                n += 1
-                time.sleep(1)
-
-        return Response(events(), content_type="text/event-stream")
-
-    @app.get("/plain")
-    def plain():
-        return {"ok": True}
-
-    return app
+    left = asyncio.ensure_future(client_left())
+    n = 0
+    while not left.done():
+        if path == "/ticker":
+            await asyncio.wait((left,), timeout=1)
+            if left.done():
+                break
+        else:
+            await asyncio.sleep(0)
+        await send(
+            {"type": "http.response.body", "body": b'data: {"n":%d}\n\n' % n, "more_body": True}
+        )
+        n += 1
+    left.cancel()
 
 
 def serve_baseline(port: int) -> None:
-    from mockserve.serve.waitress import WaitressBackend
+    import uvicorn
 
-    backend = WaitressBackend(baseline_app(), "127.0.0.1", port)
-    print(f"serving on {backend.url}", flush=True)
-    backend.serve()
+    uvicorn.run(baseline_app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
 
 
 # -- the client -------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def main() -> None:
     results = {}
     for name, command in (
         ("mockserve", [PYTHON, "-m", "mockserve", "run", "-q", str(HERE / "streams.yaml")]),
-        ("Flask by hand", [PYTHON, str(HERE / "streams.py"), "--serve-baseline"]),
+        ("ASGI by hand", [PYTHON, str(HERE / "streams.py"), "--serve-baseline"]),
     ):
         port = free_port()
         full = [*command, "--port", str(port)] if name == "mockserve" else [*command, str(port)]
@@ -233,10 +233,10 @@ def main() -> None:
             process.terminate()
             process.wait(timeout=20)
     print()
-    print("| figure | mockserve | Flask by hand | ratio |")
+    print("| figure | mockserve | ASGI by hand | ratio |")
     print("|---|---|---|---|")
     for figure in results["mockserve"]:
-        ours, theirs = results["mockserve"][figure], results["Flask by hand"][figure]
+        ours, theirs = results["mockserve"][figure], results["ASGI by hand"][figure]
         ratio = f"{ours / theirs:.2f}x" if theirs else "-"
         print(f"| {figure} | {ours:,.2f} | {theirs:,.2f} | {ratio} |")
 
