@@ -47,6 +47,7 @@ async def baseline_app(scope, receive, send):
         return
     headers = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
     await send({"type": "http.response.start", "status": 200, "headers": headers})
+
     async def client_left():
         while (await receive())["type"] != "http.disconnect":
             pass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import logging
 from collections.abc import Iterator
+from typing import NoReturn
 
 from ..errors import Disconnect, TemplateRenderError
 from ..exchange import Exchange, StreamProgress
@@ -70,14 +71,11 @@ class Sending:
             self._end(client_left=False)
             raise
         except TemplateRenderError as exc:
-            route = self.exchange.route
-            message = f"template failed in route {route!r} at {exc.where}: {exc.message}"
-            sent = f"{progress.events} event{'' if progress.events == 1 else 's'}"
-            log.error("%s; the stream ends after %s", message, sent)
-            progress.error = message
-            self.exchange.violation = message
-            self._end(client_left=False)
-            raise StopIteration from None
+            where = f"route {self.exchange.route!r} at {exc.where}"
+            self._fail(f"template failed in {where}: {exc.message}")
+        except Exception as exc:  # a bug or a lost store: the stream ends, the server goes on
+            log.exception("the stream of route %r failed", self.exchange.route)
+            self._fail(f"internal error in the stream of route {self.exchange.route!r}: {exc!r}")
         self.flushed = isinstance(part, Pause)
         if not isinstance(part, Pause):
             progress.events += 1
@@ -85,6 +83,16 @@ class Sending:
             if room > 0:
                 progress.sent += part[:room]
         return part
+
+    def _fail(self, message: str) -> NoReturn:
+        """Something failed while the stream was sent: it ends cleanly, the journal says why."""
+        progress = self.progress
+        sent = f"{progress.events} event{'' if progress.events == 1 else 's'}"
+        log.error("%s; the stream ends after %s", message, sent)
+        progress.error = message
+        self.exchange.violation = message
+        self._end(client_left=False)
+        raise StopIteration
 
     def _fire(self, fault: Fault) -> None:
         """A fault inside the stream: the parts still to send are replaced (or dropped)."""
