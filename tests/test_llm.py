@@ -261,12 +261,16 @@ def test_openai_errors_are_the_sdks_own(failing, kind, streamed):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_anthropic_errors_are_the_sdks_own(failing, kind):
+@pytest.mark.parametrize("streamed", [False, True], ids=["whole", "streamed"])
+def test_anthropic_errors_are_the_sdks_own(failing, kind, streamed):
     client = anthropic.Anthropic(base_url=f"{failing.url}/{kind}", api_key="t", max_retries=0)
     error_class, status = ANTHROPIC_ERRORS[kind]
     with pytest.raises(error_class) as raised:
         client.messages.create(
-            model="claude", max_tokens=10, messages=[{"role": "user", "content": "hi"}]
+            model="claude",
+            max_tokens=10,
+            messages=[{"role": "user", "content": "hi"}],
+            stream=streamed,
         )
     assert raised.value.status_code == status
     assert (
