@@ -96,7 +96,9 @@ class Counter(Protocol):
     def reset(self) -> None: ...
 
 
-class _Counts:
+class Counts:
+    """Counts per key in this process's memory (a route's draws, a route's position)."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: dict[str, int] = {}
@@ -171,7 +173,7 @@ class RandomSource:
 
     def __init__(self, seed: int | None = None, counter: Counter | None = None):
         self.seed = seed
-        self.counter = counter if counter is not None else _Counts()
+        self.counter = counter if counter is not None else Counts()
         self.shared = random.Random(seed)
         self.fake = _LazyFaker(seed, self)
         if seed is None:

@@ -10,7 +10,8 @@ from functools import lru_cache
 
 from werkzeug.routing import BaseConverter
 
-_PARAM = re.compile(r"\{([^{}:]*)(?::([^{}]*))?\}")
+from .spec.rules import PATH_PARAM, parameter_parts
+
 # A spec's converter names, as Werkzeug calls them (`{id}` is its "default").
 _WERKZEUG_NAMES = {"": "default", "int": "int", "float": "float", "uuid": "uuid", "path": "path"}
 
@@ -49,8 +50,8 @@ def _segment(text: str, patterns: tuple[tuple[str, str], ...]) -> Segment:
         return Segment(text, None)
     regexes = dict(patterns)
     pattern, last, converter = "", 0, ""
-    for match in _PARAM.finditer(text):
-        converter = (match.group(2) or "").strip()
+    for match in PATH_PARAM.finditer(text):
+        converter = parameter_parts(match)[1]
         pattern += re.escape(text[last : match.start()]) + regexes.get(converter, "[^/]+")
         last = match.end()
     pattern += re.escape(text[last:])

@@ -27,6 +27,7 @@ from .pointer import json_pointer
 from .problems import json_response, no_content
 from .report import failures_text
 from .spec.model import Resource
+from .spec.rules import resource_paths
 from .stores import ResourceStore
 
 PAGING = ("limit", "offset")
@@ -47,20 +48,17 @@ class ResourceRoute:
 
 def resource_routes(resource: Resource) -> list[ResourceRoute]:
     """The six routes a resource answers, in the order the spec format lists them."""
-    item_path = f"{resource.path}/{{{resource.key}}}"
     variable = resource.key if _IDENTIFIER.match(resource.key) else "key"
     item_rule = f"{resource.path}/<{variable}>"
-    table = [
-        ("GET", resource.path, resource.path, "list"),
-        ("POST", resource.path, resource.path, "create"),
-        ("GET", item_path, item_rule, "read"),
-        ("PUT", item_path, item_rule, "replace"),
-        ("PATCH", item_path, item_rule, "update"),
-        ("DELETE", item_path, item_rule, "delete"),
-    ]
     return [
-        ResourceRoute(f"{method} {path}", method, path, rule, action)
-        for method, path, rule, action in table
+        ResourceRoute(
+            f"{method} {path}",
+            method,
+            path,
+            resource.path if path == resource.path else item_rule,
+            action,
+        )
+        for method, path, action in resource_paths(resource.path, resource.key)
     ]
 
 

@@ -49,9 +49,26 @@ def _as_text(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=1024)
+def _pattern(source: str) -> re.Pattern[str]:
+    return re.compile(source)
+
+
+def _matching(value: Any, pattern: str) -> bool:
+    """`x is matching("[0-9]+")`: the text holds a match (JavaScript's and JSON Schema's sense).
+
+    Undefined or null never matches. The pattern is a literal of the spec (checked at
+    load), never request data.
+    """
+    if value is None or isinstance(value, Undefined):
+        return False
+    return _pattern(pattern).search(str(_as_text(value))) is not None
+
+
 def _environment(*, autoescape: bool) -> SandboxedEnvironment:
     # Read-only: a template reads state and resources, it never changes them behind the lock.
     env = _StrictSandbox(autoescape=autoescape, undefined=ChainableUndefined, finalize=_as_text)
+    env.tests["matching"] = _matching
     env.policies["json.dumps_kwargs"] = {"sort_keys": False}
     return env
 
@@ -247,6 +264,22 @@ def _check_safe(source: str, env: SandboxedEnvironment) -> None:
     for constant in tree.find_all(nodes.Const):
         if isinstance(constant.value, str) and constant.value.startswith("__"):
             raise TemplateSyntaxProblem(f"unsafe item access {constant.value!r} in template")
+    for test in tree.find_all(nodes.Test):
+        if test.name == "matching":
+            _check_pattern(test)
+
+
+def _check_pattern(test: nodes.Test) -> None:
+    """A `matching` pattern is one text literal that compiles: never built from request data."""
+    if len(test.args) != 1 or test.kwargs or not isinstance(test.args[0], nodes.Const):
+        raise TemplateSyntaxProblem("`matching` takes one regular expression, as a literal")
+    pattern = test.args[0].value
+    if not isinstance(pattern, str):
+        raise TemplateSyntaxProblem("`matching` takes one regular expression, as a literal")
+    try:
+        _pattern(pattern)
+    except re.error as exc:
+        raise TemplateSyntaxProblem(f"bad regular expression {pattern!r}: {exc}") from exc
 
 
 @lru_cache(maxsize=8192)

@@ -173,9 +173,22 @@ class RedisServer:
         return redis.Redis(unix_socket_path=str(self.socket))
 
 
-@pytest.fixture
-def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
-    """A fresh redis-server for this test, stopped after it."""
+@pytest.fixture(scope="module")
+def _module_redis(tmp_path_factory) -> Iterator[RedisServer]:
+    """One redis-server per test module (starting one costs more than most tests)."""
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.kill()
+
+
+@pytest.fixture
+def redis_server(_module_redis: RedisServer) -> RedisServer:
+    """The module's redis-server, running and empty for this test (restarted if a test
+    before this one stopped it)."""
+    if _module_redis.process is None or _module_redis.process.poll() is not None:
+        _module_redis.kill()
+        _module_redis.start()
+    client = _module_redis.client()
+    client.flushall()
+    client.close()
+    return _module_redis

@@ -1,12 +1,22 @@
-"""`mockserve import`: write the spec that serves an OpenAPI document or recorded traffic (HAR)."""
+"""`mockserve import`: write the spec that serves what another tool describes.
+
+OpenAPI documents and HAR traffic as before; Postman collections, WireMock mappings,
+Mockoon environments and curl lines through `mockserve.imports`. Every feature that is
+not carried is one warning line `SOURCE:WHERE: what`; `--strict` exits 1 when any was.
+"""
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
+from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from ..errors import SpecError
+from ..imports import FORMATS, READERS, Imported, SourceError, detect, read
 from ..report import plural
 from .common import warn
 
@@ -30,7 +40,7 @@ def _import_har(har: dict, document: str, output: str) -> None:
 
 
 @click.command("import")
-@click.argument("document", type=click.Path(dir_okay=False))
+@click.argument("source", type=click.Path(allow_dash=True))
 @click.option(
     "--output",
     "-o",
@@ -39,21 +49,125 @@ def _import_har(har: dict, document: str, output: str) -> None:
     help="Where to write the spec (YAML).",
 )
 @click.option(
+    "--from",
+    "kind",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="The source's format (default: detected).",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 when any feature of the source was dropped.")
+@click.option(
     "--seed", type=int, default=None, help="Seed for the bodies generated from schemas (default 0)."
 )
-def import_(document: str, output: str, seed: int | None) -> None:
-    """Write the mockserve spec that serves DOCUMENT (OpenAPI, or a HAR of recorded traffic)."""
-    from ..har import read_har
+def import_(source: str, output: str, kind: str | None, strict: bool, seed: int | None) -> None:
+    """Write the mockserve spec that serves SOURCE.
 
-    har = read_har(document)
-    if har is not None:  # JSON with log.entries: recorded traffic
-        _import_har(har, document, output)
-        return
+    SOURCE is an OpenAPI document, a HAR of recorded traffic, a Postman collection
+    (v2.0/v2.1), WireMock mappings (a folder with mappings/ and __files/, one mapping file,
+    or an export), a Mockoon environment, or a file of curl command lines; `-` reads stdin.
+    """
+    path = None if source == "-" else Path(source)
+    label = "<stdin>" if path is None else source
+    text: str | None = None
+    try:
+        if path is None:
+            text = sys.stdin.read()
+        elif not path.is_dir():
+            text = path.read_text("utf-8")
+    except FileNotFoundError:
+        _fail([f"{label}: no such file or folder"])
+    except UnicodeDecodeError:
+        _fail([f"{label}: not UTF-8 text"])
+    except OSError as exc:
+        _fail([f"{label}: cannot read: {exc.strerror or exc}"])
+    try:
+        kind = kind or detect(path, text, label)
+        if kind in READERS:
+            imported = read(kind, path, text, label)
+        elif path is None or path.is_dir():
+            raise SourceError([f"{label}: {kind} is read from a file, not a folder or stdin"])
+    except SourceError as exc:
+        _fail(exc.problems)
+    if kind in READERS:
+        _write_imported(imported, label, kind, output, strict)
+    elif kind == "har":
+        from ..har import read_har
 
-    from ..spec.loader import paused_gc
+        har = read_har(source)
+        if har is None:
+            _fail([f"{label}:/: not a HAR file (no log.entries)"])
+        else:
+            _import_har(har, source, output)
+    else:
+        from ..spec.loader import paused_gc
 
-    with paused_gc():  # reading, converting and writing: a big graph that all stays alive
-        _import_openapi(document, output, seed)
+        with paused_gc():  # reading, converting and writing: a big graph that all stays alive
+            _import_openapi(source, output, seed)
+
+
+def _fail(problems: list[str]) -> NoReturn:
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo("nothing written.", err=True)
+    sys.exit(2)
+
+
+def _write_imported(imported: Imported, label: str, kind: str, output: str, strict: bool) -> None:
+    """Write fixtures and the spec, check that it loads, then say what was dropped."""
+    from ..loading import load_spec
+    from ..spec.writer import dump_spec
+
+    target = Path(output)
+    folder = target.resolve().parent
+    header = (
+        f"# mockserve spec imported from {label} ({kind}) by `mockserve import`.\n"
+        "# Each route's comment says where in the source it came from.\n"
+    )
+    text = header + dump_spec(imported.data, comments=imported.comments, readable=True)
+    written: list[Path] = []
+    handle = None
+    try:
+        for name, data in imported.fixtures.items():
+            fixture = folder / name
+            fixture.parent.mkdir(parents=True, exist_ok=True)
+            fixture.write_bytes(data)
+            written.append(fixture)
+        handle = tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=folder, suffix=".yaml", delete=False
+        )
+        with handle:
+            handle.write(text)
+        load_spec(handle.name)  # what was written serves: else nothing is left behind
+        os.replace(handle.name, target)
+    except SpecError as exc:
+        _remove(written, handle)
+        _fail([f"{output}: the imported spec does not load:"] + [str(p) for p in exc.problems])
+    except OSError as exc:
+        _remove(written, handle)
+        click.echo(f"{output}: cannot write: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+    for dropped in imported.dropped:
+        click.echo(f"{dropped}", err=True)
+    routes = len(imported.data.get("routes", []))
+    resources = len(imported.data.get("resources", {}))
+    parts = [plural(routes, "route")]
+    if resources:
+        parts.append(plural(resources, "resource"))
+    if imported.fixtures:
+        parts.append(plural(len(imported.fixtures), "fixture"))
+    parts.append(f"{plural(len(imported.dropped), 'feature')} dropped")
+    click.echo(f"{output}: written ({', '.join(parts)})")
+    if strict and imported.dropped:
+        click.echo(f"{label}: --strict: features were dropped (listed above)", err=True)
+        sys.exit(1)
+
+
+def _remove(paths: list[Path], handle: object) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+    name = getattr(handle, "name", None)
+    if name:
+        Path(name).unlink(missing_ok=True)
 
 
 def _import_openapi(document: str, output: str, seed: int | None) -> None:

@@ -21,7 +21,6 @@ from typing import Any
 
 import httptools
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ..problems import error_body
@@ -52,17 +51,26 @@ def _drop(cycle: Any, transport: asyncio.BaseTransport) -> None:
     transport.close()
 
 
-class _H11(H11Protocol):
-    """h11 (pure Python) for a connection whose method httptools does not know (`BREW`)."""
+@functools.cache
+def _h11_protocol() -> type[asyncio.Protocol]:
+    """h11 (pure Python) for a connection whose method httptools does not know (`BREW`).
 
-    def send_400_response(self, msg: str) -> None:
-        _send_json_400(self.transport, msg)
+    Imported on first use: most servers never see such a method.
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    def handle_events(self) -> None:
-        super().handle_events()
-        cycle = self.cycle  # one request at a time: h11 pauses after each until answered
-        if cycle is not None and "extensions" not in cycle.scope:
-            cycle.scope["extensions"] = {DROP: functools.partial(_drop, cycle, self.transport)}
+    class H11(H11Protocol):
+        def send_400_response(self, msg: str) -> None:
+            _send_json_400(self.transport, msg)
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            cycle = self.cycle  # one request at a time: h11 pauses after each until answered
+            if cycle is not None and "extensions" not in cycle.scope:
+                drop = functools.partial(_drop, cycle, self.transport)
+                cycle.scope["extensions"] = {DROP: drop}
+
+    return H11
 
 
 class _Protocol(HttpToolsProtocol):
@@ -92,7 +100,12 @@ class _Protocol(HttpToolsProtocol):
     def _hand_over(self, data: bytes) -> None:
         """Serve the rest of this connection with h11 (any token is a method to it)."""
         self.connections.discard(self)
-        protocol = _H11(self.config, self.server_state, self.app_state, self.loop)
+        protocol: Any = _h11_protocol()(
+            self.config,
+            self.server_state,
+            self.app_state,
+            self.loop,  # type: ignore[call-arg]
+        )
         protocol.connection_made(self.transport)
         self.transport.set_protocol(protocol)
         protocol.data_received(data)

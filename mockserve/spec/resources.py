@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .build import Build, Item
 from .model import Resource
+from .rules import resource_paths
 from .source import SourceFile, parse_source
 
 
@@ -23,14 +24,7 @@ def compile_resource(build: Build, name: str, item: Item) -> Resource | None:
     validator = None
     if "schema" in raw and build.check_schema(source, at + ("schema",), raw["schema"]):
         validator = build.compiler.compile(raw["schema"])
-    for method, route_path in (
-        ("GET", path),
-        ("POST", path),
-        ("GET", path + "/{" + key + "}"),
-        ("PUT", path + "/{" + key + "}"),
-        ("PATCH", path + "/{" + key + "}"),
-        ("DELETE", path + "/{" + key + "}"),
-    ):
+    for method, route_path, _ in resource_paths(path, key):
         build.claim(source, at, f"{method} {route_path}", (method,), route_path, explicit=False)
     data = raw.get("data") or []
     data_at = at + ("data",)

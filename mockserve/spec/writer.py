@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import IO, Any
 
@@ -77,7 +78,12 @@ def _block(value: str, indent: str) -> str | None:
     return f" |{chomp}\n" + "".join(f"{indent}{line}\n" if line else "\n" for line in lines)
 
 
-def _write(value: Any, indent: str, out: list[str], blocks: bool = False) -> None:
+Notes = Mapping[int, str] | None  # id() of a mapping in a list -> comment written above it
+
+
+def _write(
+    value: Any, indent: str, out: list[str], blocks: bool = False, notes: Notes = None
+) -> None:
     """Append `value` as the block content that follows a key or a `- ` at `indent`."""
     if blocks and isinstance(value, str) and "\n" in value:
         block = _block(value, indent)
@@ -89,13 +95,13 @@ def _write(value: Any, indent: str, out: list[str], blocks: bool = False) -> Non
             out.append(" {}\n")
             return
         out.append("\n")
-        _mapping(value, indent, out, blocks)
+        _mapping(value, indent, out, blocks, notes)
     elif isinstance(value, list):
         if not value:
             out.append(" []\n")
             return
         out.append("\n")
-        _sequence(value, indent, out, blocks)
+        _sequence(value, indent, out, blocks, notes)
     else:
         out.append(" " + _atom(value) + "\n")
 
@@ -104,7 +110,9 @@ def _key(key: Any) -> str:
     return scalar_text(key if isinstance(key, str) else str(key))
 
 
-def _mapping(value: dict[Any, Any], indent: str, out: list[str], blocks: bool = False) -> None:
+def _mapping(
+    value: dict[Any, Any], indent: str, out: list[str], blocks: bool = False, notes: Notes = None
+) -> None:
     inner = indent + "  "
     for key, item in value.items():
         text = _key(key)
@@ -115,30 +123,42 @@ def _mapping(value: dict[Any, Any], indent: str, out: list[str], blocks: bool = 
         if isinstance(item, list) and item:
             out.append("\n")
             # PyYAML's default: a list sits at its key's indent; readable text indents it.
-            _sequence(item, inner if blocks else indent, out, blocks)
+            _sequence(item, inner if blocks else indent, out, blocks, notes)
         else:
-            _write(item, inner, out, blocks)
+            _write(item, inner, out, blocks, notes)
 
 
-def _sequence(value: list[Any], indent: str, out: list[str], blocks: bool = False) -> None:
+def _comment(text: str, indent: str) -> str:
+    return "".join(f"{indent}# {line}".rstrip() + "\n" for line in text.splitlines())
+
+
+def _sequence(
+    value: list[Any], indent: str, out: list[str], blocks: bool = False, notes: Notes = None
+) -> None:
     inner = indent + "  "
     for item in value:
+        if notes and id(item) in notes:
+            out.append(_comment(notes[id(item)], indent))
         if isinstance(item, dict) and item:
             # The first key shares the dash's line; the others line up under it.
             first = len(out)
-            _mapping(item, inner, out, blocks)
+            _mapping(item, inner, out, blocks, notes)
             out[first] = indent + "- " + out[first][len(inner) :]
         else:
             out.append(indent + "-")
-            _write(item, inner, out, blocks)
+            _write(item, inner, out, blocks, notes)
 
 
-def dump_spec(data: dict[str, Any]) -> str:
-    """The YAML text of a spec, in block style with keys in their order."""
+def dump_spec(data: dict[str, Any], *, comments: Notes = None, readable: bool = False) -> str:
+    """The YAML text of a spec, in block style with keys in their order.
+
+    `comments` puts comment lines above list items (by the item's `id()`): an imported
+    route says where it came from. `readable` writes multi-line text as `|` blocks.
+    """
     if not isinstance(data, dict):
         raise TypeError("a spec is a mapping")
     out: list[str] = []
-    _mapping(data, "", out)
+    _mapping(data, "", out, readable, comments)
     return "".join(out)
 
 

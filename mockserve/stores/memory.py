@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from ..draws import RandomSource
+from ..draws import Counts, RandomSource
 from ..journal import Entry, Violation, stamped
 from ..spec.model import Spec
 from .base import Items, Stores
@@ -35,22 +35,6 @@ class MemoryState:
     def reset(self) -> None:
         with self._lock:
             self._values = {}
-
-
-class MemoryPositions:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._positions: dict[str, int] = {}
-
-    def next(self, route: str) -> int:
-        with self._lock:
-            position = self._positions.get(route, 0)
-            self._positions[route] = position + 1
-            return position
-
-    def reset(self) -> None:
-        with self._lock:
-            self._positions = {}
 
 
 class MemoryResources:
@@ -118,7 +102,7 @@ def memory_stores(spec: Spec) -> Stores:
     """The stores of a mock kept in this process, as the spec starts them."""
     return Stores(
         state=MemoryState(),
-        positions=MemoryPositions(),
+        positions=Counts(),  # a sequence position is a per-route count
         resources=MemoryResources({r.name: r.data for r in spec.resources}),
         journal=MemoryJournal(spec.settings.journal),
         random=RandomSource(spec.settings.seed),

@@ -10,9 +10,9 @@ from urllib.parse import urlencode
 
 from ..openapi.generate import CannotGenerate, Generator
 from ..spec.model import Example, Route, Spec
+from ..spec.rules import PATH_PARAM, parameter_parts
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-_PARAM = re.compile(r"\{([^{}:]+)(?::([^{}]+))?\}")
 _SAMPLE = {"int": "1", "float": "1.5", "uuid": "00000000-0000-4000-8000-000000000001"}
 SHOWN = 3  # differences listed per case
 
@@ -116,12 +116,12 @@ def _generated(route: Route, method: str, generator: Generator) -> Case:
                 values[name] = 1
 
     def fill(match: re.Match[str]) -> str:
-        name, converter = match.group(1).strip(), (match.group(2) or "").strip()
+        name, converter = parameter_parts(match)
         if name in values:
             return str(values[name])
         return _SAMPLE.get(converter, "1")
 
-    path = _PARAM.sub(fill, route.path)
+    path = PATH_PARAM.sub(fill, route.path)
     query: dict[str, Any] = {}
     headers: dict[str, Any] = {}
     if contract.query is not None:
