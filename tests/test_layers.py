@@ -89,6 +89,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.helpers",
             "mockserve.draws",
             "mockserve.contract",
+            "mockserve.quickschema",
             "mockserve.styles",
             "mockserve.formbody",
             "mockserve.xmlbody",
