@@ -32,6 +32,7 @@ routes:
       repeat: 2
   - path: /feed
     response:
+      status: 203
       headers: {X-Feed: "{{ query.who }}"}
       stream:
         - {comment: "hello {{ query.who }}", retry: 3000}
@@ -114,6 +115,7 @@ def test_the_formats_example_sends_every_event_three_times(server):
 
 def test_every_field_is_templated_and_text_data_keeps_its_lines(server):
     response = get(server, "/feed", params={"who": "ada"})
+    assert response.status_code == 203  # status and headers apply as to any answer
     assert response.headers["X-Feed"] == "ada"
     assert response.text == (
         ": hello ada\nretry: 3000\n\n"
