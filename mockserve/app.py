@@ -49,8 +49,12 @@ def create_app(
     stores: Stores | None = None,
     access: AdminAccess | None = None,
     workers: int = 1,
+    pipeline_type: type[Pipeline] = Pipeline,
 ) -> Flask:
-    """Build the Flask app that serves `spec` (a loaded Spec, or a path to load)."""
+    """Build the Flask app that serves `spec` (a loaded Spec, or a path to load).
+
+    `pipeline_type`: a Pipeline subclass, e.g. one that answers without side effects.
+    """
     if not isinstance(spec, Spec):
         spec = load_spec(spec, seed=seed, lazy=True)  # served: routes compile on first use
     app = Flask("mockserve", static_folder=None)
@@ -62,7 +66,7 @@ def create_app(
     # Bounded: a per-request callable (after_this_request) must not pile up.
     app.ensure_sync = functools.lru_cache(maxsize=1024)(app.ensure_sync)  # type: ignore
     stores = stores if stores is not None else open_stores(spec)  # settings.store, or memory
-    pipeline = Pipeline(spec, stores, converter_patterns(app.url_map.converters))
+    pipeline = pipeline_type(spec, stores, converter_patterns(app.url_map.converters))
     mock = Mock(spec, stores, pipeline, access or AdminAccess(), workers)
     app.extensions["mockserve"] = mock
     mock.listen(log_access)

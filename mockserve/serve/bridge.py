@@ -31,6 +31,7 @@ from ..spec.model import DEFAULT_MAX_BODY
 
 DROP = "mockserve.drop"  # scope extension: close the connection, nothing sent
 DEFAULT_THREADS = 128
+CHUNK = 64 * 1024  # bytes of a body sent at once
 _SPECIAL = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}
 
 Scope = dict[str, Any]
@@ -237,11 +238,16 @@ class Bridge:
 
 
 def _pull(body: Iterator[Any]) -> tuple[list[Any], bool]:
-    """The body's parts up to its next `Pause` (included), and whether it has ended."""
+    """The body's next parts: up to a `Pause` (included) or about CHUNK bytes; and whether
+    it has ended. A long body (an upstream's) is sent as it comes, not gathered whole."""
     parts: list[Any] = []
+    size = 0
     for part in body:
         parts.append(part)
         if isinstance(part, Pause):
+            return parts, False
+        size += len(part)
+        if size >= CHUNK:
             return parts, False
     return parts, True
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,9 +43,17 @@ class Loader:
     """Reads one spec (and its includes) and builds the frozen `Spec`."""
 
     def __init__(
-        self, path: str | os.PathLike[str], *, seed: int | None = None, lazy: bool = False
+        self,
+        path: str | os.PathLike[str],
+        *,
+        seed: int | None = None,
+        lazy: bool = False,
+        edited: Mapping[Path, str] | None = None,
     ):
+        """`edited`: files' texts (by resolved path) as an edit would leave them, read
+        instead of what is on disk, to check the edit before it is written."""
         self.path = Path(path)
+        self.edited = edited or {}
         self.display = str(path)
         self.root_dir = self.path.resolve().parent
         self.seed = seed
@@ -69,7 +77,9 @@ class Loader:
 
     def _read(self, path: Path, display: str, where: tuple[SourceFile, tuple] | None):
         try:
-            text = path.read_text("utf-8")
+            text = self.edited.get(path.resolve()) if self.edited else None
+            if text is None:
+                text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             if where:

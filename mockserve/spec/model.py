@@ -247,6 +247,19 @@ class RouteParts:
         object.__setattr__(self, "renders", renders)
 
 
+def route_methods(raw: dict[str, Any]) -> tuple[str, ...]:
+    """A route entry's methods, upper case (`method` is one or a list; GET when absent)."""
+    given = raw.get("method", "GET")
+    return tuple(
+        m.upper() for m in (given if isinstance(given, list) else [given]) if isinstance(m, str)
+    )
+
+
+def route_name(raw: dict[str, Any]) -> str:
+    """A route entry's name: its `name`, else its methods and path (`GET,HEAD /users`)."""
+    return raw.get("name") or f"{','.join(route_methods(raw))} {raw.get('path')}"
+
+
 @dataclass(frozen=True)
 class Route:
     """A method+path and how it answers; exactly one Flask view.
