@@ -71,6 +71,9 @@ routes:
       stream: [{data: late, delay: 2500}]
   - path: /plain
     response: {json: {ok: true}}
+  - path: /bad-delay
+    response:
+      stream: [{data: first}, {data: second, delay: "{{ query.wait }}"}]
 """
 
 
@@ -226,6 +229,13 @@ def test_a_template_that_fails_mid_stream_ends_it_cleanly_and_is_journaled(serve
     assert any("ZeroDivisionError" in v.why for v in server.violations)
     get(server, "/plain")  # the server goes on serving
     server.wait_for("GET", "/plain")
+
+
+def test_a_templated_delay_that_is_not_milliseconds_ends_the_stream(server):
+    assert get(server, "/bad-delay", params={"wait": "soon"}).text == "data: first\n\n"
+    record = stream_of(server, "/bad-delay")
+    assert record["events"] == 1
+    assert "routes[11].response.stream[1].delay: 'soon' is not milliseconds" in record["error"]
 
 
 # -- any body, sent slowly -------------------------------------------------------------

@@ -80,9 +80,7 @@ def _delay(event: Event, context: dict[str, Any], draws: RandomSource) -> float:
         return delay_seconds(event.delay, draws.random)
     rendered = _render(event, "delay_value", context)
     if isinstance(rendered, bool) or not isinstance(rendered, (int, float)) or rendered < 0:
-        raise TemplateRenderError(
-            event.where + ".delay", f"{rendered!r} is not a number of milliseconds"
-        )
+        raise TemplateRenderError(f"{event.where}.delay", f"{rendered!r} is not milliseconds")
     return float(rendered) / 1000.0
 
 
@@ -91,7 +89,8 @@ def _render(event: Event, name: str, context: dict[str, Any]) -> Any:
     try:
         return getattr(event, name).render(context)
     except TemplateRenderError as exc:
-        raise TemplateRenderError(f"{event.where}.{name}", str(exc)) from None
+        field = name.removesuffix("_value")  # a templated delay is written as `delay`
+        raise TemplateRenderError(f"{event.where}.{field}", str(exc)) from None
 
 
 def render_event(event: Event, context: dict[str, Any]) -> bytes:
