@@ -18,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -138,6 +140,11 @@ class Bridge:
                 await asyncio.sleep(pause)
             status, headers = started
             raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+            named = {name for name, _ in raw}
+            if b"server" not in named:  # an answer's own Server (a recorded one) stays alone
+                raw.append((b"server", b"mockserve"))
+            if b"date" not in named:
+                raw.append((b"date", _date()))
             if close:
                 raw.append((b"connection", b"close"))
             await send({"type": "http.response.start", "status": int(status[:3]), "headers": raw})
@@ -256,6 +263,18 @@ async def _client_left(receive: Receive) -> None:
     """Return when the client has gone away (the request's body was read already)."""
     while (await receive())["type"] != "http.disconnect":
         pass
+
+
+_dated: list[Any] = [0, b""]
+
+
+def _date() -> bytes:
+    """The Date header's value, formatted once a second."""
+    now = int(time.time())
+    if _dated[0] != now:
+        _dated[:] = [now, formatdate(now, usegmt=True).encode("latin-1")]
+    value: bytes = _dated[1]
+    return value
 
 
 def _no_drop() -> None:
