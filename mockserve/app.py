@@ -36,6 +36,7 @@ from .responses import dump_json
 from .routing import LazyBuildRule
 from .spec import Route, Spec
 from .stores import Stores, open_stores
+from .websocket import install_websockets
 
 log = logging.getLogger("mockserve")
 
@@ -72,6 +73,7 @@ def create_app(
     mock.listen(log_access)
     mock.listen(log_violation)
     install_callbacks(mock)
+    install_websockets(mock)  # mock.websockets answers the backend's websocket scopes
 
     _add_routes(app, spec, pipeline)
     for index, resource in enumerate(spec.resources):

@@ -28,6 +28,7 @@ from .serve import Runner
 from .serve.choice import choose
 from .spec import Spec
 from .tls import spec_certificate
+from .websocket.assertions import SocketAssertions
 
 
 class _Unset:
@@ -41,8 +42,11 @@ _UNSET: Any = _Unset()
 SHOWN = 10  # requests listed in a failing assertion's message
 
 
-class MockServer:
-    """A spec served on host:port (0 picks a free port) until `stop()` or the `with` ends."""
+class MockServer(SocketAssertions):
+    """A spec served on host:port (0 picks a free port) until `stop()` or the `with` ends.
+
+    Its sockets (`websockets`) too: `ws_send`, `wait_for_ws` and `assert_ws_received`.
+    """
 
     def __init__(
         self,
@@ -77,6 +81,7 @@ class MockServer:
         self._lock = threading.Lock()
         self._arrived = threading.Condition()
         self.mock.listen(self._notify)
+        self._watch_messages()
 
     @property
     def port(self) -> int:

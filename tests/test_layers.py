@@ -56,6 +56,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.mock",
             "mockserve.routing",
             "mockserve.segments",
+            "mockserve.websocket",
         ),
     ),
     (

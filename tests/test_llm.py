@@ -2,7 +2,7 @@
 
 Every preset is read whole and streamed, with text and with tool calls, and every
 `llm_error` arrives as the SDK's own exception class. The example specs
-`specs/llm.yaml` and `specs/chat.yaml` are the mocks under test.
+`specs/llm.yaml` and `specs/chat-completions.yaml` are the mocks under test.
 """
 
 from __future__ import annotations
@@ -291,7 +291,7 @@ def test_anthropic_errors_are_the_sdks_own(failing, kind, streamed):
 
 
 def test_the_chat_example_checks_messages_and_streams(serve):
-    live = serve(SPECS / "chat.yaml")
+    live = serve(SPECS / "chat-completions.yaml")
     client = openai.OpenAI(base_url=live.url + "/v1", api_key="test", max_retries=0)
     stream = client.chat.completions.create(model="m", messages=chat("hi"), stream=True)
     assert "".join(c.choices[0].delta.content or "" for c in stream) == "You said: hi"

@@ -24,6 +24,7 @@ from .resources import compile_resource
 from .routes import RouteBuilder
 from .schemas import SchemaCompiler, SchemaProblem
 from .source import SourceFile, format_path, parse_openapi_fast, parse_source
+from .websockets import SocketBuilder
 
 DEFAULT_ADMIN = "/__mockserve"
 
@@ -205,6 +206,7 @@ class Loader:
                 str(name): answers.callback(source, ("webhooks", name), item, str(name))
                 for name, item in mapping(data.get("webhooks")).items()
             }
+            websockets = SocketBuilder(build).websockets(source, data.get("websockets"))
         except (TypeError, AttributeError, KeyError, ValueError):
             # Data of the wrong shape that the semantic checks tripped over: the format
             # check has reported it, so report that rather than a traceback.
@@ -224,6 +226,7 @@ class Loader:
             files=tuple(sorted(self.files)),
             webhooks={name: hook for name, hook in webhooks.items() if hook is not None},
             schemas={name: item.data for name, item in collected.schemas.items()},
+            websockets=websockets,
         )
 
     def _sorted_warnings(self) -> tuple[SpecWarning, ...]:

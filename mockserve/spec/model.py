@@ -344,6 +344,60 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class SocketClose:
+    """Close the socket with a close code and a reason (templated)."""
+
+    code: int = 1000
+    reason: Value | None = None
+
+
+@dataclass(frozen=True)
+class SocketEvery:
+    """`send_every`: `message` each `interval` ms, `count` times (None: until closed)."""
+
+    interval: float
+    message: Value
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class SocketStep:
+    """What a socket does on connect or for a message: wait, send, start a timer, close.
+
+    In that order; any of them may be absent (an `on_message` entry with only `when`
+    takes the message and answers nothing).
+    """
+
+    delay: Delay | None = None
+    send: Value | None = None
+    every: SocketEvery | None = None
+    close: SocketClose | None = None
+    when: Expression | None = None  # on_message only: the first whose `when` holds answers
+    where: str = ""  # e.g. websockets[0].on_message[1], for messages
+
+
+@dataclass(frozen=True)
+class SocketFault:
+    """Instead of the answer to a message, with probability `rate`: a close or a drop."""
+
+    rate: float
+    close: SocketClose | None = None  # None: `disconnect` (no close frame at all)
+
+
+@dataclass(frozen=True)
+class WebSocket:
+    """A WebSocket path and its script, compiled: what it sends on connect and per message."""
+
+    path: str
+    rule: str  # as Werkzeug reads it (path parameters as for routes)
+    subprotocols: tuple[str, ...] = ()
+    on_connect: tuple[SocketStep, ...] = ()
+    on_message: tuple[SocketStep, ...] = ()
+    faults: tuple[SocketFault, ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class Spec:
     """A spec ready to serve."""
 
@@ -361,6 +415,7 @@ class Spec:
     # Routes whose answer is a refusal the document implies, not one it declares (a
     # served OpenAPI document's 405s for a concrete path's missing methods): a violation.
     uncovered: frozenset[str] = frozenset()
+    websockets: tuple[WebSocket, ...] = ()  # on the same port as the routes (`websockets`)
 
     @property
     def stateful(self) -> bool:
