@@ -83,6 +83,9 @@ def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
                 {"name": r.name, "methods": [r.method], "path": r.path}
                 for r in resource_routes(resource)
             ]
+        listed += [
+            {"name": g.name, "methods": ["GET", "POST"], "path": g.path} for g in spec.graphql
+        ]
         return json_response(listed)
 
     @endpoint("/state", "GET")

@@ -39,6 +39,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.record",
             "mockserve.record.recorder",
             "mockserve.har",
+            "mockserve.pact.verify",
+            "mockserve.pact.writer",
         ),
     ),
     (
@@ -57,6 +59,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.routing",
             "mockserve.segments",
             "mockserve.websocket",
+            "mockserve.graphql.endpoint",
+            "mockserve.pact.serve",
         ),
     ),
     (
@@ -69,6 +73,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.exchange",
             "mockserve.context",
             "mockserve.matching",
+            "mockserve.graphql.resolvers",
+            "mockserve.graphql.http",
         ),
     ),
     ("stores", ("mockserve.stores",)),
@@ -81,6 +87,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.imports",
             "mockserve.record.recording",
             "mockserve.record.routes",
+            "mockserve.pact",
         ),
     ),
     (
@@ -97,6 +104,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.media",
             "mockserve.journal",
             "mockserve.report",
+            "mockserve.graphql",  # schema and mocks: read by the spec loader
         ),
     ),
     (

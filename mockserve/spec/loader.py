@@ -200,6 +200,7 @@ class Loader:
             resources = [
                 compile_resource(build, name, item) for name, item in collected.resources.items()
             ]
+            graphql = _graphql(build, source, data)
             answers = Answers(build)
             errors = answers.errors(source, mapping(data.get("errors")))
             webhooks = {
@@ -227,6 +228,7 @@ class Loader:
             webhooks={name: hook for name, hook in webhooks.items() if hook is not None},
             schemas={name: item.data for name, item in collected.schemas.items()},
             websockets=websockets,
+            graphql=graphql,
         )
 
     def _sorted_warnings(self) -> tuple[SpecWarning, ...]:
@@ -324,6 +326,15 @@ class Loader:
             problems.append(source.problem(at + exc.path, str(exc)))
             return False
         return True
+
+
+def _graphql(build: Build, source: SourceFile, data: dict[str, Any]) -> tuple:
+    """The spec's GraphQL endpoints; graphql-core is imported only for a spec that has them."""
+    if "graphql" not in data:
+        return ()
+    from .graphql import compile_graphql  # noqa: PLC0415 - graphql-core takes 0.3 s to import
+
+    return compile_graphql(build, source, data["graphql"])
 
 
 def _proxy(raw: Any) -> Proxy | None:

@@ -398,6 +398,49 @@ class WebSocket:
 
 
 @dataclass(frozen=True)
+class GraphQLMocks:
+    """`mocks` of a GraphQL endpoint, compiled: values per type, per type's field, per field.
+
+    `types` holds a scalar's or enum's own value; `fields` the values of an object's (or
+    interface's) fields, by (type, field), from `Type: {field: ...}` and `Type.field` alike.
+    """
+
+    types: dict[str, Value] = field(default_factory=dict)
+    fields: dict[tuple[str, str], Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GraphQLOperation:
+    """One `operations` entry: the whole answer of the operations its `when` holds for."""
+
+    when: Expression | None = None
+    data: Value | None = None  # None: generated (or no data when `errors` alone are given)
+    has_data: bool = False  # `data` was written (`data: null` too)
+    errors: Value | None = None
+    faults: tuple[Fault, ...] = ()
+    delay: Delay | None = None
+    state: tuple[tuple[str, Value], ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class GraphQLEndpoint:
+    """A `graphql` entry: where it answers, its schema (graphql-core's, built at load) and
+    how answers are made."""
+
+    name: str
+    path: str
+    schema: Any = field(repr=False, compare=False)  # graphql.GraphQLSchema
+    list_length: tuple[int, int] = (1, 3)
+    mocks: GraphQLMocks = field(default_factory=GraphQLMocks)
+    operations: tuple[GraphQLOperation, ...] = ()
+    faults: tuple[Fault, ...] = ()
+    delay: Delay | None = None
+    state: tuple[tuple[str, Value], ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class Spec:
     """A spec ready to serve."""
 
@@ -416,10 +459,18 @@ class Spec:
     # served OpenAPI document's 405s for a concrete path's missing methods): a violation.
     uncovered: frozenset[str] = frozenset()
     websockets: tuple[WebSocket, ...] = ()  # on the same port as the routes (`websockets`)
+    graphql: tuple[GraphQLEndpoint, ...] = ()  # GraphQL endpoints, each a Blueprint
+    # A served pact (pact.routes.ServedPact): its interactions answer what the Pact
+    # matcher finds them for, in place of URL routes.
+    pact: Any = None
 
     @property
     def stateful(self) -> bool:
         """True when answers depend on earlier requests."""
-        return bool(self.resources) or any(
-            route.order in ("sequence", "cycle") or route.keeps_state for route in self.routes
+        return (
+            bool(self.resources)
+            or any(
+                route.order in ("sequence", "cycle") or route.keeps_state for route in self.routes
+            )
+            or any(g.state or any(o.state for o in g.operations) for g in self.graphql)
         )
