@@ -28,6 +28,7 @@ from .listeners import log_access, log_violation
 from .loading import load_spec
 from .matching import RouteShape, converter_patterns
 from .mock import AdminAccess, Mock
+from .pact.serve import install_pact
 from .pipeline import Pipeline
 from .problems import error_body, pick_error, render_problem
 from .proxy import install_proxy
@@ -36,6 +37,7 @@ from .responses import dump_json
 from .routing import LazyBuildRule
 from .spec import Route, Spec
 from .stores import Stores, open_stores
+from .websocket import install_websockets
 
 log = logging.getLogger("mockserve")
 
@@ -72,6 +74,7 @@ def create_app(
     mock.listen(log_access)
     mock.listen(log_violation)
     install_callbacks(mock)
+    install_websockets(mock)  # mock.websockets answers the backend's websocket scopes
 
     _add_routes(app, spec, pipeline)
     for index, resource in enumerate(spec.resources):
@@ -88,10 +91,12 @@ def create_app(
             RouteShape.of(r.name, (r.method,), r.path, pipeline.patterns)
             for r in resource_routes(resource)
         ]
+    _add_graphql(app, spec, pipeline)
     if spec.settings.admin:
         app.register_blueprint(admin_blueprint(mock, spec.settings.admin))
     _add_handlers(app, mock)
     install_proxy(app, mock)  # settings.proxy: after the handlers, so exchanges exist
+    install_pact(app, mock)  # a served pact: its interactions, found by the Pact matcher
     return app
 
 
@@ -108,6 +113,18 @@ def _add_routes(app: Flask, spec: Spec, pipeline: Pipeline) -> None:
             methods=list(route.methods),
             provide_automatic_options=automatic,
         )
+
+
+def _add_graphql(app: Flask, spec: Spec, pipeline: Pipeline) -> None:
+    """Each `graphql` endpoint as a Blueprint; graphql-core is imported only when there is one."""
+    if not spec.graphql:
+        return
+    from .graphql.endpoint import graphql_blueprint  # noqa: PLC0415
+
+    for index, endpoint in enumerate(spec.graphql):
+        app.register_blueprint(graphql_blueprint(endpoint, pipeline, index))
+        shape = RouteShape.of(endpoint.name, ("GET", "POST"), endpoint.path, pipeline.patterns)
+        pipeline.shapes.append(shape)
 
 
 def _view(pipeline: Pipeline, route: Route) -> Any:

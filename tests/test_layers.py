@@ -39,6 +39,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.record",
             "mockserve.record.recorder",
             "mockserve.har",
+            "mockserve.pact.verify",
+            "mockserve.pact.writer",
         ),
     ),
     (
@@ -56,6 +58,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.mock",
             "mockserve.routing",
             "mockserve.segments",
+            "mockserve.websocket",
+            "mockserve.graphql.endpoint",
+            "mockserve.pact.serve",
         ),
     ),
     (
@@ -67,6 +72,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.exchange",
             "mockserve.context",
             "mockserve.matching",
+            "mockserve.graphql.resolvers",
+            "mockserve.graphql.http",
         ),
     ),
     ("stores", ("mockserve.stores",)),
@@ -79,6 +86,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.imports",
             "mockserve.record.recording",
             "mockserve.record.routes",
+            "mockserve.pact",
         ),
     ),
     (
@@ -95,6 +103,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.media",
             "mockserve.journal",
             "mockserve.report",
+            "mockserve.graphql",  # schema and mocks: read by the spec loader
         ),
     ),
     (

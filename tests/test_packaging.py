@@ -104,6 +104,7 @@ def test_the_wheel_ships_the_format_schema_the_typing_marker_and_the_license(dis
         "mockserve/ui/page.html",
         "mockserve/ui/page.js",
         "mockserve/ui/page.css",
+        "mockserve/ui/messages.js",
         f"mockserve-{version}.dist-info/licenses/LICENSE",
     } <= names
 

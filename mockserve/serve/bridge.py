@@ -89,7 +89,10 @@ class Bridge:
         """The spec's WebSocket handler answers; without one the upgrade is refused."""
         handler = self.app.extensions["mockserve"].websockets
         if handler is not None:
-            await handler.handle(scope, receive, send)
+            try:
+                await handler.handle(scope, receive, send)
+            except Disconnect:
+                pass  # a `disconnect` fault: returning with no close frame drops the connection
             return
         await receive()  # websocket.connect
         message = f"no WebSocket endpoint at {scope['path']}"
