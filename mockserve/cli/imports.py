@@ -7,9 +7,7 @@ not carried is one warning line `SOURCE:WHERE: what`; `--strict` exits 1 when an
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import NoReturn
 
@@ -114,36 +112,13 @@ def _fail(problems: list[str]) -> NoReturn:
 
 def _write_imported(imported: Imported, label: str, kind: str, output: str, strict: bool) -> None:
     """Write fixtures and the spec, check that it loads, then say what was dropped."""
-    from ..loading import load_spec
-    from ..spec.writer import dump_spec
+    from ..imports.write import write_imported
 
-    target = Path(output)
-    folder = target.resolve().parent
-    header = (
-        f"# mockserve spec imported from {label} ({kind}) by `mockserve import`.\n"
-        "# Each route's comment says where in the source it came from.\n"
-    )
-    text = header + dump_spec(imported.data, comments=imported.comments, readable=True)
-    written: list[Path] = []
-    handle = None
     try:
-        for name, data in imported.fixtures.items():
-            fixture = folder / name
-            fixture.parent.mkdir(parents=True, exist_ok=True)
-            fixture.write_bytes(data)
-            written.append(fixture)
-        handle = tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=folder, suffix=".yaml", delete=False
-        )
-        with handle:
-            handle.write(text)
-        load_spec(handle.name)  # what was written serves: else nothing is left behind
-        os.replace(handle.name, target)
+        write_imported(imported, label, kind, Path(output))
     except SpecError as exc:
-        _remove(written, handle)
         _fail([f"{output}: the imported spec does not load:"] + [str(p) for p in exc.problems])
     except OSError as exc:
-        _remove(written, handle)
         click.echo(f"{output}: cannot write: {exc.strerror or exc}", err=True)
         sys.exit(1)
     for dropped in imported.dropped:
@@ -160,14 +135,6 @@ def _write_imported(imported: Imported, label: str, kind: str, output: str, stri
     if strict and imported.dropped:
         click.echo(f"{label}: --strict: features were dropped (listed above)", err=True)
         sys.exit(1)
-
-
-def _remove(paths: list[Path], handle: object) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
-    name = getattr(handle, "name", None)
-    if name:
-        Path(name).unlink(missing_ok=True)
 
 
 def _import_openapi(document: str, output: str, seed: int | None) -> None:

@@ -136,6 +136,7 @@ class Bridge:
         except Disconnect:
             scope.get("extensions", {}).get(DROP, _no_drop)()
             return
+        left: asyncio.Future[None] | None = None  # set when the client goes away
         try:
             pause = environ.get(PAUSE)
             if pause:  # the route's delay: nothing sent before it is over
@@ -157,14 +158,26 @@ class Bridge:
                     return
                 if chunk:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                if parts and isinstance(parts[-1], Pause) and parts[-1].seconds > 0:
-                    await asyncio.sleep(parts[-1].seconds)
-                if self.pool is None:
-                    parts, done = _pull(body)
-                else:
-                    loop = asyncio.get_running_loop()
-                    parts, done = await loop.run_in_executor(self.pool, _pull, body)
+                # A body sent over time: it ends as soon as its client goes away (the
+                # server's sends to a closed connection are silently dropped).
+                left = left or asyncio.ensure_future(_client_left(receive))
+                seconds = parts[-1].seconds if parts and isinstance(parts[-1], Pause) else 0
+                # wait out the pause (or just let the loop serve others) unless the client left
+                await asyncio.wait((left,), timeout=max(seconds, 0))
+                if left.done():
+                    return
+                try:
+                    if self.pool is None:
+                        parts, done = _pull(body)
+                    else:
+                        loop = asyncio.get_running_loop()
+                        parts, done = await loop.run_in_executor(self.pool, _pull, body)
+                except Disconnect:  # a fault inside the stream: the connection is cut
+                    scope.get("extensions", {}).get(DROP, _no_drop)()
+                    return
         finally:
+            if left is not None:
+                left.cancel()
             closer = getattr(body, "close", None)
             if closer is not None:
                 closer()
@@ -247,6 +260,12 @@ def _pull(body: Iterator[Any]) -> tuple[list[Any], bool]:
         if size >= CHUNK:
             return parts, False
     return parts, True
+
+
+async def _client_left(receive: Receive) -> None:
+    """Return when the client has gone away (the request's body was read already)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 _dated: list[Any] = [0, b""]

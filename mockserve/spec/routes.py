@@ -163,7 +163,7 @@ class RouteBuilder:
                         "'weight' is used only with order: random",
                         key=True,
                     )
-        faults = self.answers.faults(source, at, sequence(raw.get("faults")))
+        faults = self.answers.faults(source, at, sequence(raw.get("faults")), tuple(responses))
         errors = self.answers.route_errors(source, at + ("errors",), raw.get("errors"))
         callbacks = [
             self.answers.callback(

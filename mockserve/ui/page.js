@@ -255,6 +255,7 @@
         { class: "route" },
         entry.route ?? h("span", { class: "miss" }, "unmatched"),
         failures ? h("span", { class: "failing" }, ` ${failures} failing`) : null,
+        entry.stream ? h("span", { class: "streamed" }, ` ${streamText(entry.stream)}`) : null,
       ),
       h("td", { class: "num" }, (entry.duration_ms ?? 0).toFixed(1)),
     );
@@ -327,11 +328,24 @@
       return h("p", {}, `Status ${entry.status}. This server's journal does not keep the answers.`);
     }
     return [
-      facts([["Status", String(response.status)]]),
+      facts([
+        ["Status", String(response.status)],
+        ["Stream", entry.stream ? streamText(entry.stream) : null],
+        ["Stream error", entry.stream && entry.stream.error ? entry.stream.error : null],
+      ]),
       headersOf(response.headers, "Answer headers"),
       bodyOf(response.body, "Answer body"),
       response.body_truncated ? h("p", { class: "note" }, "The body is cut at 64 KB.") : null,
     ];
+  }
+
+  // An answer sent over time: how far it got, and who ended it.
+  function streamText(stream) {
+    const events = `${stream.events} event${stream.events === 1 ? "" : "s"}`;
+    if (stream.client_left) return `${events}, then the client left`;
+    if (stream.fault) return `${events}, then a ${stream.fault} fault`;
+    if (stream.error) return `${events}, then a template failed`;
+    return `${events}, sent whole`;
   }
 
   function matchedOf(entry) {
