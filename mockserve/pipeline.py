@@ -376,10 +376,17 @@ def has_body(request: Request) -> bool:
     return (environ.get("CONTENT_LENGTH") or "0") != "0" or "HTTP_TRANSFER_ENCODING" in environ
 
 
+SHOWN_WHENS = 10  # conditions a 404 lists, at most
+
+
 def _no_when_held(route: Route, method: str) -> dict[str, str]:
     """The route itself as the closest miss, with the conditions that were false."""
-    whens = [t.when.source for t in route.responses if t.when is not None]
-    why = "no 'when' held: " + "; ".join(f"{w} is false" for w in whens)
+    whens = list(dict.fromkeys(t.when.source for t in route.responses if t.when is not None))
+    shown = "; ".join(f"{w} is false" for w in whens[:SHOWN_WHENS])
+    more = len(whens) - SHOWN_WHENS
+    if more > 0:  # a route of 600 operations: the first few say enough
+        shown += f"; and {more} more"
+    why = "no 'when' held: " + shown
     return {"route": route.name, "method": method, "path": route.path, "why": why}
 
 

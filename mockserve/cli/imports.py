@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -71,6 +71,10 @@ def import_(source: str, output: str, kind: str | None, strict: bool, seed: int 
         if path is None:
             text = sys.stdin.read()
         elif not path.is_dir():
+            from ..spec.loader import MAX_FILE_BYTES, too_large
+
+            if path.stat().st_size > MAX_FILE_BYTES:  # refused before any of it is read
+                _fail([f"{label}: {too_large(path.stat().st_size)}"])
             text = path.read_text("utf-8")
     except FileNotFoundError:
         _fail([f"{label}: no such file or folder"])
@@ -137,6 +141,16 @@ def _write_imported(imported: Imported, label: str, kind: str, output: str, stri
         sys.exit(1)
 
 
+def _not_openapi(source: Any) -> str:
+    """Why a document read as OpenAPI is not one: what it is, and what was expected."""
+    from ..imports import shape
+
+    data = source.data if source is not None else None
+    if isinstance(data, dict) and "swagger" in data:
+        return f"a Swagger {data['swagger']} document; convert it to OpenAPI 3 (an 'openapi' key)"
+    return f"not an OpenAPI document ({shape(data)}; expected an 'openapi' key)"
+
+
 def _import_openapi(document: str, output: str, seed: int | None) -> None:
     from ..openapi import openapi_spec
     from ..spec.loader import Loader
@@ -147,7 +161,7 @@ def _import_openapi(document: str, output: str, seed: int | None) -> None:
     if source is None or not isinstance(source.data, dict) or "openapi" not in source.data:
         for problem in loader.problems:
             click.echo(str(problem), err=True)
-        click.echo(f"{document}: not an OpenAPI document (no 'openapi' key)", err=True)
+        click.echo(f"{document}: {_not_openapi(source)}", err=True)
         sys.exit(2)
     try:
         data, warnings, spec = openapi_spec(source, loader)

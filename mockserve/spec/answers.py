@@ -21,6 +21,7 @@ from ..templating import (
 from ..values import sendable_header
 from .build import Build, mapping
 from .model import Body, Callback, Fault, ResponseTemplate
+from .selection import Pick, compile_when
 from .source import SourceFile, format_path
 from .streams import OverTime, streamed_answer
 
@@ -103,7 +104,7 @@ class Answers:
 
     def when(
         self, source: SourceFile, at: tuple, raw: dict[str, Any], allow_when: bool
-    ) -> Expression | None:
+    ) -> Expression | Pick | None:
         """A response's compiled `when`, or None (with a problem when it cannot be one)."""
         if not isinstance(raw.get("when"), str):
             return None
@@ -117,8 +118,8 @@ class Answers:
             message = f"'when' is an expression without braces: write {bare!r}"
             self.build.problem(source, at + ("when",), message)
             return None
-        compiled: Expression | None = self.compile_template(
-            source, at + ("when",), compile_expression, raw["when"]
+        compiled: Expression | Pick | None = self.compile_template(
+            source, at + ("when",), compile_when, raw["when"]
         )
         return compiled
 

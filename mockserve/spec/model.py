@@ -12,6 +12,7 @@ from jsonschema.protocols import Validator
 from ..contract import BodyContract, ParameterContract
 from ..errors import SpecWarning
 from ..templating import Expression, Value
+from .selection import Pick, Selection, selection
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Proxy:
     headers: tuple[tuple[str, str], ...] = ()
     remove_headers: tuple[str, ...] = ()
     timeout: float = DEFAULT_PROXY_TIMEOUT
+    ca: str | None = None  # a CA bundle (PEM) to trust for an HTTPS upstream
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ class ResponseTemplate:
     redirect: Value | None = None
     delay: Delay | None = None
     state: tuple[tuple[str, Value], ...] = ()
-    when: Expression | None = None
+    when: Expression | Pick | None = None
     weight: float = 1.0
     where: str = ""  # e.g. routes[3].responses[1], for messages
     status_value: Value | None = None  # a templated status; rendered instead of `status`
@@ -240,11 +242,14 @@ class RouteParts:
     # True when some answer looks at the request (a template or a `when`): read on every
     # request, so worked out once
     renders: bool = field(init=False, default=False)
+    # Answers picked by one value (many `when`s `KEY == "literal"`): looked up, not tried
+    selection: Selection | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         templates = [*self.responses, *(f.response for f in self.faults if f.response)]
         renders = any(t.when is not None or not t.is_static for t in templates)
         object.__setattr__(self, "renders", renders)
+        object.__setattr__(self, "selection", selection([t.when for t in self.responses]))
 
 
 def route_methods(raw: dict[str, Any]) -> tuple[str, ...]:
@@ -372,7 +377,7 @@ class SocketStep:
     send: Value | None = None
     every: SocketEvery | None = None
     close: SocketClose | None = None
-    when: Expression | None = None  # on_message only: the first whose `when` holds answers
+    when: Expression | Pick | None = None  # on_message only: the first whose `when` holds
     where: str = ""  # e.g. websockets[0].on_message[1], for messages
 
 
@@ -413,7 +418,7 @@ class GraphQLMocks:
 class GraphQLOperation:
     """One `operations` entry: the whole answer of the operations its `when` holds for."""
 
-    when: Expression | None = None
+    when: Expression | Pick | None = None
     data: Value | None = None  # None: generated (or no data when `errors` alone are given)
     has_data: bool = False  # `data` was written (`data: null` too)
     errors: Value | None = None

@@ -93,6 +93,8 @@ class RouteBuilder:
             if self.build.loader.complete_route is not None:
                 for warning in self.build.loader.complete_route(item.data):
                     log.warning("%s", warning)
+                # Schemas the conversion added (request twins) are refs' targets now.
+                self.build.compiler.learn(mapping(item.source.data.get("schemas")))
             parts = builder.parts(item, methods, param_names, name)
         except Exception as exc:  # noqa: BLE001 - one route must not stop the others
             log.exception("route %r cannot be served", name)

@@ -253,7 +253,8 @@
       h(
         "td",
         { class: "route" },
-        entry.route ?? h("span", { class: "miss" }, "unmatched"),
+        entry.route ??
+          (entry.proxied ? h("span", { class: "forwarded" }, "forwarded") : h("span", { class: "miss" }, "unmatched")),
         failures ? h("span", { class: "failing" }, ` ${failures} failing`) : null,
         entry.stream ? h("span", { class: "streamed" }, ` ${streamText(entry.stream)}`) : null,
       ),
@@ -285,7 +286,8 @@
   function detailOf(entry) {
     const parts = [part("Request", requestOf(entry)), part("Answer", answerOf(entry))];
     if (entry.route !== null) parts.push(part("Route", matchedOf(entry)));
-    else parts.push(part("Closest routes", whyOf(entry)));
+    if (entry.proxied) parts.push(part("Forwarded", forwardedOf(entry)));
+    else if (entry.route === null) parts.push(part("Closest routes", whyOf(entry)));
     if ((entry.failures || []).length > 0) parts.push(part("Contract failures", failuresOf(entry)));
     return h(
       "tr",
@@ -358,6 +360,17 @@
       route ? ` (${route.methods.join(", ")} ${route.path})` : "",
       ".",
     );
+  }
+
+  function forwardedOf(entry) {
+    // a request the spec's routes did not answer goes to the upstream (settings.proxy)
+    const upstream = entry.upstream || {};
+    const how =
+      upstream.status === null || upstream.status === undefined
+        ? `which did not answer (${entry.status ?? "no answer"} sent instead)`
+        : `which answered ${upstream.status} in ${(upstream.duration_ms ?? 0).toFixed(1)} ms`;
+    const who = entry.route === null ? "No route answered it: forwarded" : "Forwarded";
+    return h("p", {}, `${who} to the upstream, ${how}.`);
   }
 
   function whyOf(entry) {
