@@ -58,6 +58,26 @@ def serve_while(runner: Any, command: tuple[str, ...], admin: str | None, access
             click.echo(f"mockserve: {why}; not running {command[0]}", err=True)
             runner.stop()
             return 1
+    # Signals are forwarded from before CMD starts: one that arrives while it is being
+    # started is sent to it once it runs, never taken as the mock's own stop.
+    started: list[subprocess.Popen[bytes]] = []
+    waiting: list[int] = []
+
+    def forward(signum: int, frame: object) -> None:
+        if not started:
+            waiting.append(signum)
+            return
+        child = started[0]
+        if not POSIX:
+            child.send_signal(signum)
+            return
+        try:  # CMD decides when to stop; the mock serves until then
+            os.killpg(child.pid, signum)
+        except ProcessLookupError:
+            pass  # the group ended already
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
     try:
         # A session (and process group) of its own: a signal forwarded to the group
         # reaches CMD and every process CMD started. Its keyboard input still works: the
@@ -71,18 +91,9 @@ def serve_while(runner: Any, command: tuple[str, ...], admin: str | None, access
         click.echo(f"mockserve: cannot run {command[0]}: {exc.strerror or exc}", err=True)
         runner.stop()
         return 127
-
-    def forward(signum: int, frame: object) -> None:
-        if not POSIX:
-            child.send_signal(signum)
-            return
-        try:  # CMD decides when to stop; the mock serves until then
-            os.killpg(child.pid, signum)
-        except ProcessLookupError:
-            pass  # the group ended already
-
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
+    started.append(child)
+    for signum in waiting:
+        forward(signum, None)
     code = child.wait()
     runner.stop()
     return code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says
