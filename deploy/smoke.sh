@@ -40,8 +40,8 @@ cleanup() {
     if command -v "$DOCKER" >/dev/null && [ -S /var/run/docker.sock ]; then
         ids=$("$DOCKER" ps -aq --filter "label=$RUN_ID" 2>/dev/null)
         [ -n "$ids" ] && "$DOCKER" rm -f -v $ids >/dev/null
-        if [ -f "$WORK/compose.env" ]; then
-            docker-compose --env-file "$WORK/compose.env" -p "$RUN_ID" down -v >/dev/null 2>&1
+        if [ -n "${stack:-}" ]; then
+            "${stack[@]}" down -v >/dev/null 2>&1
         fi
     fi
     if [ -n "$dockerd_pid" ]; then
@@ -233,7 +233,83 @@ say "ok: the installed package carries its LICENSE"
 say "ok: other commands through the entry point (validate)"
 
 # --- 5. the compose stack --------------------------------------------------------------
-# (compose: below)
+# No registry answers here for compose.yaml's valkey and nginx images: stand-ins made from
+# Debian's packages (redis-server under Valkey's command names and, as Valkey's image
+# does, without protected mode; nginx with the same
+# conf.d layout) take their place through an override file; everything else is as
+# shipped, the mock service included (the image built above).
+if ! command -v docker-compose >/dev/null && ! "$DOCKER" compose version >/dev/null 2>&1; then
+    apt_install docker-compose || fail "the compose check needs docker compose or \
+docker-compose (apt-get install -y docker-compose)"
+fi
+compose=(docker-compose)
+command -v docker-compose >/dev/null || compose=("$DOCKER" compose)
+stand_in() { # stand_in NAME IMAGE < DOCKERFILE: made from Debian packages unless present
+    local name=$1 image=$2
+    "$DOCKER" image inspect "$image" >/dev/null 2>&1 && return 0
+    "$DOCKER" build --network host -t "$image" - >"$WORK/$name.log" 2>&1 ||
+        fail "cannot make the $name stand-in: $(tail -5 "$WORK/$name.log")"
+}
+stand_in valkey mockserve-smoke/valkey:bookworm <<END
+FROM $BASE
+RUN apt-get update && apt-get install -y --no-install-recommends redis-server \
+    && rm -rf /var/lib/apt/lists/* \
+    && printf '#!/bin/sh\\nexec redis-server "\$@" --protected-mode no\\n' >/usr/local/bin/valkey-server \
+    && chmod +x /usr/local/bin/valkey-server \
+    && ln -s /usr/bin/redis-cli /usr/local/bin/valkey-cli && mkdir /data && chown redis /data
+USER redis
+WORKDIR /data
+END
+stand_in nginx mockserve-smoke/nginx:bookworm <<END
+FROM $BASE
+RUN apt-get update && apt-get install -y --no-install-recommends nginx \
+    && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/* \
+    && ln -sf /dev/stdout /var/log/nginx/access.log && ln -sf /dev/stderr /var/log/nginx/error.log
+CMD ["nginx", "-g", "daemon off;"]
+END
+cat >"$WORK/compose.override.yaml" <<END
+services:
+  valkey: {image: "mockserve-smoke/valkey:bookworm", labels: ["$RUN_ID"]}
+  nginx: {image: "mockserve-smoke/nginx:bookworm", labels: ["$RUN_ID"]}
+  mock: {labels: ["$RUN_ID"]}
+END
+free_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# The documented .env file: the token, and here a free port instead of 8000.
+printf 'MOCKSERVE_ADMIN_TOKEN=%s\nMOCKSERVE_PUBLISH=127.0.0.1:%s\n' "$TOKEN" "$free_port" >"$WORK/compose.env"
+stack=("${compose[@]}" -p "$RUN_ID" -f compose.yaml -f "$WORK/compose.override.yaml")
+compose_started=$(date +%s)
+"${stack[@]}" --env-file "$WORK/compose.env" up -d --no-build >"$WORK/compose.log" 2>&1 ||
+    fail "docker compose up failed: $(tail -20 "$WORK/compose.log")"
+url="http://127.0.0.1:$free_port"
+until_status "$url/todos" 200 90 >/dev/null ||
+    fail "the compose stack does not answer on $url: $("${stack[@]}" --env-file "$WORK/compose.env" ps 2>&1)"
+say "ok: the compose stack answers on $url, $(($(date +%s) - compose_started)) s after up"
+mocks=$("$DOCKER" ps -q --filter "label=com.docker.compose.project=$RUN_ID" \
+    --filter "label=com.docker.compose.service=mock" --filter health=healthy | wc -l)
+expect "healthy mock instances" 3 "$mocks"
+published=$("$DOCKER" ps --filter "label=com.docker.compose.project=$RUN_ID" \
+    --filter "label=com.docker.compose.service=nginx" --format '{{.Ports}}')
+[[ $published == "127.0.0.1:$free_port->8000/tcp" ]] ||
+    fail "nginx published as $published, not on 127.0.0.1 only"
+say "ok: published on 127.0.0.1 only ($published)"
+created=$(curl -s --max-time 5 -H 'Content-Type: application/json' -d '{"title": "smoke"}' "$url/todos")
+id=$(printf '%s' "$created" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])') ||
+    fail "POST /todos through nginx answered: $created"
+for _ in 1 2 3 4 5 6; do # round robin: every instance sees what one of them created
+    got=$(http "$url/todos/$id")
+    [ "$got" = 200 ] || fail "GET /todos/$id through nginx: $got (not shared by every instance)"
+done
+say "ok: six reads over three instances all see the item one of them created"
+expect "the admin API through nginx without the token" 401 "$(http "$url/__mockserve/requests")"
+seen=$(curl -s --max-time 5 -H "Authorization: Bearer $TOKEN" "$url/__mockserve/requests" |
+    python3 -c 'import json, sys; d = json.load(sys.stdin); print(len(d["requests"] if isinstance(d, dict) else d))')
+[ "$seen" -ge 8 ] || fail "the shared journal lists $seen requests through nginx, expected 8 or more"
+say "ok: the journal through nginx with the token lists all $seen requests of the three instances"
+# Every command works without the variables: `down` reads no .env here.
+rm -f "$WORK/compose.env"
+"${stack[@]}" down -v >"$WORK/down.log" 2>&1 ||
+    fail "docker compose down without the variables: $(tail -5 "$WORK/down.log")"
+say "ok: docker compose down needs no variable"
 
 size=$("$DOCKER" image inspect -f '{{.Size}}' "$IMAGE")
 say "image $IMAGE: $((size / 1000000)) MB"
