@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 started=$(date +%s)
-CACHE=${MOCKSERVE_SMOKE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mockserve-smoke}
+CACHE=${MOCKSERVE_SMOKE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/mockserve-smoke}
 IMAGE=${MOCKSERVE_IMAGE:-mockserve:local}
 BASE=debian:bookworm-slim
 SUITE=bookworm
@@ -22,9 +22,15 @@ RUN_ID=mockserve-smoke-$$
 mkdir -p "$CACHE"
 WORK=$(mktemp -d)
 
+passed=0
 say() { echo "smoke: $*" >&2; }
+ok() {
+    passed=$((passed + 1))
+    say "ok: $*"
+}
 fail() {
     echo "smoke: FAILED: $*" >&2
+    echo "smoke: $passed passed, 1 failed"
     exit 1
 }
 
@@ -66,7 +72,7 @@ apt_install() {
 # --- 1. a container engine -------------------------------------------------------------
 if ! "$DOCKER" info >/dev/null 2>&1; then
     if ! command -v dockerd >/dev/null; then
-        say "no container engine; installing Debian's docker.io"
+        say "no container engine: dockerd is missing; installing Debian's docker.io"
         apt_install docker.io || fail "no container engine: dockerd is missing and cannot be \
 installed here (needs root and apt-get: apt-get install -y docker.io)"
         DOCKER=/usr/bin/docker
@@ -136,7 +142,7 @@ http() { # http URL [TOKEN] -> the status code (000 when nothing answers)
 }
 expect() { # expect WHAT WANTED GOT
     [ "$2" = "$3" ] || fail "$1: expected $2, got $3"
-    say "ok: $1 ($3)"
+    ok "$1 ($3)"
 }
 start() { # start NAME ARGS... -> runs the image detached, port 8000 on a 127.0.0.1 port
     local name=$1
@@ -172,12 +178,12 @@ start plain -v "$PWD/specs:/spec:ro" -e MOCKSERVE_SPEC=/spec/todo.yaml \
     -e MOCKSERVE_ADMIN_TOKEN=$TOKEN "$IMAGE"
 url="http://127.0.0.1:$(port_of plain)"
 until_status "$url/todos" 200 30 >/dev/null || fail "specs/todo.yaml not served on $url: $(logs_of plain)"
-say "ok: specs/todo.yaml served on $url"
+ok "specs/todo.yaml served on $url"
 expect "the admin API without the token" 401 "$(http "$url/__mockserve/requests")"
 expect "the admin API with a wrong token" 401 "$(http "$url/__mockserve/requests" wrong)"
 expect "the admin API with the token" 200 "$(http "$url/__mockserve/requests" $TOKEN)"
 until_healthy plain 40
-say "ok: healthy"
+ok "healthy"
 
 # SIGTERM right after start: tini passes it on, nothing waits for docker's 10 s kill.
 start stop -v "$PWD/specs:/spec:ro" -e MOCKSERVE_SPEC=/spec/todo.yaml "$IMAGE"
@@ -185,7 +191,7 @@ stop_started=$(date +%s%N)
 "$DOCKER" stop "$RUN_ID-stop" >/dev/null
 stop_ms=$((($(date +%s%N) - stop_started) / 1000000))
 [ "$stop_ms" -lt 2000 ] || fail "docker stop right after start took $stop_ms ms (2000 at most)"
-say "ok: docker stop right after start took $stop_ms ms"
+ok "docker stop right after start took $stop_ms ms"
 
 # HTTPS on a read-only root file system, for a spec that moves its admin path: the local
 # CA goes to the /cache volume, the health check follows the scheme and the path.
@@ -204,9 +210,9 @@ start https --read-only --cap-drop ALL --security-opt no-new-privileges \
     -v "$WORK/spec:/spec:ro" -e MOCKSERVE_HTTPS=true "$IMAGE"
 url="https://127.0.0.1:$(port_of https)"
 until_status "$url/hello" 200 30 >/dev/null || fail "no HTTPS on $url with --read-only: $(logs_of https)"
-say "ok: HTTPS served on $url with a read-only root file system"
+ok "HTTPS served on $url with a read-only root file system"
 until_healthy https 40
-say "ok: healthy over HTTPS at the spec's admin path /_admin"
+ok "healthy over HTTPS at the spec's admin path /_admin"
 
 # Nowhere to write the local CA: one line saying so, exit 2, never a traceback.
 set +e
@@ -218,19 +224,19 @@ set -e
 expect "HTTPS where the CA cannot be written: exit code" 2 "$code"
 [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && [[ $out == *"cannot make the local CA"* ]] ||
     fail "HTTPS where the CA cannot be written: expected one line, got: $out"
-say "ok: one line: $out"
+ok "one line: $out"
 
 expect "the image's user and group" "10001:10001" \
     "$("$DOCKER" run --rm --label "$RUN_ID" --entrypoint sh "$IMAGE" -c 'echo "$(id -u):$(id -g)"')"
 "$DOCKER" run --rm --label "$RUN_ID" --entrypoint sh "$IMAGE" -c \
     'grep -q "MIT License" /opt/mockserve/lib/python3*/site-packages/mockserve-*.dist-info/licenses/LICENSE' ||
     fail "the installed package has no LICENSE"
-say "ok: the installed package carries its LICENSE"
+ok "the installed package carries its LICENSE"
 "$DOCKER" run --rm --label "$RUN_ID" "$IMAGE" validate /spec/todo.yaml >/dev/null 2>&1 &&
     fail "validate of a missing file passed" || true
 "$DOCKER" run --rm --label "$RUN_ID" -v "$PWD/specs:/spec:ro" "$IMAGE" validate /spec/todo.yaml >/dev/null ||
     fail "another command than run (validate) does not work through the entry point"
-say "ok: other commands through the entry point (validate)"
+ok "other commands through the entry point (validate)"
 
 # --- 5. the compose stack --------------------------------------------------------------
 # No registry answers here for compose.yaml's valkey and nginx images: stand-ins made from
@@ -283,7 +289,7 @@ compose_started=$(date +%s)
 url="http://127.0.0.1:$free_port"
 until_status "$url/todos" 200 90 >/dev/null ||
     fail "the compose stack does not answer on $url: $("${stack[@]}" --env-file "$WORK/compose.env" ps 2>&1)"
-say "ok: the compose stack answers on $url, $(($(date +%s) - compose_started)) s after up"
+ok "the compose stack answers on $url, $(($(date +%s) - compose_started)) s after up"
 mocks=$("$DOCKER" ps -q --filter "label=com.docker.compose.project=$RUN_ID" \
     --filter "label=com.docker.compose.service=mock" --filter health=healthy | wc -l)
 expect "healthy mock instances" 3 "$mocks"
@@ -291,7 +297,7 @@ published=$("$DOCKER" ps --filter "label=com.docker.compose.project=$RUN_ID" \
     --filter "label=com.docker.compose.service=nginx" --format '{{.Ports}}')
 [[ $published == "127.0.0.1:$free_port->8000/tcp" ]] ||
     fail "nginx published as $published, not on 127.0.0.1 only"
-say "ok: published on 127.0.0.1 only ($published)"
+ok "published on 127.0.0.1 only ($published)"
 created=$(curl -s --max-time 5 -H 'Content-Type: application/json' -d '{"title": "smoke"}' "$url/todos")
 id=$(printf '%s' "$created" | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])') ||
     fail "POST /todos through nginx answered: $created"
@@ -299,18 +305,19 @@ for _ in 1 2 3 4 5 6; do # round robin: every instance sees what one of them cre
     got=$(http "$url/todos/$id")
     [ "$got" = 200 ] || fail "GET /todos/$id through nginx: $got (not shared by every instance)"
 done
-say "ok: six reads over three instances all see the item one of them created"
+ok "six reads over three instances all see the item one of them created"
 expect "the admin API through nginx without the token" 401 "$(http "$url/__mockserve/requests")"
 seen=$(curl -s --max-time 5 -H "Authorization: Bearer $TOKEN" "$url/__mockserve/requests" |
     python3 -c 'import json, sys; d = json.load(sys.stdin); print(len(d["requests"] if isinstance(d, dict) else d))')
 [ "$seen" -ge 8 ] || fail "the shared journal lists $seen requests through nginx, expected 8 or more"
-say "ok: the journal through nginx with the token lists all $seen requests of the three instances"
+ok "the journal through nginx with the token lists all $seen requests of the three instances"
 # Every command works without the variables: `down` reads no .env here.
 rm -f "$WORK/compose.env"
 "${stack[@]}" down -v >"$WORK/down.log" 2>&1 ||
     fail "docker compose down without the variables: $(tail -5 "$WORK/down.log")"
-say "ok: docker compose down needs no variable"
+ok "docker compose down needs no variable"
 
 size=$("$DOCKER" image inspect -f '{{.Size}}' "$IMAGE")
 say "image $IMAGE: $((size / 1000000)) MB"
-say "passed in $(($(date +%s) - started)) s"
+say "took $(($(date +%s) - started)) s"
+echo "smoke: $passed passed, 0 failed"
