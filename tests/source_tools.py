@@ -131,3 +131,7 @@ def shared_corpus(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     pytest.fail(f"shared/corpus/{name} is missing: these tests need the project's shared/ folder")
+
+
+if __name__ == "__main__":  # `.ci/run` installs the tools once, before the tests run
+    print(f"source tools ready in {_installed()}")
