@@ -101,18 +101,18 @@ if ! "$DOCKER" image inspect "$BASE" >/dev/null 2>&1; then
                 fail "cannot provide $BASE: no registry answers and mmdebstrap is missing \
 (apt-get install -y mmdebstrap)"
             # What the official slim image holds: minbase, without manuals, docs and locales.
-            mmdebstrap --variant=minbase --quiet \
+            mmdebstrap --variant=minbase --format=tar --quiet \
                 --dpkgopt='path-exclude=/usr/share/man/*' \
                 --dpkgopt='path-exclude=/usr/share/doc/*' \
                 --dpkgopt='path-include=/usr/share/doc/*/copyright' \
                 --dpkgopt='path-exclude=/usr/share/locale/*' \
                 --dpkgopt='path-exclude=/usr/share/info/*' \
-                "$SUITE" "$tarball.part" \
+                "$SUITE" "$CACHE/$SUITE-slim.part.tar" \
                 "deb http://deb.debian.org/debian $SUITE main" \
                 "deb http://deb.debian.org/debian $SUITE-updates main" \
                 "deb http://deb.debian.org/debian-security $SUITE-security main" ||
                 fail "mmdebstrap could not make $BASE (are Debian's package indexes reachable?)"
-            mv "$tarball.part" "$tarball"
+            mv "$CACHE/$SUITE-slim.part.tar" "$tarball"
         fi
         "$DOCKER" import --change 'CMD ["bash"]' "$tarball" "$BASE" >/dev/null
         say "imported $BASE from $tarball"
