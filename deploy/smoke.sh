@@ -232,6 +232,11 @@ expect "the image's user and group" "10001:10001" \
     'grep -q "MIT License" /opt/mockserve/lib/python3*/site-packages/mockserve-*.dist-info/licenses/LICENSE' ||
     fail "the installed package has no LICENSE"
 ok "the installed package carries its LICENSE"
+if "$DOCKER" history --no-trunc "$IMAGE" | grep -q "BEGIN CERTIFICATE" ||
+    "$DOCKER" run --rm --label "$RUN_ID" --entrypoint sh "$IMAGE" -c 'test -e /run/secrets/ca_bundle'; then
+    fail "the build's CA bundle reached the image"
+fi
+ok "the build's CA bundle is not in the image"
 "$DOCKER" run --rm --label "$RUN_ID" "$IMAGE" validate /spec/todo.yaml >/dev/null 2>&1 &&
     fail "validate of a missing file passed" || true
 "$DOCKER" run --rm --label "$RUN_ID" -v "$PWD/specs:/spec:ro" "$IMAGE" validate /spec/todo.yaml >/dev/null ||
