@@ -16,10 +16,13 @@ FROM ${BASE} AS python
 # tini is PID 1: it passes SIGTERM on at once (`docker stop` takes well under a second).
 RUN apt-get update \
     && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-        python3 python3-venv tini \
-    && rm -rf /var/lib/apt/lists/*
+        python3 tini ca-certificates \
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
 
 FROM python AS build
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-venv \
+    && apt-get clean && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE MANIFEST.in ./
 COPY mockserve ./mockserve
