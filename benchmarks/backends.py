@@ -1,4 +1,4 @@
-"""Which server serves HTTPS: the candidates measured on what a mock needs.
+"""Which server serves mockserve: the candidates measured on what a mock needs.
 
     python benchmarks/backends.py [--duration 5] [--rounds 3]
 
@@ -133,12 +133,20 @@ def main() -> None:
 
     def candidates(port: int) -> dict[str, tuple[list[str], bool, str]]:
         return {
-            "waitress, plain HTTP (`run`)": (
+            "uvicorn, on its event loop (`run`)": (
                 [PYTHON, "-m", "mockserve", "run", str(spec), "-q", "--port", str(port)],
                 False,
                 str(ROOT),
             ),
-            "cheroot + ssl (`run --https`)": (
+            "uvicorn, 128 threads (`run --server uvicorn-threads`)": (
+                [
+                    *(PYTHON, "-m", "mockserve", "run", str(spec), "-q", "--port", str(port)),
+                    *("--server", "uvicorn-threads"),
+                ],
+                False,
+                str(ROOT),
+            ),
+            "uvicorn + ssl (`run --https`)": (
                 [PYTHON, "-m", "mockserve", "run", str(spec), "-q", "--https", "--port", str(port)],
                 True,
                 str(ROOT),

@@ -1,7 +1,8 @@
 """The baseline: the benchmark's scenarios written by hand in Flask, as a user would.
 
-Served by the same server `mockserve run` uses (`WaitressBackend`), so the ratio
-mockserve/baseline measures mockserve's own per-request work, not the server's:
+Served by the same server `mockserve run` uses (`UvicornBackend`, answering on its event
+loop), so the ratio mockserve/baseline measures mockserve's own per-request work, not the
+server's (S5's sleeping view is not measured on it: it would hold up the loop):
 
     python benchmarks/baseline_app.py --port 8001 [--routes 1000]
 
@@ -91,10 +92,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8001)
     parser.add_argument("--routes", type=int, default=0, help="serve S4's N static routes")
     args = parser.parse_args()
-    from mockserve.serve.waitress import WaitressBackend  # the server `mockserve run` uses
+    from mockserve.serve.uvicorn import UvicornBackend  # the server `mockserve run` uses
 
     served = many_routes_app(args.routes) if args.routes else scenarios_app()
-    server = WaitressBackend(served, host=args.host, port=args.port)
+    server = UvicornBackend(served, host=args.host, port=args.port)
     signal.signal(signal.SIGTERM, lambda *_: server.stop())
     signal.signal(signal.SIGINT, lambda *_: server.stop())
     server.serve()

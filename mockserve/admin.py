@@ -26,6 +26,7 @@ from .mock import Mock
 from .problems import json_response, no_content
 from .resources import resource_routes
 from .ui import add_journal_page
+from .websocket.admin import add_websocket_endpoints
 
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -82,6 +83,9 @@ def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
                 {"name": r.name, "methods": [r.method], "path": r.path}
                 for r in resource_routes(resource)
             ]
+        listed += [
+            {"name": g.name, "methods": ["GET", "POST"], "path": g.path} for g in spec.graphql
+        ]
         return json_response(listed)
 
     @endpoint("/state", "GET")
@@ -141,6 +145,7 @@ def admin_blueprint(mock: Mock, prefix: str) -> Blueprint:
         )
         raise Problem(404, f"no admin endpoint {request.method} {request.path}; there are: {known}")
 
+    add_websocket_endpoints(endpoint, mock)
     add_journal_page(admin, "")
     for rule in ("", "/", "/<path:rest>"):
         admin.add_url_rule(rule, "unknown", unknown, methods=ANY_METHOD)

@@ -36,6 +36,7 @@ from .responses import dump_json
 from .routing import LazyBuildRule
 from .spec import Route, Spec
 from .stores import Stores, open_stores
+from .websocket import install_websockets
 
 log = logging.getLogger("mockserve")
 
@@ -49,8 +50,12 @@ def create_app(
     stores: Stores | None = None,
     access: AdminAccess | None = None,
     workers: int = 1,
+    pipeline_type: type[Pipeline] = Pipeline,
 ) -> Flask:
-    """Build the Flask app that serves `spec` (a loaded Spec, or a path to load)."""
+    """Build the Flask app that serves `spec` (a loaded Spec, or a path to load).
+
+    `pipeline_type`: a Pipeline subclass, e.g. one that answers without side effects.
+    """
     if not isinstance(spec, Spec):
         spec = load_spec(spec, seed=seed, lazy=True)  # served: routes compile on first use
     app = Flask("mockserve", static_folder=None)
@@ -62,12 +67,13 @@ def create_app(
     # Bounded: a per-request callable (after_this_request) must not pile up.
     app.ensure_sync = functools.lru_cache(maxsize=1024)(app.ensure_sync)  # type: ignore
     stores = stores if stores is not None else open_stores(spec)  # settings.store, or memory
-    pipeline = Pipeline(spec, stores, converter_patterns(app.url_map.converters))
+    pipeline = pipeline_type(spec, stores, converter_patterns(app.url_map.converters))
     mock = Mock(spec, stores, pipeline, access or AdminAccess(), workers)
     app.extensions["mockserve"] = mock
     mock.listen(log_access)
     mock.listen(log_violation)
     install_callbacks(mock)
+    install_websockets(mock)  # mock.websockets answers the backend's websocket scopes
 
     _add_routes(app, spec, pipeline)
     for index, resource in enumerate(spec.resources):
@@ -84,6 +90,7 @@ def create_app(
             RouteShape.of(r.name, (r.method,), r.path, pipeline.patterns)
             for r in resource_routes(resource)
         ]
+    _add_graphql(app, spec, pipeline)
     if spec.settings.admin:
         app.register_blueprint(admin_blueprint(mock, spec.settings.admin))
     _add_handlers(app, mock)
@@ -104,6 +111,18 @@ def _add_routes(app: Flask, spec: Spec, pipeline: Pipeline) -> None:
             methods=list(route.methods),
             provide_automatic_options=automatic,
         )
+
+
+def _add_graphql(app: Flask, spec: Spec, pipeline: Pipeline) -> None:
+    """Each `graphql` endpoint as a Blueprint; graphql-core is imported only when there is one."""
+    if not spec.graphql:
+        return
+    from .graphql.endpoint import graphql_blueprint  # noqa: PLC0415
+
+    for index, endpoint in enumerate(spec.graphql):
+        app.register_blueprint(graphql_blueprint(endpoint, pipeline, index))
+        shape = RouteShape.of(endpoint.name, ("GET", "POST"), endpoint.path, pipeline.patterns)
+        pipeline.shapes.append(shape)
 
 
 def _view(pipeline: Pipeline, route: Route) -> Any:
@@ -199,7 +218,8 @@ def _add_handlers(app: Flask, mock: Mock) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge) -> Response:
         message = (
-            f"the request body is larger than settings.max_body ({spec.settings.max_body} bytes)"
+            "request entity too large: the request body is larger than settings.max_body "
+            f"({spec.settings.max_body} bytes)"
         )
         return answer_problem(Problem(413, message, violation=message))
 

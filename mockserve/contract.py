@@ -20,6 +20,7 @@ from werkzeug.http import parse_options_header
 
 from .media import is_json_media, media_type
 from .pointer import json_pointer
+from .quickschema import Quick, quick_check
 from .styles import compile_readers, validator_resolve
 from .values import coerce, header_key
 
@@ -30,8 +31,15 @@ Failure = dict[str, str]
 MAX_BODY_DEPTH = 100
 
 
-def schema_failures(validator: Validator, instance: Any, where: str) -> list[Failure]:
-    """Every schema failure of `instance`, as `{in, path, message}`."""
+def schema_failures(
+    validator: Validator, instance: Any, where: str, quick: Quick | None = None
+) -> list[Failure]:
+    """Every schema failure of `instance`, as `{in, path, message}`.
+
+    `quick` (quickschema.py) answers first for a valid instance, which is most of them.
+    """
+    if quick is not None and quick(instance):
+        return []
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.path)))
     return [
         {"in": where, "path": json_pointer(error.absolute_path), "message": error.message}
@@ -86,9 +94,11 @@ class ParameterContract:
     arrays: frozenset[str] = frozenset()  # names whose schema is an array: always a list
     # OpenAPI `style`/`explode` readers (styles.py), compiled from the schema
     readers: Any = field(default=None, init=False, repr=False, compare=False)
+    quick: Quick | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         schema = getattr(self.validator, "schema", None)
+        object.__setattr__(self, "quick", quick_check(schema))
         if _marked(schema):
             readers = compile_readers(schema, self.location, validator_resolve(self.validator))
             object.__setattr__(self, "readers", readers)
@@ -104,7 +114,7 @@ class ParameterContract:
         return {**convert_fields(rest, self.types, self.arrays, self.spelling), **styled}
 
     def check(self, values: dict[str, Any]) -> list[Failure]:
-        return schema_failures(self.validator, values, self.location)
+        return schema_failures(self.validator, values, self.location, self.quick)
 
 
 FORM = "application/x-www-form-urlencoded"
@@ -130,11 +140,13 @@ class BodyContract:
     xml: Any = field(default=None, init=False, repr=False, compare=False)
     # Form bodies: bracketed names (`address[city]`) read by the schema (formbody.py)
     form: Any = field(default=None, init=False, repr=False, compare=False)
+    quick: Quick | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Form and XML bodies: how their schema reads them, compiled once."""
         if self.validator is None:
             return
+        object.__setattr__(self, "quick", quick_check(getattr(self.validator, "schema", None)))
         if self.content_type in (FORM, MULTIPART):
             from .formbody import compile_form
 
@@ -263,11 +275,12 @@ def check_body(contract: BodyContract, content_type: str | None, body: ParsedBod
         from .xmlbody import named
 
         value, names, failures = chosen.xml.read(body.text)
-        return failures or named(schema_failures(chosen.validator, value, "body"), names)
+        failed = schema_failures(chosen.validator, value, "body", chosen.quick)
+        return failures or named(failed, names)
     if chosen.form is not None and isinstance(value, dict) and got in (FORM, MULTIPART):
         value = chosen.form.read(value)
     if (chosen.types or chosen.arrays) and isinstance(value, dict) and got in (FORM, MULTIPART):
         value = convert_fields(value, chosen.types, chosen.arrays)
         # A form cannot send an empty array: it is no field at all.
         value.update((name, []) for name in chosen.arrays if name not in value)
-    return schema_failures(chosen.validator, value, "body")
+    return schema_failures(chosen.validator, value, "body", chosen.quick)

@@ -111,7 +111,8 @@ class Violation:
     failures: tuple[dict[str, str], ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.method} {self.path} -> {self.status}: {self.why}"
+        answered = f" -> {self.status}" if self.status else ""  # 0: a WebSocket message
+        return f"{self.method} {self.path}{answered}: {self.why}"
 
     def as_json(self) -> dict[str, Any]:
         return {**asdict(self), "failures": list(self.failures)}

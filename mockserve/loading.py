@@ -8,6 +8,8 @@ both build the same frozen `Spec`, so neither has to know the other.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from .errors import SpecError
@@ -22,14 +24,21 @@ def document_kind(data: Any) -> str:
     return "spec"
 
 
-def load_spec(path: str | os.PathLike[str], *, seed: int | None = None, lazy: bool = False) -> Spec:
+def load_spec(
+    path: str | os.PathLike[str],
+    *,
+    seed: int | None = None,
+    lazy: bool = False,
+    edited: Mapping[Path, str] | None = None,
+) -> Spec:
     """Load, check and compile a spec or OpenAPI document; raise SpecError listing every problem.
 
     `lazy` is for serving: an OpenAPI document's routes then compile on their first
-    request. A spec in mockserve's format is always checked and compiled whole.
+    request. A spec in mockserve's format is always checked and compiled whole. `edited`:
+    files' texts (by resolved path) as an edit would leave them, checked before it is written.
     """
     with paused_gc():
-        loader = Loader(path, seed=seed, lazy=lazy)
+        loader = Loader(path, seed=seed, lazy=lazy, edited=edited)
         source = loader.read_main()
         if source is None:
             raise SpecError(loader.problems)

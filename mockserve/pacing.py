@@ -4,6 +4,10 @@ A streamed body (server-sent events, `chunks`, `bytes_per_second`) is an iterabl
 `bytes` and `Pause` parts. A backend that can wait without a thread (an event loop)
 awaits each pause; a thread-per-request WSGI server runs the body through `paced`, which
 sleeps in that thread. Either way the client has every byte before the pause starts.
+
+A route's `delay` is a pause before the answer's first byte: `hold` leaves it in the
+request's environ for a server that awaits it (`AWAITED` set, see `serve/bridge.py`),
+and sleeps in the request's thread on any other WSGI server.
 """
 
 from __future__ import annotations
@@ -12,6 +16,10 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+
+# environ keys: set by a server that awaits pauses; the seconds to wait before answering.
+AWAITED = "mockserve.pauses_awaited"
+PAUSE = "mockserve.pause"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +52,13 @@ class PacedApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         return paced(self.app(environ, start_response))
+
+
+def hold(environ: dict[str, Any], seconds: float) -> None:
+    """Hold the answer to this request back `seconds`, without a thread where the server can."""
+    if seconds <= 0:
+        return
+    if environ.get(AWAITED):
+        environ[PAUSE] = environ.get(PAUSE, 0.0) + seconds
+    else:
+        time.sleep(seconds)

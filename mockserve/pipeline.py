@@ -27,6 +27,7 @@ from .exchange import Exchange, current_exchange
 from .helpers import helper_names
 from .journal import BODY_LIMIT, Answer, Entry, Violation
 from .matching import RouteShape, near_misses
+from .pacing import hold
 from .report import failures_text
 from .responses import (
     NoResponseMatched,
@@ -204,11 +205,11 @@ class Pipeline:
         return response
 
     def send(self, template: ResponseTemplate) -> None:
-        """Wait out the response's delay (in this request's own thread)."""
+        """Hold the answer back by its delay: awaited by an event-loop server, else slept."""
         delay = template.delay if template.delay is not None else self.spec.settings.delay
         pause = delay_seconds(delay, self.stores.random.random)
         if pause:
-            time.sleep(pause)
+            hold(current_exchange().request.environ, pause)
 
     # -- unmatched requests -----------------------------------------------------------
 

@@ -44,7 +44,7 @@ class Reloader:
         self.seed = seed
         self.access = access
         self.files = set(spec.files)
-        self.stamps = _stamps(self.files)
+        self.stamps = stamps(self.files)
         self.on_reload = on_reload
         self.report = report
         self.debounce_ms = debounce_ms
@@ -80,7 +80,7 @@ class Reloader:
                 yield_on_timeout=True,
                 raise_interrupt=False,
             ):
-                if not changes and _stamps(files) == self.stamps:
+                if not changes and stamps(files) == self.stamps:
                     continue
                 if self.reload():
                     break  # the spec may name other files now: watch those
@@ -89,7 +89,7 @@ class Reloader:
         """Load the spec again; True when it loaded and now serves."""
         from .app import create_app
 
-        self.stamps = _stamps(self.files)
+        self.stamps = stamps(self.files)
         try:
             spec = load_spec(self.path, seed=self.seed, lazy=True)
         except SpecError as exc:
@@ -101,17 +101,17 @@ class Reloader:
             self.report("\n".join(lines))
             return False
         self.files = set(spec.files)
-        self.stamps = _stamps(self.files)
+        self.stamps = stamps(self.files)
         self.on_reload(create_app(spec, access=self.access), spec)
         return True
 
 
-def _stamps(files) -> dict[str, int | None]:
+def stamps(files: set[str] | frozenset[str]) -> dict[str, int | None]:
     """Each file's modification time (None when it is gone)."""
-    stamps: dict[str, int | None] = {}
+    found: dict[str, int | None] = {}
     for file in files:
         try:
-            stamps[file] = os.stat(file).st_mtime_ns
+            found[file] = os.stat(file).st_mtime_ns
         except OSError:
-            stamps[file] = None
-    return stamps
+            found[file] = None
+    return found

@@ -26,6 +26,8 @@ def request_line(
 ) -> str:
     """`METHOD PATH -> STATUS (route)`, the one-line shape every report uses."""
     target = path + ("?" + urlencode(query, doseq=True) if query else "")
+    if status == 0:  # a WebSocket message, which has no status: the socket's path instead
+        return f"{method} {target} ({route or 'no route'})"
     answer = "no answer (disconnected)" if status is None else str(status)
     return f"{method} {target} -> {answer} ({route or 'no route'})"
 

@@ -8,7 +8,6 @@ says what was expected and then lists the requests that did arrive, closest firs
 from __future__ import annotations
 
 import difflib
-import functools
 import json as _json
 import os
 import threading
@@ -26,10 +25,10 @@ from .loading import load_spec
 from .mock import AdminAccess, Mock
 from .report import INDENT, entry_lines, plural, violations_text
 from .serve import Runner
-from .serve.cheroot import CherootBackend
-from .serve.waitress import WaitressBackend
+from .serve.choice import choose
 from .spec import Spec
 from .tls import spec_certificate
+from .websocket.assertions import SocketAssertions
 
 
 class _Unset:
@@ -43,8 +42,11 @@ _UNSET: Any = _Unset()
 SHOWN = 10  # requests listed in a failing assertion's message
 
 
-class MockServer:
-    """A spec served on host:port (0 picks a free port) until `stop()` or the `with` ends."""
+class MockServer(SocketAssertions):
+    """A spec served on host:port (0 picks a free port) until `stop()` or the `with` ends.
+
+    Its sockets (`websockets`) too: `ws_send`, `wait_for_ws` and `assert_ws_received`.
+    """
 
     def __init__(
         self,
@@ -65,18 +67,21 @@ class MockServer:
             spec = load_spec(spec, seed=seed)
         self.app: Flask = create_app(spec, seed=seed, access=AdminAccess(token=admin_token))
         self.mock: Mock = self.app.extensions["mockserve"]
-        self._backend: Any = WaitressBackend
         self.ca_path: Path | None = None
+        tls = None
         if https:  # a bad certificate raises CertificateError here, as a bad spec does
             certificate = spec_certificate(self.spec.settings, hosts=(host, *cert_hosts))
-            self._backend = functools.partial(CherootBackend, tls=certificate.context())
+            tls = certificate.context()
             self.ca_path = self.mock.ca_path = certificate.ca_path
+        # The backend `mockserve run` would pick for this spec, in a thread of this process.
+        self._backend: Any = choose(self.app, tls=tls).factory
         self.host = host
         self._port = port
         self._runner: Runner | None = None
         self._lock = threading.Lock()
         self._arrived = threading.Condition()
         self.mock.listen(self._notify)
+        self._watch_messages()
 
     @property
     def port(self) -> int:

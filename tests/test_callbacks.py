@@ -15,7 +15,7 @@ import requests
 from flask import Flask, request
 
 from mockserve import MockServer
-from mockserve.serve.waitress import WaitressBackend
+from mockserve.serve.uvicorn import UvicornBackend
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,7 +45,7 @@ class Receiver:
                 self._arrived.notify_all()
             return "", status
 
-        self.backend = WaitressBackend(app, "127.0.0.1", 0, threads=4)
+        self.backend = UvicornBackend(app, "127.0.0.1", 0, threads=4)
         self.url = self.backend.url
         self._thread = threading.Thread(target=self.backend.serve, daemon=True)
         self._thread.start()

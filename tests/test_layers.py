@@ -56,6 +56,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.mock",
             "mockserve.routing",
             "mockserve.segments",
+            "mockserve.websocket",
+            "mockserve.graphql.endpoint",
         ),
     ),
     (
@@ -67,6 +69,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.exchange",
             "mockserve.context",
             "mockserve.matching",
+            "mockserve.graphql.resolvers",
+            "mockserve.graphql.http",
         ),
     ),
     ("stores", ("mockserve.stores",)),
@@ -88,12 +92,14 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.helpers",
             "mockserve.draws",
             "mockserve.contract",
+            "mockserve.quickschema",
             "mockserve.styles",
             "mockserve.formbody",
             "mockserve.xmlbody",
             "mockserve.media",
             "mockserve.journal",
             "mockserve.report",
+            "mockserve.graphql",  # schema and mocks: read by the spec loader
         ),
     ),
     (

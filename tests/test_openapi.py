@@ -441,11 +441,12 @@ def test_import_writes_a_valid_spec_that_answers_the_same(write_spec, serve, tmp
         )
 
 
-def test_import_refuses_a_file_that_is_not_openapi(write_spec, tmp_path):
+def test_import_refuses_a_file_that_is_already_a_spec(write_spec, tmp_path):
     path = write_spec("mockserve: 1\nroutes: []\n")
     result = CliRunner().invoke(main, ["import", str(path), "-o", str(tmp_path / "out.yaml")])
     assert result.exit_code == 2
-    assert "not an OpenAPI document" in result.output
+    assert "already a mockserve spec: `mockserve run" in result.output
+    assert not (tmp_path / "out.yaml").exists()
 
 
 def test_import_says_when_it_cannot_write_the_spec(write_spec, tmp_path):

@@ -104,6 +104,7 @@ def test_the_wheel_ships_the_format_schema_the_typing_marker_and_the_license(dis
         "mockserve/ui/page.html",
         "mockserve/ui/page.js",
         "mockserve/ui/page.css",
+        "mockserve/ui/messages.js",
         f"mockserve-{version}.dist-info/licenses/LICENSE",
     } <= names
 
@@ -137,7 +138,7 @@ def test_the_metadata_is_complete(dist):
     assert {url.split(",")[0] for url in metadata.get_all("Project-URL")} >= {"Homepage", "Source"}
     assert metadata["Keywords"]
     requires = {re.split(r"[<>=; ]", r)[0] for r in metadata.get_all("Requires-Dist")}
-    assert {"flask", "pyyaml", "jsonschema", "click", "jinja2", "waitress"} <= requires
+    assert {"flask", "pyyaml", "jsonschema", "click", "jinja2", "uvicorn"} <= requires
 
 
 def _install_commands() -> list[tuple[str, list[str]]]:

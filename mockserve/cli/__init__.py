@@ -12,6 +12,7 @@ from .documents import routes, schema, validate
 from .health import health, wait
 from .https import cert
 from .imports import import_
+from .mcp import mcp
 from .record import record
 from .run import run
 from .verify import verify
@@ -33,3 +34,4 @@ main.add_command(schema)
 main.add_command(import_)
 main.add_command(health)
 main.add_command(wait)
+main.add_command(mcp)

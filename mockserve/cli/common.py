@@ -40,7 +40,9 @@ def counts(spec: Spec) -> str:
     """`3 routes, 1 resource`: what a spec serves, in words."""
     routes, resources = len(spec.routes), len(spec.resources)
     text = plural(routes, "route")
-    return text + (f", {plural(resources, 'resource')}" if resources else "")
+    text += f", {plural(resources, 'resource')}" if resources else ""
+    text += f", {plural(len(spec.websockets), 'websocket')}" if spec.websockets else ""
+    return text + (f", {plural(len(spec.graphql), 'GraphQL endpoint')}" if spec.graphql else "")
 
 
 def http_url(url: str, param_hint: str) -> str:

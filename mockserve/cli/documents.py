@@ -42,6 +42,8 @@ def routes(spec: str) -> None:
 
     rows = [(",".join(r.methods), r.path, r.name) for r in loaded.routes]
     rows += [(r.method, r.path, r.name) for res in loaded.resources for r in resource_routes(res)]
+    rows += [("WEBSOCKET", s.path, "") for s in loaded.websockets]
+    rows += [("GET,POST", g.path, g.name) for g in loaded.graphql]
     widths = [
         max([len(h)] + [len(row[i]) for row in rows])
         for i, h in enumerate(("METHOD", "PATH", "NAME"))

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..spec import Spec
+
+if TYPE_CHECKING:
+    import ssl
 
 
 def https_listeners(
@@ -19,22 +23,23 @@ def https_listeners(
     cert: str | None,
     key: str | None,
     cert_hosts: tuple[str, ...],
+    backend_for: Callable[[ssl.SSLContext], Any],
 ) -> dict[str, Any]:
-    """The Runner's backends for --https / --https-port; exit 2 on a certificate it cannot serve."""
+    """The Runner's backends for --https / --https-port; exit 2 on a certificate it cannot serve.
+
+    `backend_for(context)`: the backend factory that serves TLS with `context`.
+    """
     if not https and https_port is None:
         if cert or key or cert_hosts:
             raise click.UsageError("--cert, --key and --cert-host need --https or --https-port")
         return {}
-    import functools
-
     from ..serve import Listen
-    from ..serve.cheroot import CherootBackend
     from ..tls import CertificateError, spec_certificate
 
     hosts = (*(() if host in ("0.0.0.0", "::") else (host,)), *cert_hosts)
     try:
         certificate = spec_certificate(spec.settings, cert, key, hosts)
-        tls = functools.partial(CherootBackend, tls=certificate.context())
+        tls = backend_for(certificate.context())
     except CertificateError as exc:
         click.echo(f"mockserve: {exc}", err=True)
         sys.exit(2)

@@ -94,6 +94,15 @@ def _exit_on_signal(signum: int, frame: object) -> None:
     help="Let any client use the admin API without a token (for a container on a "
     "network of its own).",
 )
+@click.option(
+    "--server",
+    type=click.Choice(["auto", "uvicorn", "uvicorn-threads"]),
+    default="auto",
+    show_default=True,
+    help="How answers are served: uvicorn on its event loop (fastest), or in threads "
+    "(for answers that wait on the network). auto picks threads when the spec uses a "
+    "shared store or an upstream proxy.",
+)
 # -- HTTPS (see `mockserve cert`) --
 @click.option("--https", is_flag=True, help="Serve HTTPS (TLS) on --port instead of HTTP.")
 @click.option(
@@ -164,6 +173,7 @@ def run(
     watch: bool,
     admin_token: str | None,
     admin_open: bool,
+    server: str = "auto",
     https: bool = False,
     https_port: int | None = None,
     cert: str | None = None,
@@ -192,6 +202,7 @@ def run(
     signal.signal(signal.SIGTERM, _exit_on_signal)
     from ..app import create_app
     from ..serve import Runner
+    from ..serve.choice import choose
 
     if watch and (strict or exit_after or workers > 1):
         raise click.UsageError(
@@ -218,15 +229,28 @@ def run(
         journal_options = tuple(
             name for name, used in (("--strict", strict), ("--exit-after", exit_after)) if used
         )
-        run_workers(loaded, spec, host, port, quiet, workers, access, journal_options, stores)
+        run_workers(
+            loaded, spec, host, port, quiet, workers, access, journal_options, stores, server
+        )
         return
     app = create_app(loaded, access=access, stores=stores)
     mock = app.extensions["mockserve"]
-    listeners = https_listeners(loaded, mock, host, https, https_port, cert, key, cert_hosts)
     recorder = start_recorder(app, record_into, main=False)
+    choice = choose(app, server)
+    listeners = https_listeners(
+        loaded,
+        mock,
+        host,
+        https,
+        https_port,
+        cert,
+        key,
+        cert_hosts,
+        lambda tls: choose(app, server, tls).factory,
+    )
     try:
-        runner = Runner(app, host=host, port=port, **listeners)
-    except (OSError, ValueError) as exc:  # waitress: ValueError for a host it cannot resolve
+        runner = Runner(app, host=host, port=port, **{"backend": choice.factory, **listeners})
+    except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or exc
         click.echo(f"cannot listen on {host}:{port}: {reason}", err=True)
         sys.exit(1)
@@ -243,7 +267,7 @@ def run(
     signal.signal(signal.SIGTERM, stop)
     if exit_after is not None:
         mock.listen(stop_after(exit_after, stop))
-    notes = ["strict"] if strict else []
+    notes = [choice.describe()] + (["strict"] if strict else [])
     if stores.shared:
         notes.append(f"store {store_shown(store or loaded.settings.store)}")
     notes += proxy_notes(loaded)

@@ -24,11 +24,13 @@ def run_workers(
     access: Any,
     journal_options: tuple[str, ...] = (),
     stores: Any = None,
+    server: str = "auto",
 ) -> None:
     """`run --workers N`: refuse specs with state without a store (exit 2), else fork N."""
     from .. import workers as forking
     from ..app import create_app
     from ..serve import Runner
+    from ..serve.choice import choose
 
     shared = stores is not None and stores.shared
     reason = forking.why_not(loaded, journal_options=journal_options, shared=shared)
@@ -49,9 +51,10 @@ def run_workers(
         click.echo(f"cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
         sys.exit(1)
     bound = sock.getsockname()[1]
+    choice = choose(app, server)
 
     def serve_one() -> None:
-        runner = Runner(app, host=host, port=bound, sock=sock)
+        runner = Runner(app, host=host, port=bound, sock=sock, backend=choice.factory)
         signal.signal(signal.SIGINT, lambda *_: runner.stop_soon())
         signal.signal(signal.SIGTERM, lambda *_: runner.stop_soon())
         # POST /__mockserve/shutdown reaches one worker: it stops them all, as SIGTERM does.
@@ -62,7 +65,7 @@ def run_workers(
     click.echo(
         f"mockserve: serving {loaded.title!r} ({counts(loaded)}) "
         f"on http://{shown}:{bound} with {workers} workers"
-        f"{' sharing one store' if shared else ''}  (Ctrl-C to stop)",
+        f"{' sharing one store' if shared else ''}  ({choice.describe()}; Ctrl-C to stop)",
         err=True,
     )
     warn_admin(host, access)

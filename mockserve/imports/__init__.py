@@ -9,6 +9,7 @@ dispatches to its reader. HAR and OpenAPI have readers of their own (`har`, `ope
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +68,15 @@ def detect(source: Path | None, text: str | None, label: str) -> str:
         return "curl"
     if "openapi:" in text or "swagger:" in text:
         return "openapi"
-    raise SourceError([f"{label}:1: not a format mockserve imports (try --from)"])
+    if re.search(r"^mockserve:", text, re.M):
+        raise SourceError(
+            [f"{label}:1: already a mockserve spec: `mockserve run {label}` serves it as it is"]
+        )
+    raise SourceError(
+        [f"{label}:1: not a format mockserve imports: expected an OpenAPI document, a HAR file, "
+         "a Postman collection, WireMock mappings, a Mockoon environment or curl lines "
+         "(name one with --from)"]
+    )  # fmt: skip
 
 
 def read(kind: str, source: Path | None, text: str | None, label: str) -> Imported:

@@ -1,7 +1,7 @@
 """What a server backend must do for the runner: serve, stop from any thread, swap apps.
 
-Waitress is the default (`waitress.py`); a TLS-capable server is another implementation
-of the same protocol.
+uvicorn (`uvicorn.py`) is the one implementation; `choice.py` says how it answers for a
+spec (on its event loop, or in threads).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 
 class Backend(Protocol):
-    """An HTTP server bound to a host and port, serving a WSGI app."""
+    """An HTTP server bound to a host and port, serving a mockserve (WSGI) app."""
 
     host: str
     port: int  # the port bound (the real one when 0 was asked)

@@ -18,7 +18,8 @@ from flask import Flask
 
 from ..mock import Mock
 from .backend import Backend
-from .waitress import DRAIN_SECONDS, WaitressBackend
+from .choice import choose
+from .uvicorn import DRAIN_SECONDS
 
 BackendFactory = Callable[..., Backend]
 START_SECONDS = 10  # how long start() waits for the server to answer
@@ -41,17 +42,20 @@ class Runner:
         host: str = "127.0.0.1",
         port: int = 8000,
         *,
-        backend: BackendFactory = WaitressBackend,
+        backend: BackendFactory | None = None,
         sock: socket.socket | None = None,
         also: Sequence[Listen] = (),
     ):
         """Bind now, so a port in use fails here (OSError) and `url` is known at once.
 
-        `backend` serves host:port (or `sock`); each of `also` serves another port of the
-        same host, e.g. HTTPS beside plain HTTP. All start and stop together.
+        `backend` serves host:port (or `sock`), by default the one `choice.choose` picks
+        for the app; each of `also` serves another port of the same host, e.g. HTTPS
+        beside plain HTTP. All start and stop together.
         """
         self.app = app
         mock = self.mock
+        if backend is None:
+            backend = choose(app).factory
         options: dict[str, Any] = {"max_body": mock.spec.settings.max_body}
         self.backend = backend(app, host, port, **options, **({"sock": sock} if sock else {}))
         self.backends: list[Backend] = [self.backend]

@@ -82,11 +82,7 @@ class ExistingRoute:
 def existing_routes(text: str) -> tuple[list[ExistingRoute], Place]:
     """The file's routes, and where new ones go."""
     root = yaml.compose(text) if text.strip() else None
-    routes_key = routes = None
-    if isinstance(root, yaml.MappingNode):
-        for key, value in root.value:
-            if key.value == "routes":
-                routes_key, routes = key, value
+    routes_key, routes = routes_node(root)
     if routes is not None and isinstance(routes, yaml.SequenceNode) and routes.flow_style:
         if routes.value:
             raise ValueError("its routes are a flow-style list ([...]); write them as a block list")
@@ -135,3 +131,73 @@ def insert(base: str, inserts: list[tuple[int, str, int]]) -> str:
     for _, (index, text, replace) in ordered:
         base = base[:index] + text + base[index + replace :]
     return base
+
+
+# -- one route's text: found by name, replaced or removed ------------------------------
+
+
+@dataclass
+class RouteText:
+    """A route entry of the file: its name (as the loader names it) and the text it spans."""
+
+    name: str
+    start: int  # the start of the line its `-` is on
+    end: int  # just after its last line
+    indent: int  # the column of its `-`
+    named: bool  # it has a `name` of its own (else it is named by method and path)
+
+
+def routes_node(root: yaml.Node | None) -> tuple[yaml.Node | None, yaml.Node | None]:
+    """The `routes` key of a spec's top mapping and its value (None, None when absent)."""
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            if key.value == "routes":
+                return key, value
+    return None, None
+
+
+def route_texts(text: str) -> list[RouteText]:
+    """Each route entry of the file's `routes` block list, in order, with its text span."""
+    from .model import route_name
+
+    root = yaml.compose(text) if text.strip() else None
+    _, routes = routes_node(root)
+    if not isinstance(routes, yaml.SequenceNode) or not routes.value:
+        return []
+    if routes.flow_style:
+        raise ValueError("its routes are a flow-style list ([...]); write them as a block list")
+    data = yaml.safe_load(text)["routes"]
+    found = []
+    for item, raw in zip(routes.value, data, strict=True):
+        if not isinstance(raw, dict):
+            continue
+        start = text.rfind("\n", 0, item.start_mark.index) + 1
+        end = _item_end(text, item)
+        column = dash_column(text, item)
+        found.append(RouteText(route_name(raw), start, end, column, "name" in raw))
+    return found
+
+
+def _item_end(text: str, item: yaml.Node) -> int:
+    """Just after a list item's last line (a block scalar's trailing blank lines aside)."""
+    leaf = last_leaf(item)
+    end = leaf.end_mark.index
+    if not (isinstance(leaf, yaml.ScalarNode) and leaf.style in ("|", ">")):
+        return line_end(text, end)
+    header = text[leaf.start_mark.index : line_end(text, leaf.start_mark.index)]
+    if "+" not in header.partition("#")[0]:  # kept blank lines (`|+`) are its text
+        while text.endswith("\n\n", 0, end):
+            end -= 1
+    return end
+
+
+def list_item(text: str, indent: int) -> str:
+    """The YAML text of a mapping as an item of a block list whose dashes are at `indent`.
+
+    Text that already is a one-item list (`- path: ...`) is only indented.
+    """
+    lines = text.splitlines(True)
+    if not lines[0].lstrip().startswith("- "):
+        lines = ["- " + lines[0]] + [("  " + line) if line.strip() else line for line in lines[1:]]
+    item = "".join(lines)
+    return indented(item if item.endswith("\n") else item + "\n", indent)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +24,7 @@ from .resources import compile_resource
 from .routes import RouteBuilder
 from .schemas import SchemaCompiler, SchemaProblem
 from .source import SourceFile, format_path, parse_openapi_fast, parse_source
+from .websockets import SocketBuilder
 
 DEFAULT_ADMIN = "/__mockserve"
 
@@ -43,9 +44,17 @@ class Loader:
     """Reads one spec (and its includes) and builds the frozen `Spec`."""
 
     def __init__(
-        self, path: str | os.PathLike[str], *, seed: int | None = None, lazy: bool = False
+        self,
+        path: str | os.PathLike[str],
+        *,
+        seed: int | None = None,
+        lazy: bool = False,
+        edited: Mapping[Path, str] | None = None,
     ):
+        """`edited`: files' texts (by resolved path) as an edit would leave them, read
+        instead of what is on disk, to check the edit before it is written."""
         self.path = Path(path)
+        self.edited = edited or {}
         self.display = str(path)
         self.root_dir = self.path.resolve().parent
         self.seed = seed
@@ -69,7 +78,9 @@ class Loader:
 
     def _read(self, path: Path, display: str, where: tuple[SourceFile, tuple] | None):
         try:
-            text = path.read_text("utf-8")
+            text = self.edited.get(path.resolve()) if self.edited else None
+            if text is None:
+                text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             if where:
@@ -189,12 +200,14 @@ class Loader:
             resources = [
                 compile_resource(build, name, item) for name, item in collected.resources.items()
             ]
+            graphql = _graphql(build, source, data)
             answers = Answers(build)
             errors = answers.errors(source, mapping(data.get("errors")))
             webhooks = {
                 str(name): answers.callback(source, ("webhooks", name), item, str(name))
                 for name, item in mapping(data.get("webhooks")).items()
             }
+            websockets = SocketBuilder(build).websockets(source, data.get("websockets"))
         except (TypeError, AttributeError, KeyError, ValueError):
             # Data of the wrong shape that the semantic checks tripped over: the format
             # check has reported it, so report that rather than a traceback.
@@ -214,6 +227,8 @@ class Loader:
             files=tuple(sorted(self.files)),
             webhooks={name: hook for name, hook in webhooks.items() if hook is not None},
             schemas={name: item.data for name, item in collected.schemas.items()},
+            websockets=websockets,
+            graphql=graphql,
         )
 
     def _sorted_warnings(self) -> tuple[SpecWarning, ...]:
@@ -311,6 +326,15 @@ class Loader:
             problems.append(source.problem(at + exc.path, str(exc)))
             return False
         return True
+
+
+def _graphql(build: Build, source: SourceFile, data: dict[str, Any]) -> tuple:
+    """The spec's GraphQL endpoints; graphql-core is imported only for a spec that has them."""
+    if "graphql" not in data:
+        return ()
+    from .graphql import compile_graphql  # noqa: PLC0415 - graphql-core takes 0.3 s to import
+
+    return compile_graphql(build, source, data["graphql"])
 
 
 def _proxy(raw: Any) -> Proxy | None:

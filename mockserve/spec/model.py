@@ -180,6 +180,19 @@ class RouteParts:
         object.__setattr__(self, "renders", renders)
 
 
+def route_methods(raw: dict[str, Any]) -> tuple[str, ...]:
+    """A route entry's methods, upper case (`method` is one or a list; GET when absent)."""
+    given = raw.get("method", "GET")
+    return tuple(
+        m.upper() for m in (given if isinstance(given, list) else [given]) if isinstance(m, str)
+    )
+
+
+def route_name(raw: dict[str, Any]) -> str:
+    """A route entry's name: its `name`, else its methods and path (`GET,HEAD /users`)."""
+    return raw.get("name") or f"{','.join(route_methods(raw))} {raw.get('path')}"
+
+
 @dataclass(frozen=True)
 class Route:
     """A method+path and how it answers; exactly one Flask view.
@@ -264,6 +277,102 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class SocketClose:
+    """Close the socket with a close code and a reason (templated)."""
+
+    code: int = 1000
+    reason: Value | None = None
+
+
+@dataclass(frozen=True)
+class SocketEvery:
+    """`send_every`: `message` each `interval` ms, `count` times (None: until closed)."""
+
+    interval: float
+    message: Value
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class SocketStep:
+    """What a socket does on connect or for a message: wait, send, start a timer, close.
+
+    In that order; any of them may be absent (an `on_message` entry with only `when`
+    takes the message and answers nothing).
+    """
+
+    delay: Delay | None = None
+    send: Value | None = None
+    every: SocketEvery | None = None
+    close: SocketClose | None = None
+    when: Expression | None = None  # on_message only: the first whose `when` holds answers
+    where: str = ""  # e.g. websockets[0].on_message[1], for messages
+
+
+@dataclass(frozen=True)
+class SocketFault:
+    """Instead of the answer to a message, with probability `rate`: a close or a drop."""
+
+    rate: float
+    close: SocketClose | None = None  # None: `disconnect` (no close frame at all)
+
+
+@dataclass(frozen=True)
+class WebSocket:
+    """A WebSocket path and its script, compiled: what it sends on connect and per message."""
+
+    path: str
+    rule: str  # as Werkzeug reads it (path parameters as for routes)
+    subprotocols: tuple[str, ...] = ()
+    on_connect: tuple[SocketStep, ...] = ()
+    on_message: tuple[SocketStep, ...] = ()
+    faults: tuple[SocketFault, ...] = ()
+
+
+@dataclass(frozen=True)
+class GraphQLMocks:
+    """`mocks` of a GraphQL endpoint, compiled: values per type, per type's field, per field.
+
+    `types` holds a scalar's or enum's own value; `fields` the values of an object's (or
+    interface's) fields, by (type, field), from `Type: {field: ...}` and `Type.field` alike.
+    """
+
+    types: dict[str, Value] = field(default_factory=dict)
+    fields: dict[tuple[str, str], Value] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GraphQLOperation:
+    """One `operations` entry: the whole answer of the operations its `when` holds for."""
+
+    when: Expression | None = None
+    data: Value | None = None  # None: generated (or no data when `errors` alone are given)
+    has_data: bool = False  # `data` was written (`data: null` too)
+    errors: Value | None = None
+    faults: tuple[Fault, ...] = ()
+    delay: Delay | None = None
+    state: tuple[tuple[str, Value], ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class GraphQLEndpoint:
+    """A `graphql` entry: where it answers, its schema (graphql-core's, built at load) and
+    how answers are made."""
+
+    name: str
+    path: str
+    schema: Any = field(repr=False, compare=False)  # graphql.GraphQLSchema
+    list_length: tuple[int, int] = (1, 3)
+    mocks: GraphQLMocks = field(default_factory=GraphQLMocks)
+    operations: tuple[GraphQLOperation, ...] = ()
+    faults: tuple[Fault, ...] = ()
+    delay: Delay | None = None
+    state: tuple[tuple[str, Value], ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class Spec:
     """A spec ready to serve."""
 
@@ -281,10 +390,16 @@ class Spec:
     # Routes whose answer is a refusal the document implies, not one it declares (a
     # served OpenAPI document's 405s for a concrete path's missing methods): a violation.
     uncovered: frozenset[str] = frozenset()
+    websockets: tuple[WebSocket, ...] = ()  # on the same port as the routes (`websockets`)
+    graphql: tuple[GraphQLEndpoint, ...] = ()  # GraphQL endpoints, each a Blueprint
 
     @property
     def stateful(self) -> bool:
         """True when answers depend on earlier requests."""
-        return bool(self.resources) or any(
-            route.order in ("sequence", "cycle") or route.keeps_state for route in self.routes
+        return (
+            bool(self.resources)
+            or any(
+                route.order in ("sequence", "cycle") or route.keeps_state for route in self.routes
+            )
+            or any(g.state or any(o.state for o in g.operations) for g in self.graphql)
         )

@@ -15,7 +15,16 @@ from ..errors import SpecProblem
 from .answers import CONTENT_TYPES, Answers, dump_json, header_text
 from .build import Build, Item, mapping, sequence
 from .contracts import compile_contract
-from .model import Body, Contract, Example, ResponseTemplate, Route, RouteParts
+from .model import (
+    Body,
+    Contract,
+    Example,
+    ResponseTemplate,
+    Route,
+    RouteParts,
+    route_methods,
+    route_name,
+)
 from .rules import rule_for
 from .source import SourceFile, format_path
 
@@ -36,13 +45,8 @@ class RouteBuilder:
             return None
         count = len(self.build.problems)
         path = raw["path"]
-        methods_raw = raw.get("method", "GET")
-        methods = tuple(
-            m.upper()
-            for m in (methods_raw if isinstance(methods_raw, list) else [methods_raw])
-            if isinstance(m, str)
-        )
-        name = raw.get("name") or f"{','.join(methods)} {path}"
+        methods = route_methods(raw)
+        name = route_name(raw)
         rule, param_names, path_problems = rule_for(path, written=not self.build.loader.generated)
         for message in path_problems:
             self.build.problem(source, at + ("path",), message)

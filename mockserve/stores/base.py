@@ -8,11 +8,12 @@ shared store) and no concurrent request ever loses an update.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from ..draws import RandomSource
 from ..journal import Entry, Violation
+from .messages import MemoryMessages, MessageStore
 
 T = TypeVar("T")
 Items = list[dict[str, Any]]
@@ -71,6 +72,10 @@ class JournalStore(Protocol):
 
     def violations(self) -> list[Violation]: ...
 
+    def violated(self, violation: Violation) -> None:
+        """Count a violation that is no request (a WebSocket message nothing answered)."""
+        ...
+
     def clear(self) -> None:
         """Forget the entries; ids keep counting up and violations stay (the run's verdict)."""
         ...
@@ -88,10 +93,13 @@ class Stores:
     # True when every process and instance serving the spec shares these stores (--store):
     # then the journal, a reset and the state are the same whichever of them answers.
     shared: bool = False
+    # The messages of WebSocket sockets (`websockets`), in both directions.
+    messages: MessageStore = field(default_factory=MemoryMessages)
 
     def reset(self) -> None:
         """Back to the start: journal, state, positions, resources and the random source."""
         self.journal.clear()
+        self.messages.clear()
         self.state.reset()
         self.positions.reset()
         self.resources.reset()

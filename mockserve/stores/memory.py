@@ -12,6 +12,7 @@ from ..draws import Counts, RandomSource
 from ..journal import Entry, Violation, stamped
 from ..spec.model import Spec
 from .base import Items, Stores
+from .messages import MemoryMessages
 
 T = TypeVar("T")
 
@@ -93,6 +94,10 @@ class MemoryJournal:
         with self._lock:
             return list(self._violations)
 
+    def violated(self, violation: Violation) -> None:
+        with self._lock:
+            self._violations.append(violation)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -106,4 +111,5 @@ def memory_stores(spec: Spec) -> Stores:
         resources=MemoryResources({r.name: r.data for r in spec.resources}),
         journal=MemoryJournal(spec.settings.journal),
         random=RandomSource(spec.settings.seed),
+        messages=MemoryMessages(spec.settings.journal),
     )

@@ -9,6 +9,8 @@ server. Keys live under `mockserve:{namespace}:`:
     resources:{name}   string  the items as a JSON array; absent: the spec's seed data
     journal            zset    "ID\\nJSON" scored by ID, the newest `settings.journal` kept
     journal:id         string  the last entry id (INCR; never reset)
+    messages           zset    WebSocket messages as the journal's entries, the newest kept
+    messages:id        string  the last message id (INCR; never reset)
 
 A change is an optimistic transaction: WATCH the key, read, run the change, then
 MULTI/EXEC, again from the read when another instance wrote the key in between (the
@@ -39,6 +41,7 @@ from ..errors import StoreUnavailable
 from ..journal import Answer, Entry, Violation, stamped
 from ..spec.model import Spec
 from .base import Items, Stores
+from .messages import Message
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -271,9 +274,59 @@ class RedisJournal:
         with self._lock:
             return list(self._violations)
 
+    def violated(self, violation: Violation) -> None:
+        with self._lock:
+            self._violations.append(violation)
+
     def clear(self) -> None:
         with self.connection.reachable():
             self.connection.client.delete(self.key)
+
+
+class RedisMessages:
+    """WebSocket messages every instance writes and reads (`GET {admin}/websockets`).
+
+    Written by the journal's script, from the event loop that serves the socket: one
+    round trip to a store on this machine or network. Lost, the message goes out all the
+    same and is missing from the journal (logged once).
+    """
+
+    def __init__(self, connection: Connection, size: int = 1000):
+        self.connection = connection
+        self.size = max(size, 0)
+        self.key = connection.key("messages")
+        self.id_key = connection.key("messages:id")
+        self._record = connection.client.register_script(_RECORD)
+        self._warned = False
+
+    def record(self, **fields: Any) -> Message:
+        fields = stamped(fields)
+        message_id = 0
+        try:
+            with self.connection.reachable():
+                message_id = int(
+                    self._record(keys=[self.key, self.id_key], args=[_dump(fields), self.size])
+                )
+            self._warned = False
+        except StoreUnavailable as exc:
+            if not self._warned:
+                log.warning("websocket messages: %s; they are lost until it answers", exc)
+            self._warned = True
+        return Message(id=message_id, **fields)
+
+    def messages(self) -> list[Message]:
+        with self.connection.reachable():
+            raw = self.connection.client.zrange(self.key, 0, -1)
+        return [_load_message(member) for member in raw]  # type: ignore[arg-type]  # bytes
+
+    def clear(self) -> None:
+        with self.connection.reachable():
+            self.connection.client.delete(self.key)
+
+
+def _load_message(member: bytes) -> Message:
+    message_id, _, text = member.partition(b"\n")
+    return Message(id=int(message_id), **json.loads(text))
 
 
 # -- entries as JSON --------------------------------------------------------------------
@@ -342,6 +395,7 @@ def redis_stores(spec: Spec, url: str) -> Stores:
         positions=RedisCounter(connection, "positions"),
         resources=RedisResources(connection, {r.name: r.data for r in spec.resources}),
         journal=RedisJournal(connection, spec.settings.journal),
+        messages=RedisMessages(connection, spec.settings.journal),
         random=RandomSource(spec.settings.seed, counter=RedisCounter(connection, "draws")),
         shared=True,
     )

@@ -18,6 +18,7 @@ FILES = {
     "/ui": ("page.html", "text/html; charset=utf-8"),
     "/ui/page.js": ("page.js", "text/javascript; charset=utf-8"),
     "/ui/page.css": ("page.css", "text/css; charset=utf-8"),
+    "/ui/messages.js": ("messages.js", "text/javascript; charset=utf-8"),
 }
 
 # Only the page's own files and the admin API: nothing from elsewhere, nothing inline,

@@ -246,6 +246,7 @@
           h("span", { class: "method" }, entry.method),
           " ",
           h("span", { class: "path" }, entry.path + queryString(entry.query)),
+          entry.graphql ? h("span", { class: "operation" }, " " + operationOf(entry.graphql)) : null,
         ),
       ),
       h("td", { class: "status" }, h("span", { class: "badge" }, status)),
@@ -257,6 +258,11 @@
       ),
       h("td", { class: "num" }, (entry.duration_ms ?? 0).toFixed(1)),
     );
+  }
+
+  // A GraphQL request's operation: `query GetBook`, or `query (anonymous)`.
+  function operationOf(graphql) {
+    return `${graphql.type} ${graphql.operation ?? "(anonymous)"}`;
   }
 
   function toggle(entry, button) {
@@ -297,6 +303,7 @@
       facts([
         ["Method", entry.method],
         ["Path", entry.path],
+        ["Operation", entry.graphql ? operationOf(entry.graphql) : null],
         ["Query", Object.keys(entry.query || {}).length ? queryString(entry.query).slice(1) : null],
         ["Time", entry.time],
         ["Took", `${(entry.duration_ms ?? 0).toFixed(1)} ms`],
