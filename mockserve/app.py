@@ -28,6 +28,7 @@ from .listeners import log_access, log_violation
 from .loading import load_spec
 from .matching import RouteShape, converter_patterns
 from .mock import AdminAccess, Mock
+from .pact.serve import install_pact
 from .pipeline import Pipeline
 from .problems import error_body, pick_error, render_problem
 from .proxy import install_proxy
@@ -95,6 +96,7 @@ def create_app(
         app.register_blueprint(admin_blueprint(mock, spec.settings.admin))
     _add_handlers(app, mock)
     install_proxy(app, mock)  # settings.proxy: after the handlers, so exchanges exist
+    install_pact(app, mock)  # a served pact: its interactions, found by the Pact matcher
     return app
 
 

@@ -1,4 +1,4 @@
-"""One entry point for every file mockserve serves: a spec, or an OpenAPI document.
+"""One entry point for every file mockserve serves: a spec, an OpenAPI document, a pact.
 
 It reads the main file once, tells by its content what it is, and hands it to the
 builder of that kind. It sits above `spec/` and the foreign formats (`openapi/`), which
@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from .errors import SpecError
+from .pact.reader import is_pact
 from .spec.loader import Loader, paused_gc
 from .spec.model import Spec
 
 
 def document_kind(data: Any) -> str:
-    """What a parsed main file is: `openapi` or `spec` (mockserve's own format)."""
+    """What a parsed main file is: `openapi`, `pact` or `spec` (mockserve's own format)."""
     if isinstance(data, dict) and "mockserve" not in data and "openapi" in data:
         return "openapi"
+    if isinstance(data, dict) and "mockserve" not in data and is_pact(data):
+        return "pact"
     return "spec"
 
 
@@ -42,8 +45,13 @@ def load_spec(
         source = loader.read_main()
         if source is None:
             raise SpecError(loader.problems)
-        if document_kind(source.data) == "openapi":
+        kind = document_kind(source.data)
+        if kind == "openapi":
             from .openapi import spec_from_openapi  # noqa: PLC0415 - only for OpenAPI documents
 
             return spec_from_openapi(source, loader)
+        if kind == "pact":
+            from .pact.routes import spec_from_pact  # noqa: PLC0415 - only for pact files
+
+            return spec_from_pact(source, seed=seed)
         return loader.build(source)

@@ -8,6 +8,9 @@ Registered through the `pytest11` entry point, so installing mockserve is enough
   else `--mockserve-spec`, else the `mockserve_spec` ini option.
 - A test whose servers saw a violation (a request the spec does not cover, or one that broke
   a contract) fails, listing each one, unless marked `mockserve_allow_violations`.
+- `--pact-dir DIR`: each test that passes writes (merges into) a V4 pact in DIR of what its
+  servers answered: consumer `--pact-consumer` (default: the rootdir's name), provider
+  the spec's title.
 
 Relative spec paths: in code and markers, against the rootdir (so a test finds its spec
 wherever pytest is started); `--mockserve-spec` against the current directory, as any path
@@ -45,6 +48,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="Spec the mockserve_server fixture serves when a test has no mockserve_spec "
         "marker (relative to the current directory). Overrides the ini option.",
+    )
+    group.addoption(
+        "--pact-dir",
+        metavar="DIR",
+        default=None,
+        help="Write a pact (V4) of what each passing test's mock servers answered into DIR.",
+    )
+    group.addoption(
+        "--pact-consumer",
+        metavar="NAME",
+        default=None,
+        help="The consumer named in the pacts --pact-dir writes (default: the rootdir's name).",
     )
     parser.addini(
         "mockserve_spec",
@@ -84,10 +99,13 @@ class ServerFactory:
         port: int = 0,
         host: str = "127.0.0.1",
         https: bool = False,
+        pact: dict | None = None,
     ) -> MockServer:
         """Start a MockServer for `spec` (None: the test's default spec) and return it.
 
         `https=True` serves TLS; the server's `ca_path` is the CA for the client's `verify=`.
+        `pact={"consumer", "provider", "dir"}` writes a pact when the test passes (as
+        `--pact-dir` does for every server).
         """
         __tracebackhide__ = True
         if spec is None:
@@ -98,8 +116,10 @@ class ServerFactory:
             spec = _resolve(self._request.config.rootpath, spec)
         from .testing import MockServer
 
+        if pact is None:
+            pact = _pact_options(self._request.config)
         try:
-            server = MockServer(spec, port=port, seed=seed, host=host, https=https)
+            server = MockServer(spec, port=port, seed=seed, host=host, https=https, pact=pact)
         except (SpecError, CertificateError) as exc:
             problems = exc  # failed below, outside this block, so pytest shows it once
         else:
@@ -121,6 +141,20 @@ class ServerFactory:
     def stop_all(self) -> None:
         for server in self.servers:
             server.stop()
+
+    def write_pacts(self) -> None:
+        """The test passed: each server with `pact` writes what it answered."""
+        for server in self.servers:
+            server.write_pact()
+
+
+def _pact_options(config: pytest.Config) -> dict | None:
+    """`--pact-dir` (relative to the current directory) as MockServer's `pact=`."""
+    directory = config.getoption("pact_dir")
+    if not directory:
+        return None
+    consumer = config.getoption("pact_consumer") or config.rootpath.name
+    return {"consumer": consumer, "dir": str(config.invocation_params.dir / directory)}
 
 
 def default_spec(request: pytest.FixtureRequest) -> tuple[SpecLike, dict]:
@@ -186,6 +220,7 @@ def pytest_runtest_call(item: pytest.Item):
     factory = item.stash.get(_FACTORY, None)
     if factory is not None:
         _fail_on_violations(item, factory)
+        factory.write_pacts()  # reached only when the test passed, with no violation
     return result
 
 

@@ -23,6 +23,7 @@ from .exchange import Exchange
 from .journal import Entry, Violation
 from .loading import load_spec
 from .mock import AdminAccess, Mock
+from .pact.writer import PactWriter
 from .report import INDENT, entry_lines, plural, violations_text
 from .serve import Runner
 from .serve.choice import choose
@@ -58,9 +59,14 @@ class MockServer(SocketAssertions):
         admin_token: str | None = None,
         https: bool = False,
         cert_hosts: tuple[str, ...] = (),
+        pact: dict[str, Any] | None = None,
     ):
         """`https=True` serves TLS with the spec's `settings.tls`, else a certificate of the
-        local CA, whose file is `ca_path` (a client's `verify=`)."""
+        local CA, whose file is `ca_path` (a client's `verify=`).
+
+        `pact={"consumer": C, "provider": P, "dir": "pacts"}` records the requests the
+        spec's routes answer and writes them as a V4 pact (`write_pact()`, or when the
+        `with` block ends without an exception)."""
         # Load now, and whole (not lazily as `run` serves an OpenAPI document), so a bad
         # spec raises SpecError here, where the test names it, and every warning is known.
         if not isinstance(spec, Spec):
@@ -82,6 +88,10 @@ class MockServer(SocketAssertions):
         self._arrived = threading.Condition()
         self.mock.listen(self._notify)
         self._watch_messages()
+        self.pact_writer: PactWriter | None = None
+        if pact is not None:
+            self.pact_writer = _pact_writer(pact, self.spec)
+            self.mock.listen(self.pact_writer.listener)
 
     @property
     def port(self) -> int:
@@ -125,6 +135,20 @@ class MockServer(SocketAssertions):
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+        if exc_info[0] is None:
+            self.write_pact()
+
+    def write_pact(self) -> Path | None:
+        """Write the pact of the requests answered since the last write (with `pact=`).
+
+        The first write of a file in this process replaces it, later ones merge into it.
+        Returns the file, or None when there is nothing to write.
+        """
+        if self.pact_writer is None:
+            return None
+        written = self.pact_writer.write()
+        self.pact_writer.clear()
+        return written
 
     @property
     def url(self) -> str:
@@ -367,3 +391,19 @@ def _what(method: str, target: str, json: Any) -> str:
 
 def _times(count: int) -> str:
     return {0: "0 times", 1: "once", 2: "twice"}.get(count, plural(count, "time"))
+
+
+def _pact_writer(options: dict[str, Any], spec: Spec) -> PactWriter:
+    """A PactWriter from `pact={"consumer", "provider", "dir"}` (provider: the spec's title)."""
+    unknown = set(options) - {"consumer", "provider", "dir"}
+    if unknown or not options.get("consumer"):
+        raise ValueError(
+            'pact= takes {"consumer": NAME, "provider": NAME, "dir": FOLDER}; '
+            + (f"unknown: {', '.join(sorted(unknown))}" if unknown else "consumer is missing")
+        )
+    return PactWriter(
+        consumer=str(options["consumer"]),
+        provider=str(options.get("provider") or spec.title),
+        directory=Path(options.get("dir") or "pacts"),
+        routes={route.name: route for route in spec.routes},
+    )

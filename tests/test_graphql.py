@@ -302,3 +302,19 @@ def test_a_document_of_several_operations_needs_the_operation_name(mock):
     assert chosen["data"]["book"]["id"] == "1"
     unknown = ask(mock, document, operation="C").json()["errors"][0]["message"]
     assert unknown == "Unknown operation named 'C'; the document has 'A', 'B'."
+
+
+def test_deeply_nested_lists_stay_bounded(write_spec):
+    """A query nesting a list field 12 deep would be 3**12 objects; the answer stays small."""
+    schema = "type Node { id: ID!, children: [Node!]! }\ntype Query { nodes: [Node!]! }\n"
+    spec = write_spec(
+        "mockserve: 1\ngraphql:\n  path: /graphql\n  schema: schema.graphql\n"
+        "  list_length: {min: 3, max: 3}\n",
+        **{"schema.graphql": schema},
+    )
+    query = "{ nodes { id " + "children { id " * 12 + "}" * 12 + " } }"
+    with MockServer(spec, seed=1) as server:
+        answer = requests.post(server.url + "/graphql", json={"query": query}, timeout=30)
+    assert answer.status_code == 200
+    assert "errors" not in answer.json()
+    assert len(answer.content) < 5_000_000

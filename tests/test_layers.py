@@ -39,6 +39,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.record",
             "mockserve.record.recorder",
             "mockserve.har",
+            "mockserve.pact.verify",
+            "mockserve.pact.writer",
         ),
     ),
     (
@@ -58,6 +60,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.segments",
             "mockserve.websocket",
             "mockserve.graphql.endpoint",
+            "mockserve.pact.serve",
         ),
     ),
     (
@@ -83,6 +86,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "mockserve.imports",
             "mockserve.record.recording",
             "mockserve.record.routes",
+            "mockserve.pact",
         ),
     ),
     (

@@ -38,6 +38,8 @@ def warn(path: str, warnings: tuple[str | SpecWarning, ...] | list[str]) -> None
 
 def counts(spec: Spec) -> str:
     """`3 routes, 1 resource`: what a spec serves, in words."""
+    if spec.pact is not None:
+        return plural(len(spec.pact.served), "interaction")
     routes, resources = len(spec.routes), len(spec.resources)
     text = plural(routes, "route")
     text += f", {plural(resources, 'resource')}" if resources else ""

@@ -44,6 +44,10 @@ def routes(spec: str) -> None:
     rows += [(r.method, r.path, r.name) for res in loaded.resources for r in resource_routes(res)]
     rows += [("WEBSOCKET", s.path, "") for s in loaded.websockets]
     rows += [("GET,POST", g.path, g.name) for g in loaded.graphql]
+    if loaded.pact is not None:  # a pact's interactions, each a route found by its matcher
+        rows += [
+            (",".join(i.route.methods), i.route.path, i.route.name) for i in loaded.pact.served
+        ]
     widths = [
         max([len(h)] + [len(row[i]) for row in rows])
         for i, h in enumerate(("METHOD", "PATH", "NAME"))

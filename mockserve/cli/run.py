@@ -17,6 +17,7 @@ from .https import https_listeners
 from .logs import log_violations_as_such, start_logging
 from .record import save_recording, start_recorder
 from .serving import (
+    never_exercised,
     open_store,
     proxy_notes,
     serve_while,
@@ -313,7 +314,10 @@ def run(
         save_recording(recorder)
     journal = runner.mock.stores.journal
     violations = journal.violations()
+    unexercised = never_exercised(runner.app) if strict else []
     if strict:
         click.echo(summary(violations, journal.requests_seen))
+        for line in unexercised:
+            click.echo(line)
     click.echo("mockserve: stopped", err=True)
-    sys.exit(code or (1 if strict and violations else 0))
+    sys.exit(code or (1 if strict and (violations or unexercised) else 0))

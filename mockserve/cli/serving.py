@@ -134,3 +134,18 @@ def summary(violations: list, requests: int) -> str:
         f"mockserve: {plural(len(violations), 'violation')} in "
         f"{plural(requests, 'request')}:\n{violations_text(violations)}"
     )
+
+
+def never_exercised(app: Any) -> list[str]:
+    """A served pact's interactions that no request exercised (a --strict failure)."""
+    from ..pact.serve import EXTENSION
+
+    server = app.extensions.get(EXTENSION)
+    missed = server.never_exercised() if server is not None else []
+    if not missed:
+        return []
+    lines = [f"mockserve: {plural(len(missed), 'interaction')} of the pact never exercised:"]
+    for item in missed:
+        request = item.interaction.request
+        lines.append(f"  {request.method} {request.path}  {item.route.name!r}")
+    return lines

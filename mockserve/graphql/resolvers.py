@@ -32,6 +32,9 @@ from ..spec.model import GraphQLEndpoint
 
 MISSING: Any = object()
 TYPENAME = "__typename"
+# Generated list items one answer may hold: nested lists multiply (3 levels of 3 are 27,
+# 15 levels would be millions), so past this a generated list is empty, as any list may be.
+MAX_GENERATED_ITEMS = 10_000
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Answering:
     context: dict[str, Any]  # what templates see (request, state, helpers, variables, ...)
     rng: random.Random
     fake: Any  # Faker, drawing from the request's source
+    generated: int = 0  # list items generated so far (bounded by MAX_GENERATED_ITEMS)
 
 
 def resolve_field(parent: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
@@ -87,7 +91,11 @@ def fill(answering: Answering, type_: Any, value: Any, name: str) -> Any:
     if isinstance(type_, GraphQLList):
         if value is MISSING:
             low, high = answering.endpoint.list_length
-            value = [MISSING] * answering.rng.randint(low, high)
+            length = answering.rng.randint(low, high)
+            if answering.generated + length > MAX_GENERATED_ITEMS:
+                length = 0
+            answering.generated += length
+            value = [MISSING] * length
         elif not isinstance(value, list):
             return value  # graphql-core reports what is not a list
         return [fill(answering, type_.of_type, item, name) for item in value]

@@ -327,6 +327,7 @@ class WebSocket:
     on_connect: tuple[SocketStep, ...] = ()
     on_message: tuple[SocketStep, ...] = ()
     faults: tuple[SocketFault, ...] = ()
+    where: str = ""
 
 
 @dataclass(frozen=True)
@@ -392,6 +393,9 @@ class Spec:
     uncovered: frozenset[str] = frozenset()
     websockets: tuple[WebSocket, ...] = ()  # on the same port as the routes (`websockets`)
     graphql: tuple[GraphQLEndpoint, ...] = ()  # GraphQL endpoints, each a Blueprint
+    # A served pact (pact.routes.ServedPact): its interactions answer what the Pact
+    # matcher finds them for, in place of URL routes.
+    pact: Any = None
 
     @property
     def stateful(self) -> bool:
