@@ -91,7 +91,7 @@ say "engine: $("$DOCKER" version --format 'docker {{.Server.Version}}')"
 
 # --- 2. the base image -----------------------------------------------------------------
 if ! "$DOCKER" image inspect "$BASE" >/dev/null 2>&1; then
-    tarball="$CACHE/$SUITE-slim.tar"
+    tarball="$CACHE/$SUITE-slim-merged-usr.tar"
     if timeout 60 "$DOCKER" pull -q "$BASE" >/dev/null 2>&1; then
         say "pulled $BASE"
     else
@@ -100,8 +100,10 @@ if ! "$DOCKER" image inspect "$BASE" >/dev/null 2>&1; then
             command -v mmdebstrap >/dev/null || apt_install mmdebstrap ||
                 fail "cannot provide $BASE: no registry answers and mmdebstrap is missing \
 (apt-get install -y mmdebstrap)"
-            # What the official slim image holds: minbase, without manuals, docs and locales.
+            # What the official slim image holds: minbase, /usr merged from the start (not
+            # through usrmerge, which leaves perl behind), no manuals, docs or locales.
             mmdebstrap --variant=minbase --format=tar --quiet \
+                --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
                 --dpkgopt='path-exclude=/usr/share/man/*' \
                 --dpkgopt='path-exclude=/usr/share/doc/*' \
                 --dpkgopt='path-include=/usr/share/doc/*/copyright' \
