@@ -112,8 +112,10 @@ if ! "$DOCKER" image inspect "$BASE" >/dev/null 2>&1; then
                 "$SUITE" "$CACHE/$SUITE-slim.part.tar" \
                 "deb http://deb.debian.org/debian $SUITE main" \
                 "deb http://deb.debian.org/debian $SUITE-updates main" \
-                "deb http://deb.debian.org/debian-security $SUITE-security main" ||
-                fail "mmdebstrap could not make $BASE (are Debian's package indexes reachable?)"
+                "deb http://deb.debian.org/debian-security $SUITE-security main" \
+                >"$CACHE/mmdebstrap.log" 2>&1 ||
+                fail "mmdebstrap could not make $BASE (are Debian's package indexes reachable?): \
+$(tail -5 "$CACHE/mmdebstrap.log")"
             mv "$CACHE/$SUITE-slim.part.tar" "$tarball"
         fi
         "$DOCKER" import --change 'CMD ["bash"]' "$tarball" "$BASE" >/dev/null
