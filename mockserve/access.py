@@ -7,8 +7,10 @@ never a request for a host name that does not name this machine (DNS rebinding).
 
 from __future__ import annotations
 
+import functools
 import hmac
 import ipaddress
+import socket
 from typing import Any
 
 from .errors import Problem
@@ -59,7 +61,23 @@ def is_loopback(address: str | None) -> bool:
 
 
 def names_loopback(host: str) -> bool:
-    """True when the Host header names this machine (a page on a rebound name does not)."""
+    """True when the Host header names this machine (a page on a rebound name does not):
+    localhost, a loopback address, or the machine's own host name (`curl $(hostname):8000`)."""
     name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    name = name.strip("[]").lower()
-    return name == "localhost" or name.endswith(".localhost") or is_loopback(name)
+    name = name.strip("[]").lower().rstrip(".")
+    return (
+        name == "localhost"
+        or name.endswith(".localhost")
+        or is_loopback(name)
+        or name in own_names()
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def own_names() -> frozenset[str]:
+    """This machine's host name (short and as configured); asked once, no DNS lookup.
+
+    A web page cannot make a browser send it for a rebound address of its own site.
+    """
+    name = socket.gethostname().lower().rstrip(".")
+    return frozenset({name, name.split(".")[0]} - {""})

@@ -2,7 +2,9 @@
 
 A listener of finished exchanges renders a route's callbacks while the request is still
 at hand (its templates see the request, `response`, `state` and the helpers) and hands
-them to a scheduler: one thread that keeps the due times, and a bounded pool that sends.
+them to a scheduler: one thread that keeps the due times, and senders per receiver (its
+scheme, host and port), a few at a time each, so a receiver that hangs holds up only its
+own callbacks.
 The client's answer is never delayed or changed. Each attempt is recorded, never raised;
 a reset cancels what is pending, and a stopping server waits for it a few seconds.
 """
@@ -17,10 +19,11 @@ import logging
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import TemplateRenderError
 from .exchange import Exchange
@@ -34,7 +37,7 @@ log = logging.getLogger("mockserve.callbacks")
 DEPTH_HEADER = "X-Mockserve-Callback-Depth"
 MAX_DEPTH = 10  # a chain of mocks calling each other back stops here
 CLOSE_SECONDS = 5  # how long a stopping server waits for pending callbacks
-SENDERS = 8  # callbacks sent at once
+SENDERS = 4  # callbacks sent at once to one receiver (scheme, host and port)
 MAX_PENDING = 1000  # chains waiting; more are refused (and recorded) rather than piled up
 LOG_SIZE = 1000  # attempts kept for GET /callbacks
 
@@ -98,6 +101,23 @@ class _Chain:
         return self.requests[self.index]
 
 
+@dataclass
+class _Lane:
+    """The chains due at one receiver, and how many senders work on them."""
+
+    due: deque[_Chain] = field(default_factory=deque)
+    senders: int = 0
+
+
+def _receiver(url: str) -> str:
+    """Who a callback goes to: scheme, host and port (what one hanging server holds up)."""
+    try:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}".lower()
+    except ValueError:
+        return ""
+
+
 @dataclass(order=True)
 class _Due:
     at: float
@@ -121,7 +141,7 @@ class Callbacks:
         self._generation = 0
         self._log: list[Attempt] = []
         self._thread: threading.Thread | None = None
-        self._pool: ThreadPoolExecutor | None = None
+        self._lanes: dict[str, _Lane] = {}  # per receiver: chains due, senders at work
 
     # -- what the mock asks ----------------------------------------------------------
 
@@ -264,17 +284,15 @@ class Callbacks:
         self._lock.notify_all()
 
     def _start(self) -> None:
-        """Start the scheduler and the senders on first use (a spec without callbacks: never)."""
+        """Start the scheduler on first use (a spec without callbacks: never)."""
         if self._thread is None:
-            self._pool = ThreadPoolExecutor(SENDERS, thread_name_prefix="mockserve-callback")
             self._thread = threading.Thread(
                 target=self._run, name="mockserve-callbacks", daemon=True
             )
             self._thread.start()
 
     def _run(self) -> None:
-        """Hand each chain to a sender when its time comes."""
-        assert self._pool is not None
+        """Hand each chain to its receiver's lane when its time comes."""
         with self._lock:
             while True:
                 if not self._heap:
@@ -284,8 +302,32 @@ class Callbacks:
                 if left > 0:
                     self._lock.wait(left)
                     continue
-                due = heapq.heappop(self._heap)
-                self._pool.submit(self._attempt, due.chain)
+                chain = heapq.heappop(self._heap).chain
+                receiver = _receiver(chain.current.url)
+                lane = self._lanes.setdefault(receiver, _Lane())
+                lane.due.append(chain)
+                if lane.senders < SENDERS:
+                    lane.senders += 1
+                    threading.Thread(
+                        target=self._send_lane,
+                        args=(receiver, lane),
+                        name=f"mockserve-callback {receiver}",
+                        daemon=True,
+                    ).start()
+
+    def _send_lane(self, receiver: str, lane: _Lane) -> None:
+        """One sender of one receiver: send what is due there, then end."""
+        while True:
+            with self._lock:
+                if not lane.due:
+                    lane.senders -= 1
+                    if not lane.senders and self._lanes.get(receiver) is lane:
+                        del self._lanes[receiver]
+                    return
+                chain = lane.due.popleft()
+                if chain.generation != self._generation:
+                    continue  # reset (or stopped) while it waited
+            self._attempt(chain)
 
     def _attempt(self, chain: _Chain) -> None:
         """Send the chain's current callback once; then retry it, go on, or finish."""

@@ -8,6 +8,7 @@ whatever listens to finished exchanges (WireMock calls the same record a serve e
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,27 @@ from flask import Request
 from werkzeug.wrappers import Response
 
 from .contract import Failure
+
+
+@dataclass(eq=False, slots=True)
+class StreamProgress:
+    """How far an answer sent over time got: filled while it is sent, journaled at its end."""
+
+    events: int = 0  # events (or chunks) sent
+    client_left: bool = False  # the client went away before the end
+    ended: bool = False
+    error: str | None = None  # what failed (a template), when something did
+    fault: str | None = None  # the kind of a fault that fired inside the stream
+    sent: bytearray = field(default_factory=bytearray)  # the first bytes, for the journal
+    on_end: Callable[[], object] | None = None  # journals the exchange (set by the pipeline)
+
+    def as_json(self) -> dict[str, Any]:
+        shown: dict[str, Any] = {"events": self.events, "client_left": self.client_left}
+        if self.fault is not None:
+            shown["fault"] = self.fault
+        if self.error is not None:
+            shown["error"] = self.error
+        return shown
 
 
 @dataclass(eq=False, slots=True)
@@ -36,6 +58,7 @@ class Exchange:
     extra: dict[str, Any] = field(default_factory=dict)  # what later steps add (e.g. a proxy's)
     template: Any = None  # the ResponseTemplate that answered, when a route's did
     upstream: Any = None  # what the upstream answered, whole (proxy.Capture), for the recorder
+    stream: StreamProgress | None = None  # an answer sent over time, until it ends
 
     @property
     def disconnected(self) -> bool:

@@ -110,6 +110,7 @@ def write_spec(har: dict[str, Any], source: str, output: str | Path) -> dict[str
         f"mockserve: 1\ntitle: {json.dumps('Recorded in ' + Path(source).name)}\n"
     )
     text, routes = merged_text("", recordings(har), writer, header=header)
+    writer.notes += _hosts_merged(har)
     output.write_text(text, "utf-8")
     return {
         "file": str(output),
@@ -117,6 +118,29 @@ def write_spec(har: dict[str, Any], source: str, output: str | Path) -> dict[str
         "fixtures": len(writer.fixtures),
         "notes": writer.notes,
     }
+
+
+def _hosts_merged(har: dict[str, Any]) -> list[str]:
+    """A note when the traffic went to several hosts: a spec serves one, so a route
+    answers for its path whatever the host; say which routes merge answers of several."""
+    hosts_of: dict[tuple[str, str], set[str]] = {}
+    for entry in har["log"]["entries"]:
+        request = entry.get("request") if isinstance(entry, dict) else None
+        if isinstance(request, dict) and request.get("url"):
+            parts = urlsplit(str(request["url"]))
+            key = (str(request.get("method", "GET")).upper(), unquote(parts.path) or "/")
+            hosts_of.setdefault(key, set()).add(parts.netloc)
+    hosts = sorted(set().union(*hosts_of.values())) if hosts_of else []
+    if len(hosts) < 2:
+        return []
+    shared = [f"{m} {p}" for (m, p), seen in hosts_of.items() if len(seen) > 1]
+    merged = (
+        f"; {', '.join(shared[:5])}{', ...' if len(shared) > 5 else ''} answer"
+        f"{'s' if len(shared) == 1 else ''} for {'both' if len(hosts) == 2 else 'all'}"
+        if shared
+        else ""
+    )
+    return [f"traffic to {len(hosts)} hosts ({', '.join(hosts)}) is written as one spec{merged}"]
 
 
 def _object(value: Any) -> dict[str, Any]:

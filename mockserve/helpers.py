@@ -26,6 +26,7 @@ def helper_names(source: RandomSource) -> dict[str, Any]:
         "prefer": prefer,
         "accepts": accepts,
         "credential": credential,
+        "param": param,
     }
 
 
@@ -37,6 +38,25 @@ def _header(context: Any, name: str) -> str:
     if value is None and "_" in name:  # WSGI servers turn `api_key` into `Api-Key`
         value = headers.get(name.replace("_", "-"))
     return value if isinstance(value, str) else ""
+
+
+@pass_context
+def param(context: Any, name: str) -> Any:
+    """The request's value NAME wherever the client put it: a header, else a query
+    parameter, else a field of a form (or JSON) body; none when it sent none.
+
+    One name, several places: the AWS query protocol's `Action` comes in the query of a
+    GET and in the form body of a POST, the JSON protocol's `X-Amz-Target` in a header.
+    """
+    headers = context.get("headers")
+    value = headers.get(name) if hasattr(headers, "get") else None
+    for place in ("query", "body"):
+        if value is None:
+            values = context.get(place)
+            value = values.get(name) if isinstance(values, dict) else None
+    if isinstance(value, list):  # given twice: the first
+        value = value[0] if value else None
+    return value
 
 
 @pass_context

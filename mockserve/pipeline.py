@@ -39,6 +39,7 @@ from .responses import (
 )
 from .spec.model import Fault, ResponseTemplate, Route, Spec
 from .stores import Stores
+from .streams import send_over_time
 
 log = logging.getLogger("mockserve")
 
@@ -83,13 +84,16 @@ class Pipeline:
         self.stores.random.draw_for(route.name)
         context = self.check(route, exchange, path_values)
         fault = self.fault(route, exchange)
+        inside = None  # a fault that fires inside the stream the route answers with
+        if fault is not None and fault.after is not None:
+            fault, inside = None, fault
         if fault is not None and fault.kind is not None:
             return fault_response(fault) if fault.kind != "disconnect" else DisconnectResponse()
         template = fault.response if fault is not None else self.choose(route, context)
         if template is None:  # no `when` held: a fallback in front of the 404 may answer
             return self.unanswered(route, exchange)
         exchange.template = template
-        response = self.render(route, template, context)
+        response = self.render(route, template, context, inside)
         self.send(template)
         return response
 
@@ -137,7 +141,7 @@ class Pipeline:
     def fault(self, route: Route, exchange: Exchange) -> Fault | None:
         """One draw: the fault that fires for this request, if any."""
         fault = draw_fault(route.faults, self.stores.random.random)
-        if fault is not None and fault.kind is not None:
+        if fault is not None and fault.kind is not None and fault.after is None:
             exchange.fault = fault.kind
         return fault
 
@@ -168,23 +172,39 @@ class Pipeline:
         )
 
     def render(
-        self, route: Route, template: ResponseTemplate, context: dict[str, Any] | None
+        self,
+        route: Route,
+        template: ResponseTemplate,
+        context: dict[str, Any] | None,
+        inside: Fault | None = None,
     ) -> Response:
-        """Render the response; one that writes `state` renders and writes in one atomic step."""
+        """Render the response; one that writes `state` renders and writes in one atomic step.
+
+        An answer sent over time gets its body from `streams` (`inside`: a fault in it).
+        """
         if template.proxy:
             return self.forward(route, current_exchange())
         try:
             if not template.state:
-                return render(template, context or {}).response
+                response = render(template, context or {}).response
+            else:
 
-            def render_then_write(state: Any) -> tuple[dict[str, Any], Response]:
-                seen = {**(context or {}), "state": state}
-                rendered = render(template, seen)
-                return rendered.state, rendered.response
+                def render_then_write(state: Any) -> tuple[dict[str, Any], Response]:
+                    seen = {**(context or {}), "state": state}
+                    rendered = render(template, seen)
+                    return rendered.state, rendered.response
 
-            # A shared store may run this more than once (it retries on a conflict): each
-            # run draws the same values, so the answer sent is the one whose state was kept.
-            return self.stores.state.change(self.stores.random.repeatable(render_then_write))
+                # A shared store may run this more than once (it retries on a conflict):
+                # each run draws the same values, so the answer sent is the one whose
+                # state was kept.
+                response = self.stores.state.change(
+                    self.stores.random.repeatable(render_then_write)
+                )
+            if template.over_time:
+                exchange = current_exchange()
+                helpers = self.stores.random
+                return send_over_time(response, template, context or {}, exchange, helpers, inside)
+            return response
         except TemplateRenderError as exc:
             message = f"template failed in route {route.name!r} at {template.where}: {exc}"
             log.error("%s", message)
@@ -282,7 +302,14 @@ class Pipeline:
     # -- remember ---------------------------------------------------------------------
 
     def remember(self, exchange: Exchange, response: Response) -> Entry | None:
-        """Journal a finished exchange, then tell each listener (admin requests aside)."""
+        """Journal a finished exchange, then tell each listener (admin requests aside).
+
+        An answer still being sent (a stream) is journaled when it ends.
+        """
+        stream = exchange.stream
+        if stream is not None and not stream.ended and not exchange.admin:
+            stream.on_end = lambda: self.remember(exchange, response)
+            return None
         exchange.response = response
         exchange.duration_ms = (time.perf_counter() - exchange.started) * 1000
         if exchange.admin:
@@ -311,7 +338,7 @@ class Pipeline:
             status=status,
             failures=exchange.failures,
             duration_ms=round(exchange.duration_ms, 3),
-            response=_answer(response, status),
+            response=_answer(response, status, exchange),
             why=exchange.misses,
             extra=exchange.extra,
         )
@@ -320,13 +347,14 @@ class Pipeline:
         return entry
 
 
-def _answer(response: Response, status: int | None) -> Answer:
+def _answer(response: Response, status: int | None, exchange: Exchange) -> Answer:
     """What the journal keeps of an answer: headers, and the body up to BODY_LIMIT bytes."""
     headers = dict(response.headers.items())
     if status is None:
         return Answer(None, {})
     if response.is_streamed:
-        return Answer(status, headers, b"", response.content_type)
+        sent = bytes(exchange.stream.sent) if exchange.stream is not None else b""
+        return Answer(status, headers, sent, response.content_type)
     body = response.get_data()
     cut = len(body) > BODY_LIMIT
     return Answer(status, headers, body[:BODY_LIMIT] if cut else body, response.content_type, cut)
@@ -348,10 +376,17 @@ def has_body(request: Request) -> bool:
     return (environ.get("CONTENT_LENGTH") or "0") != "0" or "HTTP_TRANSFER_ENCODING" in environ
 
 
+SHOWN_WHENS = 10  # conditions a 404 lists, at most
+
+
 def _no_when_held(route: Route, method: str) -> dict[str, str]:
     """The route itself as the closest miss, with the conditions that were false."""
-    whens = [t.when.source for t in route.responses if t.when is not None]
-    why = "no 'when' held: " + "; ".join(f"{w} is false" for w in whens)
+    whens = list(dict.fromkeys(t.when.source for t in route.responses if t.when is not None))
+    shown = "; ".join(f"{w} is false" for w in whens[:SHOWN_WHENS])
+    more = len(whens) - SHOWN_WHENS
+    if more > 0:  # a route of 600 operations: the first few say enough
+        shown += f"; and {more} more"
+    why = "no 'when' held: " + shown
     return {"route": route.name, "method": method, "path": route.path, "why": why}
 
 

@@ -33,7 +33,9 @@ from werkzeug.wrappers import Response
 from .errors import Problem
 from .exchange import Exchange, current_exchange
 from .pipeline import has_body
+from .segments import ENCODED_SLASH
 from .spec.model import Proxy, Spec
+from .tls import upstream_trust
 
 if TYPE_CHECKING:
     from .mock import Mock
@@ -100,9 +102,10 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
         return False
 
 
-def _session() -> requests.Session:
+def _session(trust: str | bool) -> requests.Session:
     session = requests.Session()
-    session.trust_env = False  # no HTTP_PROXY, .netrc or CA bundle from the environment
+    session.trust_env = False  # no HTTP_PROXY or .netrc from the environment
+    session.verify = trust  # the CA bundle it names is read, though: see upstream_trust
     session.headers.clear()  # the client's headers, not requests' defaults
     session.cookies.set_policy(_NoCookies())
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=64, max_retries=0)
@@ -127,7 +130,8 @@ class Upstream:
         self.timeout = settings.timeout / 1000.0
         self.keep_bodies = False  # set by a recorder: keep each answer whole on its exchange
         self.removed = frozenset(h.lower() for h in settings.remove_headers) | NOT_FORWARDED
-        self.session = _session()
+        self.trust = upstream_trust(settings.ca)
+        self.session = _session(self.trust)
 
     @property
     def url(self) -> str:
@@ -143,7 +147,11 @@ class Upstream:
         if prefix and (path == prefix or path.startswith(prefix + "/")):
             path = path[len(prefix) :] or "/"
         path = remove_dot_segments(path if path.startswith("/") else "/" + path)
-        quoted = quote(path, safe="/:@!$&'()*+,;=~")
+        # Segment by segment: a slash the client sent encoded (`a%2Fb`) stays encoded.
+        quoted = "/".join(
+            quote(segment.replace(ENCODED_SLASH, "/"), safe=":@!$&'()*+,;=~")
+            for segment in path.split("/")
+        )
         return urlunsplit((self.scheme, self.netloc, self.base_path + quoted, query, ""))
 
     def forward(self, exchange: Exchange) -> Response:
@@ -155,15 +163,15 @@ class Upstream:
         body = req.get_data(cache=True) if has_body(req) else None
         exchange.extra["proxied"] = True
         started = time.perf_counter()
+        prepared = requests.Request(req.method, url, headers=_merged(sent), data=body)
         try:
-            answer = self.session.request(
-                req.method,
-                url,
-                headers=_merged(sent),
-                data=body,
+            # Sent by the adapter, not `session.request`: the session reads a redirect's
+            # body to free the connection, and its bytes as sent would be gone.
+            answer = self.session.get_adapter(url).send(
+                self.session.prepare_request(prepared),
                 stream=True,
-                allow_redirects=False,
                 timeout=(self.timeout, self.timeout),
+                verify=self.trust,
             )
         except requests.RequestException as exc:
             self._failed(exchange, started, exc)
@@ -171,7 +179,10 @@ class Upstream:
                 waited = f"{self.timeout * 1000:g} ms"
                 status, message = 504, f"the upstream {self.url} did not answer within {waited}"
             else:
-                status, message = 502, f"the upstream {self.url} is unreachable: {_reason(exc)}"
+                status, message = (
+                    502,
+                    f"the upstream {self.url} is unreachable: {failure_reason(exc)}",
+                )
             raise Problem(
                 status, message, route=exchange.route, errors=[{"message": message}]
             ) from None
@@ -189,7 +200,7 @@ class Upstream:
             self.url,
             exchange.request.method,
             exchange.request.path,
-            _reason(exc),
+            failure_reason(exc),
         )
 
     def _answer(self, exchange: Exchange, answer: requests.Response) -> Response:
@@ -205,7 +216,7 @@ class Upstream:
             try:
                 data = raw.read(decode_content=False)
             except Exception as exc:  # noqa: BLE001 - the upstream broke off mid-answer
-                message = f"the upstream {self.url} broke off its answer: {_reason(exc)}"
+                message = f"the upstream {self.url} broke off its answer: {failure_reason(exc)}"
                 errors = [{"message": message}]
                 raise Problem(502, message, route=exchange.route, errors=errors) from None
             finally:
@@ -263,7 +274,7 @@ def _relay(answer: requests.Response, capture: Capture | None) -> Iterator[bytes
             yield chunk
             chunk = following
     except Exception as exc:  # noqa: BLE001 - the status is sent; all we can do is stop
-        log.warning("the upstream broke off a streamed answer: %s", _reason(exc))
+        log.warning("the upstream broke off a streamed answer: %s", failure_reason(exc))
     finally:
         if capture is not None:
             capture.done.set()
@@ -286,11 +297,16 @@ def _merged(headers: list[tuple[str, str]]) -> dict[str, str]:
 
 
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
+_UNTRUSTED = re.compile(r"certificate verify failed: ([^'\"()]+)")
 
 
-def _reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException) -> str:
     """A short why: `connection refused`, not urllib3's three nested reprs."""
     text = str(exc)
+    untrusted = _UNTRUSTED.search(text)
+    if untrusted:
+        why = untrusted.group(1).strip()
+        return f"its certificate is not trusted ({why}; --upstream-ca FILE trusts its CA)"
     found = _ERRNO.search(text)
     if found:
         return found.group(1).strip().rstrip(".").lower()
@@ -299,10 +315,12 @@ def _reason(exc: BaseException) -> str:
     return text.splitlines()[0][:200] if text else type(exc).__name__
 
 
-def with_upstream(spec: Spec, url: str) -> Spec:
-    """`run --proxy-to URL`: the spec with `settings.proxy.to` set to URL."""
+def with_upstream(spec: Spec, url: str | None, ca: str | None = None) -> Spec:
+    """`run --proxy-to URL --upstream-ca FILE`: the spec with `settings.proxy.to` (and
+    `.ca`) set to them, where given."""
     proxy = spec.settings.proxy or Proxy()
-    settings = dataclasses.replace(spec.settings, proxy=dataclasses.replace(proxy, to=url))
+    proxy = dataclasses.replace(proxy, to=url or proxy.to, ca=ca or proxy.ca)
+    settings = dataclasses.replace(spec.settings, proxy=proxy)
     return dataclasses.replace(spec, settings=settings)
 
 

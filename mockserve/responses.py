@@ -51,6 +51,12 @@ def choose(
     responses = route.responses
     order = route.order
     if order == "first-match":
+        picked = route.compiled.selection
+        if picked is not None:
+            try:
+                responses = tuple(responses[i] for i in picked.candidates(context))
+            except TemplateRenderError:
+                pass  # each `when` is tried, and logged, as without the lookup
         for response in responses:
             if response.when is None:
                 return response

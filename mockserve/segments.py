@@ -25,6 +25,9 @@ class SegmentConverter(BaseConverter):
     """One path segment, possibly empty; an encoded `/` inside it comes back as `/`."""
 
     regex = "[^/]*"
+    # One segment, whatever Werkzeug guesses from the `/` in the regex: matched part by
+    # part, so a literal (or a trailing slash) is tried before a parameter matching nothing.
+    part_isolating = True
 
     def to_python(self, value: str) -> str:
         return value.replace(ENCODED_SLASH, "/")

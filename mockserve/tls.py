@@ -237,3 +237,23 @@ Or per client, without touching the system:
   Node.js:                 NODE_EXTRA_CA_CERTS={ca}
   curl:                    curl --cacert {ca} https://localhost:8443/
 """
+
+
+# Where a user names the CAs to trust for HTTPS, in the order clients read them.
+CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE")
+
+
+def upstream_trust(ca: str | None = None) -> str | bool:
+    """What to verify an HTTPS upstream against (requests' `verify=`).
+
+    `ca` (`--upstream-ca`, `settings.proxy.ca`) first, then the bundle the environment
+    names, as curl and requests read it; else the bundled public CAs (True). The
+    environment is read here on purpose: sessions otherwise ignore it (`trust_env`
+    off keeps HTTP_PROXY and .netrc out).
+    """
+    if ca:
+        return ca
+    for variable in CA_BUNDLE_VARIABLES:
+        if os.environ.get(variable):
+            return os.environ[variable]
+    return True

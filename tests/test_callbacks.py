@@ -391,3 +391,31 @@ def test_the_readme_shows_what_the_callbacks_session_prints(receiver):
         return re.sub(r'"duration_ms": [\d.]+', '"duration_ms": D', text)
 
     assert masked(printed) == masked(listing_shown)
+
+
+SLOW_AND_FAST = """\
+mockserve: 1
+routes:
+  - path: /notify
+    response: {status: 202}
+    callbacks:
+      - name: notified
+        url: "{{ query.to }}/hook"
+        timeout: 8000
+"""
+
+
+def test_a_receiver_that_never_answers_delays_no_other_receiver(mock, receiver):
+    hanging = socket.socket()  # accepts connections (in its backlog), never answers
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(64)
+    silent = f"http://127.0.0.1:{hanging.getsockname()[1]}"
+    hooks = receiver()
+    server = mock(SLOW_AND_FAST)
+    try:
+        for _ in range(12):  # more than any fixed number of senders
+            requests.get(server.url + "/notify", params={"to": silent}, timeout=10)
+        requests.get(server.url + "/notify", params={"to": hooks.url}, timeout=10)
+        hooks.wait(1, timeout=3)  # not after the silent receiver's 8 s timeouts
+    finally:
+        hanging.close()  # the waiting connections are reset: the mock stops at once

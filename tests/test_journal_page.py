@@ -409,3 +409,18 @@ def test_with_an_admin_token_the_page_is_opened_with_it_in_the_fragment(browser,
             assert "token" not in page.url  # the fragment is not left in the address bar
         finally:
             context.close()
+
+
+def test_a_forwarded_request_shows_as_forwarded_not_as_a_miss(serve, visit, upstream):
+    live = serve(f"mockserve: 1\nsettings:\n  proxy:\n    to: {upstream.url}\n")
+    journal = visit(live)
+    assert live.get("/elsewhere").status_code == 200  # the upstream echoes it
+    expect(journal.rows).to_have_count(1, timeout=SECONDS)
+    expect(journal.rows.nth(0).locator("td.route")).to_have_text("forwarded")
+    forwarded = journal.opened("GET /elsewhere")
+    expect(forwarded.get_by_role("heading", name="Forwarded")).to_be_visible()
+    expect(forwarded).to_contain_text(
+        re.compile(r"No route answered it: forwarded to the upstream, which answered 200 in")
+    )
+    expect(forwarded).not_to_contain_text("none comes close")
+    journal.assert_clean()

@@ -67,6 +67,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "pipeline and renderers",
         (
             "mockserve.pipeline",
+            "mockserve.streams",
             "mockserve.responses",
             "mockserve.problems",
             "mockserve.exchange",

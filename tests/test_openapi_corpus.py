@@ -168,7 +168,9 @@ def test_a_document_with_only_webhooks_starts_and_fires_them_on_request(served):
 def test_openai_is_invalid_as_shipped_but_still_loads(served):
     live = served("openai.yaml")
     assert any("duplicate names in 'required'" in w for w in live.spec.warnings)
-    assert any("?beta=true" in w and "skipped" in w for w in live.spec.warnings)
+    # `/responses?beta=true` is served beside `/responses`, chosen by `beta=true`
+    shared = "POST /responses: 2 operations told apart by a value in their path key share"
+    assert any(w.startswith(shared) for w in live.spec.warnings)
     answer = live.request("GET", "/models", headers={"Authorization": "Bearer sk-test"})
     assert answer.status_code == 200
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import select
+import signal
 import socket
 import subprocess
 import sys
@@ -126,7 +128,10 @@ def test_health_reads_the_token_from_the_environment(up):
 def test_health_is_1_saying_why(up):
     result = CliRunner().invoke(main, ["health", up.url], env={"MOCKSERVE_ADMIN_TOKEN": ""})
     assert result.exit_code == 1
-    assert result.output == f"mockserve: {up.url}/__mockserve/health answered 401\n"
+    assert result.output == (
+        f"mockserve: {up.url}/__mockserve/health answered 401: the admin API needs a token "
+        "(--admin-token or MOCKSERVE_ADMIN_TOKEN)\n"
+    )
     nobody = f"http://127.0.0.1:{free_port()}"
     result = CliRunner().invoke(main, ["health", nobody])
     assert result.exit_code == 1
@@ -156,3 +161,41 @@ def test_wait_gives_up_after_its_timeout():
     result = CliRunner().invoke(main, ["wait", nobody, "--timeout", "0.2"])
     assert result.exit_code == 1
     assert result.output.startswith("mockserve: gave up after 0.2 s: ")
+
+
+def test_sigterm_ends_cmd_and_every_process_cmd_started(write_spec):
+    # CMD starts a process of its own and waits; its first line is that process's id
+    command = ["sh", "-c", "sleep 60 & echo $!; wait"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mockserve", "run", str(write_spec(SPEC)), "--port", "0",
+         "--", *command],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )  # fmt: skip
+    grandchild = None
+    try:
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        assert ready, "CMD did not start"
+        grandchild = int(process.stdout.readline())
+        process.send_signal(signal.SIGTERM)
+        # stdout ends when every process holding it has ended, the grandchild included
+        rest, _ = process.communicate(timeout=20)
+        assert process.returncode == 128 + signal.SIGTERM
+    finally:
+        if process.poll() is None:
+            process.kill()
+        if grandchild is not None and _alive(grandchild):
+            os.kill(grandchild, signal.SIGKILL)
+            pytest.fail("CMD's own child outlived the SIGTERM")
+
+
+def _alive(pid: int) -> bool:
+    """Running (not ended, nor a zombie its new parent has yet to reap)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

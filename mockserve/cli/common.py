@@ -51,8 +51,12 @@ def http_url(url: str, param_hint: str) -> str:
     """`url` if it is an http(s) URL with a host, else a usage error naming the parameter."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - a port out of range or not a number raises here
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise click.BadParameter(f"{url!r} is not an http(s) URL", param_hint=param_hint)
     return url
 
@@ -67,3 +71,14 @@ port_option = click.option(
     help="Port to listen on (0 picks a free one).",
 )
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Do not log each request.")
+
+
+upstream_ca_option = click.option(
+    "--upstream-ca",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    metavar="FILE",
+    help="CA certificates (PEM) to trust for an HTTPS upstream signed by a private CA "
+    "(default: settings.proxy.ca, else REQUESTS_CA_BUNDLE or SSL_CERT_FILE, else the "
+    "public CAs).",
+)

@@ -45,6 +45,13 @@ def _admin(admin: str | None, spec: str | None) -> str | None:
     return _spec_admin(spec) if spec else DEFAULT_ADMIN
 
 
+def _url(url: str | None) -> str:
+    """URL, or the default; a usage error (exit 2) when it is not an http(s) URL."""
+    from .common import http_url
+
+    return http_url(url, "URL") if url is not None else _default_url()
+
+
 _url_argument = click.argument("url", required=False)
 _admin_token_option = click.option(
     "--admin-token",
@@ -83,7 +90,7 @@ def health(url: str | None, admin_token: str | None, admin: str | None, spec: st
     """
     from ..serve import probe
 
-    why = probe.health(url or _default_url(), admin=_admin(admin, spec), token=admin_token)
+    why = probe.health(_url(url), admin=_admin(admin, spec), token=admin_token)
     if why is not None:
         click.echo(f"mockserve: {why}", err=True)
         sys.exit(1)
@@ -109,7 +116,10 @@ def wait(
     """Wait until the mock at URL answers its health check: exit 0, or 1 after --timeout."""
     from ..serve import probe
 
-    why = probe.wait(url or _default_url(), timeout, admin=_admin(admin, spec), token=admin_token)
+    why = probe.wait(_url(url), timeout, admin=_admin(admin, spec), token=admin_token)
+    if isinstance(why, probe.Refused):  # waiting longer would not change it
+        click.echo(f"mockserve: {why}", err=True)
+        sys.exit(1)
     if why is not None:
         click.echo(f"mockserve: gave up after {timeout:g} s: {why}", err=True)
         sys.exit(1)

@@ -7,11 +7,9 @@ not carried is one warning line `SOURCE:WHERE: what`; `--strict` exits 1 when an
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -73,6 +71,10 @@ def import_(source: str, output: str, kind: str | None, strict: bool, seed: int 
         if path is None:
             text = sys.stdin.read()
         elif not path.is_dir():
+            from ..spec.loader import MAX_FILE_BYTES, too_large
+
+            if path.stat().st_size > MAX_FILE_BYTES:  # refused before any of it is read
+                _fail([f"{label}: {too_large(path.stat().st_size)}"])
             text = path.read_text("utf-8")
     except FileNotFoundError:
         _fail([f"{label}: no such file or folder"])
@@ -114,36 +116,13 @@ def _fail(problems: list[str]) -> NoReturn:
 
 def _write_imported(imported: Imported, label: str, kind: str, output: str, strict: bool) -> None:
     """Write fixtures and the spec, check that it loads, then say what was dropped."""
-    from ..loading import load_spec
-    from ..spec.writer import dump_spec
+    from ..imports.write import write_imported
 
-    target = Path(output)
-    folder = target.resolve().parent
-    header = (
-        f"# mockserve spec imported from {label} ({kind}) by `mockserve import`.\n"
-        "# Each route's comment says where in the source it came from.\n"
-    )
-    text = header + dump_spec(imported.data, comments=imported.comments, readable=True)
-    written: list[Path] = []
-    handle = None
     try:
-        for name, data in imported.fixtures.items():
-            fixture = folder / name
-            fixture.parent.mkdir(parents=True, exist_ok=True)
-            fixture.write_bytes(data)
-            written.append(fixture)
-        handle = tempfile.NamedTemporaryFile(
-            "w", encoding="utf-8", dir=folder, suffix=".yaml", delete=False
-        )
-        with handle:
-            handle.write(text)
-        load_spec(handle.name)  # what was written serves: else nothing is left behind
-        os.replace(handle.name, target)
+        write_imported(imported, label, kind, Path(output))
     except SpecError as exc:
-        _remove(written, handle)
         _fail([f"{output}: the imported spec does not load:"] + [str(p) for p in exc.problems])
     except OSError as exc:
-        _remove(written, handle)
         click.echo(f"{output}: cannot write: {exc.strerror or exc}", err=True)
         sys.exit(1)
     for dropped in imported.dropped:
@@ -162,12 +141,14 @@ def _write_imported(imported: Imported, label: str, kind: str, output: str, stri
         sys.exit(1)
 
 
-def _remove(paths: list[Path], handle: object) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
-    name = getattr(handle, "name", None)
-    if name:
-        Path(name).unlink(missing_ok=True)
+def _not_openapi(source: Any) -> str:
+    """Why a document read as OpenAPI is not one: what it is, and what was expected."""
+    from ..imports import shape
+
+    data = source.data if source is not None else None
+    if isinstance(data, dict) and "swagger" in data:
+        return f"a Swagger {data['swagger']} document; convert it to OpenAPI 3 (an 'openapi' key)"
+    return f"not an OpenAPI document ({shape(data)}; expected an 'openapi' key)"
 
 
 def _import_openapi(document: str, output: str, seed: int | None) -> None:
@@ -180,7 +161,7 @@ def _import_openapi(document: str, output: str, seed: int | None) -> None:
     if source is None or not isinstance(source.data, dict) or "openapi" not in source.data:
         for problem in loader.problems:
             click.echo(str(problem), err=True)
-        click.echo(f"{document}: not an OpenAPI document (no 'openapi' key)", err=True)
+        click.echo(f"{document}: {_not_openapi(source)}", err=True)
         sys.exit(2)
     try:
         data, warnings, spec = openapi_spec(source, loader)

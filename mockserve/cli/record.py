@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..report import plural
-from .common import http_url, port_option, quiet_option
+from .common import http_url, port_option, quiet_option, upstream_ca_option
 from .logs import start_logging
 
 
@@ -56,12 +56,16 @@ def save_recording(recorder: Any) -> None:
 @port_option
 @click.option(
     "--redact",
-    metavar="H,...",
+    metavar="NAME,...",
     default="",
-    help="More headers to write as <redacted> (Authorization, Cookie and Set-Cookie always are).",
+    help="Write these headers, query parameters and JSON or form body fields (any depth, "
+    "either way) as <redacted> (Authorization, Cookie and Set-Cookie always are).",
 )
+@upstream_ca_option
 @quiet_option
-def record(url: str, output: str, host: str, port: int, redact: str, quiet: bool) -> None:
+def record(
+    url: str, output: str, host: str, port: int, redact: str, upstream_ca: str | None, quiet: bool
+) -> None:
     """Serve a proxy to URL and write what it saw into OUTPUT as a spec.
 
     OUTPUT is written when the server stops (Ctrl-C, SIGTERM, POST
@@ -72,7 +76,7 @@ def record(url: str, output: str, host: str, port: int, redact: str, quiet: bool
     from ..record.recorder import recording_spec
     from ..serve import Runner
 
-    app = create_app(recording_spec(http_url(url, "URL")))
+    app = create_app(recording_spec(http_url(url, "URL"), ca=upstream_ca))
     recorder = start_recorder(app, output, main=True, redact=redact)
     try:
         runner = Runner(app, host=host, port=port)

@@ -12,7 +12,7 @@ import click
 from ..report import plural
 from ..spec import Spec
 from .admin_access import admin_access, warn_admin
-from .common import counts, load, port_option, quiet_option, warn
+from .common import counts, load, port_option, quiet_option, upstream_ca_option, warn
 from .https import https_listeners
 from .logs import log_violations_as_such, start_logging
 from .record import save_recording, start_recorder
@@ -162,6 +162,7 @@ def _exit_on_signal(signum: int, frame: object) -> None:
     help="Record what is forwarded into FILE (routes added to what it holds, which the "
     "spec may include), written when the server stops.",
 )
+@upstream_ca_option
 def run(
     spec: str,
     host: str,
@@ -185,6 +186,7 @@ def run(
     command: tuple[str, ...] = (),
     proxy_to: str | None = None,
     record_into: str | None = None,
+    upstream_ca: str | None = None,
 ) -> None:
     """Serve SPEC until stopped, or while `-- CMD ARGS` runs.
 
@@ -202,7 +204,7 @@ def run(
     # container, a signal without a handler would be ignored); serving replaces it.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     from ..app import create_app
-    from ..serve import Runner
+    from ..serve import CannotListen, Runner
     from ..serve.choice import choose
 
     if watch and (strict or exit_after or workers > 1):
@@ -215,14 +217,21 @@ def run(
     if watch and store:
         raise click.UsageError("--watch starts state over at each reload; not with --store")
     loaded = load(spec, seed, lazy=True)
-    loaded = with_upstream(loaded, proxy_to)
+    loaded = with_upstream(loaded, proxy_to, upstream_ca)
     if record_into is not None and (watch or workers > 1):
         raise click.UsageError("--record-into does not combine with --watch or --workers")
     if proxy_to is not None and watch:  # a reload would drop it: say so rather than lose it
         raise click.UsageError("--proxy-to does not combine with --watch; use settings.proxy.to")
+    if upstream_ca is not None and watch:
+        raise click.UsageError("--upstream-ca does not combine with --watch; use settings.proxy.ca")
     if record_into is not None and (loaded.settings.proxy is None or not loaded.settings.proxy.to):
         raise click.UsageError("--record-into records what is forwarded: give --proxy-to URL")
     access = admin_access(host, admin_token, admin_open)
+    if https and https_port is not None:
+        raise click.UsageError(
+            "--https serves HTTPS on --port; --https-port N serves it on N beside HTTP on "
+            "--port: give one of them"
+        )
     if workers > 1 and (https or https_port is not None):
         raise click.UsageError("--https and --https-port serve from one process (no --workers)")
     stores = open_store(loaded, store, store_wait)
@@ -251,7 +260,10 @@ def run(
     )
     try:
         runner = Runner(app, host=host, port=port, **{"backend": choice.factory, **listeners})
-    except (OSError, ValueError) as exc:
+    except CannotListen as exc:  # names the port, --port's or --https-port's
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except (OSError, ValueError) as exc:  # a ValueError for a host it cannot resolve
         reason = getattr(exc, "strerror", None) or exc
         click.echo(f"cannot listen on {host}:{port}: {reason}", err=True)
         sys.exit(1)

@@ -22,6 +22,7 @@ from ..spec import Spec
 from .common import http_url
 
 STORE_POLL_SECONDS = 0.5
+POSIX = os.name == "posix"
 
 
 def open_store(spec: Spec, url: str | None, wait: float = 0.0) -> Any:
@@ -75,14 +76,27 @@ def serve_while(runner: Any, command: tuple[str, ...], admin: str | None, access
             runner.stop()
             return 1
     try:
-        child = subprocess.Popen(list(command), env={**os.environ, "MOCKSERVE_URL": runner.url})
+        # A session (and process group) of its own: a signal forwarded to the group
+        # reaches CMD and every process CMD started. Its keyboard input still works: the
+        # terminal it reads is no controlling terminal of its, so no job control stops it.
+        child = subprocess.Popen(
+            list(command),
+            env={**os.environ, "MOCKSERVE_URL": runner.url},
+            start_new_session=POSIX,
+        )
     except OSError as exc:
         click.echo(f"mockserve: cannot run {command[0]}: {exc.strerror or exc}", err=True)
         runner.stop()
         return 127
 
     def forward(signum: int, frame: object) -> None:
-        child.send_signal(signum)  # CMD decides when to stop; the mock serves until then
+        if not POSIX:
+            child.send_signal(signum)
+            return
+        try:  # CMD decides when to stop; the mock serves until then
+            os.killpg(child.pid, signum)
+        except ProcessLookupError:
+            pass  # the group ended already
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
@@ -91,13 +105,15 @@ def serve_while(runner: Any, command: tuple[str, ...], admin: str | None, access
     return code if code >= 0 else 128 - code  # killed by signal N: 128 + N, as a shell says
 
 
-def with_upstream(spec: Spec, proxy_to: str | None) -> Spec:
-    """`--proxy-to URL` as settings.proxy.to (a usage error for a URL that is not http(s))."""
-    if proxy_to is None:
+def with_upstream(spec: Spec, proxy_to: str | None, ca: str | None = None) -> Spec:
+    """`--proxy-to URL` as settings.proxy.to (a usage error for a URL that is not http(s)),
+    `--upstream-ca FILE` as settings.proxy.ca."""
+    if proxy_to is None and ca is None:
         return spec
     from ..proxy import with_upstream
 
-    return with_upstream(spec, http_url(proxy_to, "--proxy-to"))
+    url = http_url(proxy_to, "--proxy-to") if proxy_to is not None else None
+    return with_upstream(spec, url, ca)
 
 
 def proxy_notes(spec: Spec) -> list[str]:

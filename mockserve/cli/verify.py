@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from .common import http_url, load
+from .common import http_url, load, upstream_ca_option
 
 
 @click.command()
@@ -35,6 +35,7 @@ from .common import http_url, load
 @click.option(
     "--junit", type=click.Path(dir_okay=False), default=None, help="Also write a JUnit XML report."
 )
+@upstream_ca_option
 def verify(
     spec: str,
     url: str,
@@ -42,6 +43,7 @@ def verify(
     headers: tuple[str, ...],
     only_safe: bool,
     junit: str | None,
+    upstream_ca: str | None = None,
     states_url: str | None = None,
 ) -> None:
     """Check that the backend at URL still answers as SPEC says.
@@ -85,6 +87,7 @@ def verify(
             states_url=http_url(states_url, "--provider-states-setup-url") if states_url else None,
             headers=sent,
             only_safe=only_safe,
+            ca=upstream_ca,
         )
         to_check = verifier.cases(routes)
     else:
@@ -96,6 +99,7 @@ def verify(
             headers=sent,
             only_safe=only_safe,
             declared=_declared(spec),
+            ca=upstream_ca,
         )
         to_check = cases(loaded, routes)
     outcomes = []

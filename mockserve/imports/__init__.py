@@ -57,11 +57,12 @@ def detect(source: Path | None, text: str | None, label: str) -> str:
     assert text is not None
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith(("{", "[")):
-        kind = _kind(parse_json(text, label))
+        data = parse_json(text, label)
+        kind = _kind(data)
         if kind is None:
             raise SourceError(
-                [f"{label}:/: JSON of no known format (a Postman collection, WireMock mapping, "
-                 "Mockoon environment, HAR or OpenAPI document); name one with --from"]
+                [f"{label}:/: JSON of no known format ({shape(data)}); expected {EXPECTED}; "
+                 "name one with --from"]
             )  # fmt: skip
         return kind
     if curl.looks_like(text):
@@ -73,10 +74,37 @@ def detect(source: Path | None, text: str | None, label: str) -> str:
             [f"{label}:1: already a mockserve spec: `mockserve run {label}` serves it as it is"]
         )
     raise SourceError(
-        [f"{label}:1: not a format mockserve imports: expected an OpenAPI document, a HAR file, "
-         "a Postman collection, WireMock mappings, a Mockoon environment or curl lines "
-         "(name one with --from)"]
+        [f"{label}:1: not a format mockserve imports ({_what_text(stripped)}): expected "
+         f"{EXPECTED} (name one with --from)"]
     )  # fmt: skip
+
+
+EXPECTED = (
+    "an OpenAPI document, a HAR file, a Postman collection, WireMock mappings, a Mockoon "
+    "environment or curl lines"
+)
+
+
+def shape(data: Any) -> str:
+    """What parsed data is, in a few words: `an object with keys 'a', 'b'`, `a list`."""
+    if isinstance(data, dict):
+        keys = ", ".join(repr(str(key)) for key in list(data)[:5])
+        more = ", ..." if len(data) > 5 else ""
+        return f"an object with keys {keys}{more}" if data else "an empty object"
+    names: dict[type, str] = {list: "a list", str: "a text", type(None): "nothing"}
+    return names.get(type(data), f"a {type(data).__name__}")
+
+
+def _what_text(text: str) -> str:
+    """What text that is not JSON is: empty, YAML of some shape, or neither."""
+    import yaml
+
+    if not text.strip():
+        return "the file is empty"
+    try:
+        return f"YAML: {shape(yaml.safe_load(text))}"
+    except yaml.YAMLError:
+        return "neither JSON nor YAML"
 
 
 def read(kind: str, source: Path | None, text: str | None, label: str) -> Imported:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..spec import Spec
-from .specfile import Refused, write_atomic
+from .specfile import Refused
 
 
 def import_document(source: Path, target: Path) -> dict[str, Any]:
@@ -42,27 +42,9 @@ def import_document(source: Path, target: Path) -> dict[str, Any]:
 
 def _write_imported(imported: Any, label: str, kind: str, target: Path) -> dict[str, Any]:
     """The spec and its fixtures, written only when the spec loads."""
-    from ..loading import load_spec
-    from ..spec.writer import dump_spec
+    from ..imports.write import write_imported
 
-    header = (
-        f"# mockserve spec imported from {label} ({kind}) by mockserve.\n"
-        "# Each route's comment says where in the source it came from.\n"
-    )
-    text = header + dump_spec(imported.data, comments=imported.comments, readable=True)
-    written = []
-    try:
-        for name, data in imported.fixtures.items():
-            fixture = target.parent / name
-            fixture.parent.mkdir(parents=True, exist_ok=True)
-            fixture.write_bytes(data)
-            written.append(fixture)
-        spec = load_spec(target, edited={target.resolve(): text})
-        write_atomic(target, text)
-    except BaseException:
-        for fixture in written:
-            fixture.unlink(missing_ok=True)
-        raise
+    spec = write_imported(imported, label, kind, target)
     return {
         "spec": str(target),
         "routes": len(spec.routes),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import tempfile
 import textwrap
 import threading
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from ..report import plural
 from ..spec import Spec
 from ..spec.edit import RouteText, existing_routes, insert, list_item, route_texts, routes_node
 from ..spec.model import route_name
-from ..spec.writer import dump_yaml, scalar_text
+from ..spec.writer import dump_yaml, scalar_text, write_atomic
 
 
 class Refused(Exception):
@@ -272,20 +271,6 @@ def route_text(route: dict[str, Any] | str, keep_name: str | None = None) -> tup
         raise Refused("route: empty; give at least `path` and a `response`")
     raw = {"name": keep_name, **route} if keep_name is not None and "name" not in route else route
     return raw, dump_yaml(raw)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` in one step (a reader sees the old file or the new one)."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o7777)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _refusal(

@@ -331,7 +331,7 @@ class ResponseConversion(DocumentReader):
             header = self.deref(header, where)
             if not isinstance(header, dict) or str(name).lower() in _FRAMING_HEADERS:
                 continue
-            text = header_text(header["example"]) if "example" in header else None
+            text = header_text(header["example"]) if self._header_example_fits(header) else None
             if text is None or not sendable_header(text):
                 self._reseed(f"{where} {name}")
                 try:
@@ -344,6 +344,16 @@ class ResponseConversion(DocumentReader):
             else:
                 self.warn(f"{where}: header {name!r} has no value that can be sent; left out")
         return result
+
+    def _header_example_fits(self, header: dict[str, Any]) -> bool:
+        """A header's `example`, when it has one that its own schema takes."""
+        if "example" not in header:
+            return False
+        schema = self.dialect.convert(header.get("schema", {}), "header")
+        example = header["example"]  # a header is text: `100` fits a string schema too
+        return self.generator.valid(schema, example) or self.generator.valid(
+            schema, header_text(example)
+        )
 
     def _reseed(self, key: str) -> None:
         self.generator.random.seed(f"{self._seed}|{key}")

@@ -28,34 +28,52 @@ _STRUCTURED = ("application/x-www-form-urlencoded", "multipart/form-data")
 _IGNORED_HEADERS = {"accept", "content-type", "authorization"}
 
 
-_SELECTOR = re.compile(r"^[A-Za-z0-9_.-]+=[^&#=]+$")
+_PAIR = re.compile(r"^([A-Za-z0-9_.\[\]-]+)(?:=(.*))?$")
 
 
 def _selector(key: str) -> str | None:
-    """The `when` that tells an operation apart by its path key: `/?Action=X` (a query
-    value) or `/#X-Amz-Target=Svc.Op` (a header value); None for a plain key."""
-    for mark, kind in (("?", "query"), ("#", "header")):
-        if mark in key:
-            text = key.split(mark, 1)[1].split("#", 1)[0]
-            if _SELECTOR.match(text):
-                name, value = text.split("=", 1)
-                if kind == "query":
-                    return f"query.get({quote(name)}) == {quote(value)}"
-                return f"headers.get({quote(name)}) == {quote(value)}"
-    return None
+    """The `when` that tells an operation apart by its path key, None for a plain key.
+
+    What follows `?` or `#` is pairs joined by `&`: `/?Action=X`, `/#X-Amz-Target=Svc.Op`,
+    `/#Action=X&Version=2`. Each `name=value` must hold, wherever the client sends the
+    name (a header, the query, a form body: `param`); a bare `name` or a templated value
+    (`city_id={city_id}`) only needs the name sent. Equalities come first, so a route of
+    many operations picks by the first in one lookup (spec/selection.py).
+    """
+    marks = [i for i in (key.find("?"), key.find("#")) if i >= 0]
+    if not marks:
+        return None
+    equal: list[str] = []
+    present: list[str] = []
+    for piece in re.split(r"[&#?]", key[min(marks) + 1 :]):
+        found = _PAIR.match(piece.strip())
+        if not piece.strip() or found is None:
+            continue
+        name, value = found.group(1), found.group(2)
+        if value is None or value == "" or _TEMPLATE.search(value):
+            present.append(f"param({quote(name)}) is not none")
+        else:
+            equal.append(f"param({quote(name)}) == {quote(value)}")
+    return " and ".join(equal + present) or None
 
 
-def _chosen_by(group: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+def _chosen_by(group: list[tuple[str | None, dict[str, Any]]]) -> dict[str, Any]:
     """One route for operations at one URL, each answering when its selector holds.
 
-    Their contracts differ, so the shared route checks none of them (a load warning
-    says so); no selector holding is the usual 404 naming the conditions.
+    The operation asking most of the request is tried first, and one whose key names
+    nothing (a plain path) answers last, when no other holds. Their contracts differ,
+    so the shared route checks none of them (a load warning says so); no selector
+    holding is the usual 404 naming the conditions.
     """
     first = group[0][1]
     route: dict[str, Any] = {"method": first["method"], "path": first["path"], "responses": []}
-    for selector, operation in group:
+    ordered = sorted(group, key=lambda pair: (pair[0] is None, -(pair[0] or "").count("param(")))
+    for selector, operation in ordered:
         for answer in operation["responses"]:
             when = answer.get("when")
+            if selector is None:
+                route["responses"].append(answer)
+                continue
             condition = f"{selector} and ({when})" if when else selector
             route["responses"].append({**answer, "when": condition})
     return route
@@ -71,8 +89,8 @@ class Converter(SecurityConversion):
         document = self.document
         info = member(document, "info")
         routes: list[dict[str, Any]] = []
-        # (method, URL) -> where first seen, and the operations a query/header value picks
-        seen: dict[tuple[str, str], tuple[str, list[Any] | None]] = {}
+        # (method, URL) -> where first seen, and the operations a value in the key picks
+        seen: dict[tuple[str, str], tuple[str, list[Any]]] = {}
         names: set[str] = set()
         paths = member(document, "paths")
         for key, item in paths.items():
@@ -98,21 +116,20 @@ class Converter(SecurityConversion):
                 else:
                     self._complete(*pending)
                 if (method, signature) in seen:
-                    first = seen[(method, signature)]
-                    if selector and first[1] is not None:
-                        first[1].append((selector, route))
+                    first, group = seen[(method, signature)]
+                    if selector is not None or all(chosen for chosen, _ in group):
+                        group.append((selector, route))  # one plain key at most: the last
                         continue
-                    self.warn(f"{where}: same URL as {first[0]}; skipped")
+                    self.warn(f"{where}: same URL as {first}; skipped")
                     continue
-                group = [(selector, route)] if selector else None
-                seen[(method, signature)] = (where, group)
+                seen[(method, signature)] = (where, [(selector, route)])
                 routes.append(route)
         for _, group in seen.values():
             if group and len(group) > 1:
                 head = group[0][1]
                 self.warn(
                     f"{head['method']} {head['path']}: {len(group)} operations told apart by "
-                    "a query or header value share one route; their contracts are not checked"
+                    "a value in their path key share one route; their contracts are not checked"
                 )
                 if later:  # the shared route is made when its first request completes it
                     shared = {"method": head["method"], "path": head["path"]}
@@ -171,7 +188,7 @@ class Converter(SecurityConversion):
         """Convert the rest of a route made by spec(later=True); return its new warnings."""
         with self._lock:  # first requests to two routes may come at once
             before = len(self._warnings)
-            if id(route) in self._groups:  # operations told apart by a query or header value
+            if id(route) in self._groups:  # operations told apart by a value in their path key
                 shared, group = self._groups.pop(id(route))
                 for _, member in group:
                     if id(member) in self._pending:

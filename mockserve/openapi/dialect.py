@@ -8,6 +8,7 @@ the same conversion. Whatever would make the spec invalid (a bad regex, duplicat
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -44,6 +45,7 @@ _COUNTS = (
 _FLAGS = ("uniqueItems", "readOnly", "writeOnly", "deprecated")
 _TEXTS = ("format", "title", "description", "contentEncoding", "contentMediaType")
 _DROP = ("nullable", "externalDocs", "example", "x-nullable")
+_BESIDE_REF = ("description", "title", "readOnly", "writeOnly", "deprecated", "nullable")
 _XML_KEYS = ("name", "namespace", "prefix", "attribute", "wrapped")
 
 
@@ -68,6 +70,10 @@ class Dialect:
             return schema
         if not isinstance(schema, dict):
             return {}
+        if "$ref" in schema and not self.version_31:
+            # 3.0: a Reference Object's other keys are ignored; its annotations (and
+            # `nullable`, meant as such in every real document) are kept
+            schema = {k: v for k, v in schema.items() if k == "$ref" or k in _BESIDE_REF}
         out: dict[str, Any] = {}
         for key, value in schema.items():
             if key == "$ref":
@@ -92,7 +98,9 @@ class Dialect:
                     out["items"] = self.convert(value, where)
             elif key == "type":
                 kinds = value if isinstance(value, list) else [value]
-                kinds = ["string" if k == "file" else k for k in kinds]
+                if not all(isinstance(k, str) for k in kinds):  # `type: {type: string}`
+                    self.warn(f"{where}: 'type' {_short(value)} is not a type name; ignored")
+                kinds = ["string" if k == "file" else k for k in kinds if isinstance(k, str)]
                 kinds = [k for k in dict.fromkeys(kinds) if k in _TYPES]
                 if kinds:
                     out["type"] = kinds[0] if len(kinds) == 1 else kinds
@@ -263,3 +271,9 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     if not schema:
         return schema
     return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _short(value: Any) -> str:
+    """A value as a warning quotes it: JSON, cut at 60 characters."""
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -65,9 +65,9 @@ class DocumentReader:
         self._seed = seed if seed is not None else 0
         # Routes whose conversion waits for their first request (spec(later=True)).
         self._pending: dict[int, tuple[Any, ...]] = {}
-        # A route shared by operations told apart by a query or header value, made whole
+        # A route shared by operations told apart by a value in their path key, made whole
         # from its members (each converted then) when completed.
-        self._groups: dict[int, tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]] = {}
+        self._groups: dict[int, tuple[dict[str, Any], list[tuple[str | None, dict[str, Any]]]]] = {}
         self._lock = threading.Lock()
         version = str(document.get("openapi", ""))
         self.dialect = Dialect(version.startswith("3.1"), self.warn, self.pointer)

@@ -14,7 +14,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from ..pointer import resolve_pointer, unescape_token
-from .scalars import CannotGenerate, ScalarValues
+from .scalars import CannotGenerate, ScalarValues, format_spelling
 
 _MAX_DEPTH = 12
 _OPTIONAL_DEPTH = 4  # optional properties are filled in down to this depth
@@ -106,7 +106,7 @@ class Generator(ScalarValues):
                 k not in ("description", "title", "readOnly", "writeOnly", "deprecated")
                 for k in rest
             ):
-                target = {"allOf": [target, rest]}
+                target = {"allOf": [rest, target]}  # where they disagree, the ref's wins
             value = self._value(target, depth, stack + (ref,))
             return self._discriminated(self._discriminator_of(target), {"$ref": ref}, value)
         if "const" in schema:
@@ -245,6 +245,25 @@ class Generator(ScalarValues):
                     merged[key] = value
         return merged
 
+    def _write_only(self, schema: Any) -> bool:
+        """Whether a property's schema (through its `$ref`s and `allOf` parts) is writeOnly."""
+        for _ in range(10):
+            if not isinstance(schema, dict):
+                return False
+            if schema.get("writeOnly") is True:
+                return True
+            parts = [p for p in schema.get("allOf") or [] if isinstance(p, dict)]
+            if any(self._write_only(part) for part in parts):
+                return True
+            ref = schema.get("$ref")
+            if not isinstance(ref, str):
+                return False
+            try:
+                schema = _resolve(self.root, ref)
+            except CannotGenerate:
+                return False
+        return False
+
     def _array(self, schema: dict[str, Any], depth: int, stack: tuple[str, ...]) -> list[Any]:
         low = schema.get("minItems", 0) if isinstance(schema.get("minItems"), int) else 0
         high = schema.get("maxItems") if isinstance(schema.get("maxItems"), int) else None
@@ -271,6 +290,17 @@ class Generator(ScalarValues):
         return result
 
     def _distinct(self, items: Any, taken: list[Any], depth: int, stack: tuple[str, ...]) -> Any:
+        # Drawn again without the schema's one fixed value (a uuid's `default`): a string
+        # of a format stays of that format; suffixes are the last resort.
+        if isinstance(items, dict):
+            drawn = {k: v for k, v in items.items() if k not in ("default", "examples", "const")}
+            for _ in range(5):
+                try:
+                    value = self._value(drawn, depth + 1, stack)
+                except CannotGenerate:
+                    break
+                if value not in taken:
+                    return value
         for _ in range(20):
             value = self._value(items, depth + 1, stack)
             if isinstance(value, str):
@@ -287,14 +317,14 @@ class Generator(ScalarValues):
         result: dict[str, Any] = {}
         for name in required:
             sub = properties.get(name, schema.get("additionalProperties", True))
-            if self.answers and isinstance(sub, dict) and sub.get("writeOnly"):
+            if self.answers and self._write_only(sub):
                 continue  # required of requests only: never in an answer
             if sub is False:
                 raise CannotGenerate(f"{name!r} is required but not allowed")
             result[name] = self._value(sub, depth + 1, stack)
         if depth < _OPTIONAL_DEPTH and not self.minimal:
             for name, sub in properties.items():
-                if name in result or (isinstance(sub, dict) and sub.get("writeOnly")):
+                if name in result or (self.answers and self._write_only(sub)):
                     continue
                 try:
                     result[name] = self._value(sub, depth + 1, stack)
@@ -392,11 +422,14 @@ _PLAIN: dict[str, Any] = {
 
 
 def _plain(schema: Any) -> Any:
-    """A value of the schema's type with its constraints aside (`"string"`, `0`, `{}`)."""
+    """A value of the schema's type with its constraints aside (`"string"`, `0`, `{}`);
+    a string of a known format is spelled as one (a date-time is never `"string"`)."""
     if not isinstance(schema, dict):
         return None
     kind = _kind(schema)
-    return _PLAIN[kind] if kind in _PLAIN else "string"
+    if kind in _PLAIN:
+        return _PLAIN[kind]
+    return format_spelling(schema.get("format")) or "string"
 
 
 def _kind(schema: dict[str, Any]) -> str:

@@ -90,6 +90,13 @@ _PADDING = {  # where text can grow without breaking the format
 _PRINTABLE = string.ascii_letters + string.digits + string.punctuation + " "
 
 
+def format_spelling(fmt: Any) -> str | None:
+    """A well-formed value of a known string format (a fixed uuid for `uuid`), or None."""
+    if fmt == "uuid":
+        return "00000000-0000-4000-8000-000000000000"
+    return _FORMATS.get(fmt) if isinstance(fmt, str) else None
+
+
 class _Xeger(rstr.Rstr):
     """rstr's regex reverser, with repeats bounded per call and no control characters."""
 
@@ -115,8 +122,10 @@ class _Xeger(rstr.Rstr):
         return "".join("".join(self._handle_state(i) for i in value) for _ in range(times))
 
 
-def _sendable(text: str) -> bool:
-    return not any(ord(c) < 32 or ord(c) == 127 for c in text)
+# The longest repeat a pattern is drawn with: only `minLength` asks for long repeats,
+# and a few thousand characters is all any answer needs (a PEM pattern with maxLength
+# 32768 drawn at that length made a document take minutes to load).
+MAX_REPEAT = 1000
 
 
 class ScalarValues:
@@ -183,11 +192,9 @@ class ScalarValues:
         fmt = schema.get("format")
 
         def fits(text: str) -> bool:
-            return (
-                low <= len(text) <= (high if high is not None else len(text))
-                and (not isinstance(pattern, str) or re.search(pattern, text) is not None)
-                and _sendable(text)
-            )
+            return low <= len(text) <= (high if high is not None else len(text)) and (
+                not isinstance(pattern, str) or re.search(pattern, text) is not None
+            )  # a body string may hold a line feed; header values are checked where sent
 
         spellings = self._spellings(fmt)
         for text in spellings:  # the format's own spelling, when the pattern takes it
@@ -219,12 +226,10 @@ class ScalarValues:
 
     def _patterned(self, pattern: str, low: int, high: int | None, fits: Any) -> str:
         """A string matching `pattern` within the length limits: short repeats first, then
-        repeats as long as the limits ask for, until one fits."""
-        limits = [10, 1, max(low, 1), max(low * 2, 2)]
-        if high is not None:
-            limits.append(high)
-        limits.append(100)
-        for limit in limits:
+        repeats as long as `minLength` asks for (up to MAX_REPEAT), until one fits; a
+        bounded number of tries."""
+        limits = [10, 1, max(low, 1), max(low * 2, 2), 100]
+        for limit in dict.fromkeys(min(limit, MAX_REPEAT) for limit in limits):
             self.rstr.repeat_limit = limit
             for _ in range(12):
                 try:

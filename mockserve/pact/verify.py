@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from ..tls import upstream_trust
 from ..verify.cases import SAFE_METHODS, Case, Outcome, Unreachable
 from .matching import match_response
 from .model import NULL, PRESENT, Body, Request, Response
@@ -38,6 +39,7 @@ class PactVerifier:
         headers: dict[str, str] | None = None,
         only_safe: bool = False,
         timeout: float = 30,
+        ca: str | None = None,
     ):
         self.served = served
         self.url = url.rstrip("/")
@@ -47,6 +49,7 @@ class PactVerifier:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False
+        self.session.verify = upstream_trust(ca)  # --upstream-ca, else the environment's
 
     def cases(self, names: tuple[str, ...] = ()) -> list[Case]:
         """One case per interaction (of `names` only, when named), in the pact's order."""

@@ -94,7 +94,11 @@ def merged_text(
     existing, place = existing_routes(base)
     groups: dict[tuple[str, str], list[Recording]] = {}
     for rec in recordings:
-        groups.setdefault((rec.method.upper(), rec.path), []).append(rec)
+        refused = writer.refused(rec)
+        if refused is None:
+            groups.setdefault((rec.method.upper(), rec.path), []).append(writer.redacted(rec))
+        elif refused not in writer.notes:
+            writer.notes.append(refused)
     inserts: list[tuple[int, str, int]] = []
     new_routes = []
     for (method, path), recs in groups.items():
@@ -189,9 +193,9 @@ class Recorder:
         return "".join(lines)
 
 
-def recording_spec(url: str) -> Spec:
+def recording_spec(url: str, ca: str | None = None) -> Spec:
     """The spec `mockserve record URL` serves: no routes, everything forwarded to URL."""
-    proxy = Proxy(to=url, when="always")
+    proxy = Proxy(to=url, when="always", ca=ca)
     return Spec(source=url, title=f"recorder of {url}", settings=Settings(proxy=proxy), routes=())
 
 

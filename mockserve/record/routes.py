@@ -8,6 +8,7 @@ one answer. JSON bodies become YAML trees, text `text`, binary or large bodies
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import mimetypes
@@ -15,12 +16,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from ..journal import BODY_LIMIT
 from ..media import is_json_media, media_type
 from ..spec.answers import file_content_type
+from ..spec.loader import DEFAULT_ADMIN as ADMIN
+from ..spec.rules import rule_for
 from ..templating import expression_literal, literal, literal_value
+from ..values import sendable_header
 from .recording import Recording, header_value
 
 REDACTED = "<redacted>"
@@ -28,6 +32,8 @@ ALWAYS_REDACTED = frozenset({"authorization", "cookie", "set-cookie", "proxy-aut
 # Headers that say how and by whom these bytes were sent, not what the answer is.
 # (A Content-Encoding left on a recording is one that could not be undone: it stays.)
 NOT_WRITTEN = frozenset({"content-length", "date", "server", "transfer-encoding"})
+# The methods a route may name (the format's `method`), TRACE last.
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE")
 TEXT_TYPES = ("application/xml", "application/javascript", "application/x-www-form-urlencoded")
 
 
@@ -40,6 +46,58 @@ class Writer:
     notes: list[str] = field(default_factory=list)
     fixtures: set[str] = field(default_factory=set)
 
+    def redacted(self, rec: Recording) -> Recording:
+        """`rec` with the values named by `--redact` written as `<redacted>`: query
+        parameters, and fields at any depth of JSON or form bodies, both ways."""
+        if not self.redact:
+            return rec
+        return dataclasses.replace(
+            rec,
+            query={k: REDACTED if k.lower() in self.redact else v for k, v in rec.query.items()},
+            body=self._redacted_body(rec.body, rec.content_type),
+            answer=self._redacted_body(rec.answer, header_value(rec.headers, "Content-Type")),
+        )
+
+    def _redacted_body(self, data: bytes, content_type: str | None) -> bytes:
+        media = media_type(content_type)
+        if not data or len(data) > BODY_LIMIT:
+            return data
+        try:
+            if is_json_media(media):
+                return json.dumps(self._redacted_value(json.loads(data))).encode("utf-8")
+            if media == "application/x-www-form-urlencoded":
+                pairs = parse_qsl(data.decode("utf-8"), keep_blank_values=True)
+                return urlencode(
+                    [(k, REDACTED if k.lower() in self.redact else v) for k, v in pairs]
+                ).encode("ascii")
+        except ValueError:  # not what it says it is: kept as it came
+            pass
+        return data
+
+    def _redacted_value(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: REDACTED if str(k).lower() in self.redact else self._redacted_value(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self._redacted_value(item) for item in value]
+        return value
+
+    def refused(self, rec: Recording) -> str | None:
+        """Why `rec` cannot be written as a route `validate` accepts (None: it can)."""
+        where = f"{rec.method} {rec.path}"
+        if rec.method.upper() not in METHODS:
+            return f"{where}: a spec's routes take {', '.join(METHODS[:-1])} or TRACE; not written"
+        if not 100 <= rec.status <= 599:
+            return f"{where}: status {rec.status} is not an HTTP status (100 to 599); not written"
+        if rec.path == ADMIN or rec.path.startswith(ADMIN + "/"):
+            return f"{where}: under the admin path {ADMIN}; not written"
+        _, _, problems = rule_for(rec.path)
+        if problems or "{" in rec.path or "}" in rec.path:
+            return f"{where}: a route cannot match this path literally; not written"
+        return None
+
     def answer(self, rec: Recording) -> dict[str, Any]:
         """The response entry that replays `rec`'s answer."""
         entry: dict[str, Any] = {}
@@ -51,6 +109,11 @@ class Writer:
         for name, value in rec.headers:
             low = name.lower()
             if low in NOT_WRITTEN or low == "content-type":
+                continue
+            if not sendable_header(value):  # decoded by a browser: `naïve ✓`
+                note = f"{rec.method} {rec.path}: header {name} is no Latin-1 text; not written"
+                if note not in self.notes:
+                    self.notes.append(note)
                 continue
             if low in ALWAYS_REDACTED or low in self.redact:
                 value = REDACTED

@@ -18,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import io
 import sys
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from email.utils import formatdate
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -134,12 +136,18 @@ class Bridge:
         except Disconnect:
             scope.get("extensions", {}).get(DROP, _no_drop)()
             return
+        left: asyncio.Future[None] | None = None  # set when the client goes away
         try:
             pause = environ.get(PAUSE)
             if pause:  # the route's delay: nothing sent before it is over
                 await asyncio.sleep(pause)
             status, headers = started
             raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]
+            named = {name for name, _ in raw}
+            if b"server" not in named:  # an answer's own Server (a recorded one) stays alone
+                raw.append((b"server", b"mockserve"))
+            if b"date" not in named:
+                raw.append((b"date", _date()))
             if close:
                 raw.append((b"connection", b"close"))
             await send({"type": "http.response.start", "status": int(status[:3]), "headers": raw})
@@ -150,14 +158,26 @@ class Bridge:
                     return
                 if chunk:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                if parts and isinstance(parts[-1], Pause) and parts[-1].seconds > 0:
-                    await asyncio.sleep(parts[-1].seconds)
-                if self.pool is None:
-                    parts, done = _pull(body)
-                else:
-                    loop = asyncio.get_running_loop()
-                    parts, done = await loop.run_in_executor(self.pool, _pull, body)
+                # A body sent over time: it ends as soon as its client goes away (the
+                # server's sends to a closed connection are silently dropped).
+                left = left or asyncio.ensure_future(_client_left(receive))
+                seconds = parts[-1].seconds if parts and isinstance(parts[-1], Pause) else 0
+                # wait out the pause (or just let the loop serve others) unless the client left
+                await asyncio.wait((left,), timeout=max(seconds, 0))
+                if left.done():
+                    return
+                try:
+                    if self.pool is None:
+                        parts, done = _pull(body)
+                    else:
+                        loop = asyncio.get_running_loop()
+                        parts, done = await loop.run_in_executor(self.pool, _pull, body)
+                except Disconnect:  # a fault inside the stream: the connection is cut
+                    scope.get("extensions", {}).get(DROP, _no_drop)()
+                    return
         finally:
+            if left is not None:
+                left.cancel()
             closer = getattr(body, "close", None)
             if closer is not None:
                 closer()
@@ -240,6 +260,24 @@ def _pull(body: Iterator[Any]) -> tuple[list[Any], bool]:
         if size >= CHUNK:
             return parts, False
     return parts, True
+
+
+async def _client_left(receive: Receive) -> None:
+    """Return when the client has gone away (the request's body was read already)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+_dated: list[Any] = [0, b""]
+
+
+def _date() -> bytes:
+    """The Date header's value, formatted once a second."""
+    now = int(time.time())
+    if _dated[0] != now:
+        _dated[:] = [now, formatdate(now, usegmt=True).encode("latin-1")]
+    value: bytes = _dated[1]
+    return value
 
 
 def _no_drop() -> None:

@@ -21,6 +21,19 @@ POLL_SECONDS = 0.05
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
+class Refused(str):
+    """Why not, when asking again cannot change it (a wrong token, a refused client)."""
+
+
+def _error_of(exc: urllib.error.HTTPError) -> str:
+    """The `error` of a mockserve JSON error answer, or its first bytes."""
+    body = exc.read(2000)
+    try:
+        return str(json.loads(body)["error"])
+    except (ValueError, KeyError, TypeError):
+        return repr(body[:100])
+
+
 def _loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
@@ -59,7 +72,14 @@ def health(url: str, *, admin: str | None = "/__mockserve", token: str | None = 
         with _opener(url).open(asked, timeout=2) as answer:
             body = answer.read()
     except urllib.error.HTTPError as exc:
-        return None if admin is None else f"{target} answered {exc.code}"
+        if admin is None:
+            return None
+        if exc.code == 401:
+            why = "the admin token is wrong" if token else "the admin API needs a token"
+            return Refused(f"{target} answered 401: {why} (--admin-token or MOCKSERVE_ADMIN_TOKEN)")
+        if exc.code == 403:
+            return Refused(f"{target} answered 403: {_error_of(exc)}")
+        return f"{target} answered {exc.code}"
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
         return f"{target} does not answer: {reason}"
@@ -80,10 +100,13 @@ def wait(
     token: str | None = None,
     stop: threading.Event | None = None,
 ) -> str | None:
-    """Ask `health` until it says ok (None) or `timeout` seconds pass (the last reason)."""
+    """Ask `health` until it says ok (None), refuses (`Refused`), or `timeout` seconds
+    pass (the last reason)."""
     deadline = time.monotonic() + timeout
     stop = stop or threading.Event()
     while True:
         why = health(url, admin=admin, token=token)
-        if why is None or time.monotonic() >= deadline or stop.wait(POLL_SECONDS):
+        if why is None or isinstance(why, Refused) or time.monotonic() >= deadline:
+            return why
+        if stop.wait(POLL_SECONDS):
             return why

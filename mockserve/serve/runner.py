@@ -8,6 +8,7 @@ spec is reloaded, and drain what was already answered before returning.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Callable, Sequence
@@ -31,6 +32,20 @@ class Listen:
 
     port: int
     backend: BackendFactory
+
+
+class CannotListen(OSError):
+    """A port that cannot be bound, named (`run` may bind two: --port and --https-port)."""
+
+    def __init__(self, host: str, port: int, exc: OSError):
+        reason = exc.strerror or str(exc)
+        found = re.search(r"\[Errno -?\d+\] ([^)]+)", reason)
+        self.reason = found.group(1).strip() if found else reason
+        super().__init__(exc.errno, f"cannot listen on {host}:{port}: {self.reason}")
+        self.host, self.port = host, port
+
+    def __str__(self) -> str:
+        return f"cannot listen on {self.host}:{self.port}: {self.reason}"
 
 
 class Runner:
@@ -57,11 +72,17 @@ class Runner:
         if backend is None:
             backend = choose(app).factory
         options: dict[str, Any] = {"max_body": mock.spec.settings.max_body}
-        self.backend = backend(app, host, port, **options, **({"sock": sock} if sock else {}))
+        try:
+            self.backend = backend(app, host, port, **options, **({"sock": sock} if sock else {}))
+        except OSError as exc:
+            raise CannotListen(host, port, exc) from exc
         self.backends: list[Backend] = [self.backend]
         try:
             for more in also:
-                self.backends.append(more.backend(app, host, more.port, **options))
+                try:
+                    self.backends.append(more.backend(app, host, more.port, **options))
+                except OSError as exc:
+                    raise CannotListen(host, more.port, exc) from exc
         except BaseException:
             for bound in self.backends:
                 bound.stop()

@@ -5,7 +5,7 @@ loop, not in a thread; WebSocket upgrades arrive on the same port; TLS is Python
 `ssl` over the same loop. What a mock needs beyond uvicorn's own behaviour is one
 protocol subclass here: JSON for a request too broken to reach the app, and a way for
 the `disconnect` fault to close the connection with nothing sent (a scope extension).
-Measured against granian, waitress and hypercorn in benchmarks/README.md.
+Measured against granian and waitress in benchmarks/README.md ("Choosing the server").
 """
 
 from __future__ import annotations
@@ -184,8 +184,8 @@ class UvicornBackend:
             log_level="error",
             access_log=False,
             proxy_headers=False,
-            server_header=False,
-            headers=[("server", "mockserve")],
+            server_header=False,  # the bridge adds Server and Date where the app did not
+            date_header=False,
             timeout_keep_alive=KEEP_ALIVE_SECONDS,
             timeout_graceful_shutdown=DRAIN_SECONDS,
             backlog=BACKLOG,

@@ -21,10 +21,13 @@ from ..templating import (
 from ..values import sendable_header
 from .build import Build, mapping
 from .model import Body, Callback, Fault, ResponseTemplate
+from .selection import Pick, compile_when
 from .source import SourceFile, format_path
+from .streams import OverTime, streamed_answer
 
-BODY_KINDS = ("json", "text", "html", "body", "file", "redirect")
+BODY_KINDS = ("json", "text", "html", "body", "file", "redirect", "stream", "llm")
 CONTENT_TYPES = {
+    "stream": "text/event-stream",
     "json": "application/json",
     "text": "text/plain; charset=utf-8",
     "html": "text/html; charset=utf-8",
@@ -70,6 +73,7 @@ class Answers:
 
     def __init__(self, build: Build):
         self.build = build
+        self.over_time = OverTime(self)
 
     def compile_template(self, source: SourceFile, at: tuple, compile_fn, *args):
         """Compile one template; a syntax error becomes a problem where it was written."""
@@ -100,7 +104,7 @@ class Answers:
 
     def when(
         self, source: SourceFile, at: tuple, raw: dict[str, Any], allow_when: bool
-    ) -> Expression | None:
+    ) -> Expression | Pick | None:
         """A response's compiled `when`, or None (with a problem when it cannot be one)."""
         if not isinstance(raw.get("when"), str):
             return None
@@ -114,8 +118,8 @@ class Answers:
             message = f"'when' is an expression without braces: write {bare!r}"
             self.build.problem(source, at + ("when",), message)
             return None
-        compiled: Expression | None = self.compile_template(
-            source, at + ("when",), compile_expression, raw["when"]
+        compiled: Expression | Pick | None = self.compile_template(
+            source, at + ("when",), compile_when, raw["when"]
         )
         return compiled
 
@@ -176,6 +180,9 @@ class Answers:
             compiled = self.value(source, at + ("state", name), value)
             if compiled is not None:
                 state.append((str(name), compiled))
+        stream = self.over_time.stream(source, at, raw)
+        llm = self.over_time.llm(source, at, raw)
+        pacing = self.over_time.pacing(source, at, raw, kind)
         if body is None:
             return None
         return ResponseTemplate(
@@ -191,6 +198,9 @@ class Answers:
             where=format_path(at),
             schema=self.response_schema(source, at, raw),
             verify=str(raw.get("verify", "shape")),
+            stream=stream,
+            llm=llm,
+            pacing=pacing,
         )
 
     def response_schema(self, source: SourceFile, at: tuple, raw: dict) -> Any:
@@ -231,6 +241,8 @@ class Answers:
         """The answer's one body, encoded now when it is constant (a file is read now)."""
         if kind is None or kind == "redirect":
             return Body("none", None, static=b"")
+        if kind in ("stream", "llm"):  # sent part by part (mockserve.streams)
+            return Body(kind, CONTENT_TYPES.get(kind), static=b"")
         content_type = CONTENT_TYPES.get(kind)
         if kind == "file":
             target = self.build.loader.resolve_file(str(raw["file"]), source, at + ("file",))
@@ -262,8 +274,17 @@ class Answers:
             return Body(kind, content_type, template, static=text.encode("utf-8"))
         return Body(kind, content_type, template)
 
-    def faults(self, source: SourceFile, at: tuple, raw: list) -> tuple[Fault, ...]:
-        """A route's `faults`: each a rate with a kind or an answer; rates add up to 1 at most."""
+    def faults(
+        self,
+        source: SourceFile,
+        at: tuple,
+        raw: list,
+        responses: tuple[ResponseTemplate, ...] = (),
+    ) -> tuple[Fault, ...]:
+        """A route's `faults`: each a rate with a kind or an answer; rates add up to 1 at most.
+
+        `responses`: the route's own, which an `llm_error` or a fault inside a stream reads.
+        """
         faults = []
         total = 0.0
         for index, item in enumerate(raw):
@@ -271,6 +292,13 @@ class Answers:
                 continue
             where = at + ("faults", index)
             total += float(item.get("rate", 0))
+            inside = self.over_time.fault(source, where, item, streamed_answer(responses))
+            if inside is not None:
+                if inside.after is not None and not any(r.over_time for r in responses):
+                    message = "'after' counts the events of a stream; no response here streams"
+                    self.build.problem(source, where + ("after",), message, key=True)
+                faults.append(inside)
+                continue
             kind = item.get("kind")
             has_body = any(k in item for k in BODY_KINDS) or "status" in item
             if kind and has_body:

@@ -27,6 +27,9 @@ from .source import SourceFile, format_path, parse_openapi_fast, parse_source
 from .websockets import SocketBuilder
 
 DEFAULT_ADMIN = "/__mockserve"
+# The largest spec or document read: what loads within 10 s on a 2-core machine, with
+# room. A larger file is refused at once, not read for minutes into gigabytes of memory.
+MAX_FILE_BYTES = 256 * 2**20
 
 
 def _where(warning: SpecWarning) -> tuple[str, int, int]:
@@ -80,6 +83,9 @@ class Loader:
         try:
             text = self.edited.get(path.resolve()) if self.edited else None
             if text is None:
+                size = path.stat().st_size
+                if size > MAX_FILE_BYTES:  # refused before any of it is read
+                    raise OSError(0, too_large(size))
                 text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
@@ -258,7 +264,28 @@ class Loader:
             max_body=max_body if isinstance(max_body, int) else DEFAULT_MAX_BODY,
             store=_text_or_none(raw.get("store")),
             namespace=_text_or_none(raw.get("namespace")),
-            proxy=_proxy(raw.get("proxy")),
+            proxy=self._proxy(source, raw.get("proxy")),
+        )
+
+    def _proxy(self, source: SourceFile, raw: Any) -> Proxy | None:
+        """`settings.proxy`, already checked against the format's schema; its `ca` found."""
+        if not isinstance(raw, dict):
+            return None
+        timeout = raw.get("timeout")
+        ca = None
+        if isinstance(raw.get("ca"), str):
+            found = self.resolve_file(raw["ca"], source, ("settings", "proxy", "ca"))
+            ca = str(found) if found else None
+        return Proxy(
+            to=raw["to"] if isinstance(raw.get("to"), str) else None,
+            when="always" if raw.get("when") == "always" else "unmatched",
+            strip_prefix=str(raw.get("strip_prefix") or "").rstrip("/"),
+            headers=tuple((str(k), header_text(v)) for k, v in mapping(raw.get("headers")).items()),
+            remove_headers=tuple(str(h) for h in sequence(raw.get("remove_headers"))),
+            timeout=float(timeout)
+            if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
+            else Proxy.timeout,
+            ca=ca,
         )
 
     def _tls(self, source: SourceFile, raw: Any) -> TlsFiles | None:
@@ -337,20 +364,16 @@ def _graphql(build: Build, source: SourceFile, data: dict[str, Any]) -> tuple:
     return compile_graphql(build, source, data["graphql"])
 
 
-def _proxy(raw: Any) -> Proxy | None:
-    """`settings.proxy`, already checked against the format's schema."""
-    if not isinstance(raw, dict):
-        return None
-    timeout = raw.get("timeout")
-    return Proxy(
-        to=raw["to"] if isinstance(raw.get("to"), str) else None,
-        when="always" if raw.get("when") == "always" else "unmatched",
-        strip_prefix=str(raw.get("strip_prefix") or "").rstrip("/"),
-        headers=tuple((str(k), header_text(v)) for k, v in mapping(raw.get("headers")).items()),
-        remove_headers=tuple(str(h) for h in sequence(raw.get("remove_headers"))),
-        timeout=float(timeout)
-        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
-        else Proxy.timeout,
+def too_large(size: int) -> str:
+    """Why a file is not read: its size against the limit."""
+    over = size - MAX_FILE_BYTES
+    if over < 2**20:
+        shown = f"{MAX_FILE_BYTES / 2**20:.1f} MB and {over} byte{'s' if over != 1 else ''}"
+    else:
+        shown = f"{size / 2**20:.1f} MB" if size < 2**30 else f"{size / 2**30:.1f} GB"
+    return (
+        f"it is {shown}; mockserve reads files of up to {MAX_FILE_BYTES // 2**20} MB "
+        "(split the document, or keep the part you mock)"
     )
 
 

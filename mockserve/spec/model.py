@@ -12,6 +12,7 @@ from jsonschema.protocols import Validator
 from ..contract import BodyContract, ParameterContract
 from ..errors import SpecWarning
 from ..templating import Expression, Value
+from .selection import Pick, Selection, selection
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Proxy:
     headers: tuple[tuple[str, str], ...] = ()
     remove_headers: tuple[str, ...] = ()
     timeout: float = DEFAULT_PROXY_TIMEOUT
+    ca: str | None = None  # a CA bundle (PEM) to trust for an HTTPS upstream
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,61 @@ class Body:
     static: bytes | None = None  # the whole body, when nothing in it is templated
 
 
+FOREVER = -1  # `repeat: forever`
+
+
+@dataclass(frozen=True)
+class Event:
+    """One server-sent event of a `stream`, compiled: each field a template (None: absent)."""
+
+    event: Value | None = None
+    data: Value | None = None
+    id: Value | None = None
+    retry: Value | None = None
+    comment: Value | None = None
+    delay: Delay | None = None  # before the event is sent
+    delay_value: Value | None = None  # a templated delay, rendered to milliseconds
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class EventStream:
+    """`response.stream`: the events, sent in order, then `repeat` more times (FOREVER)."""
+
+    events: tuple[Event, ...]
+    repeat: int = 0
+
+
+@dataclass(frozen=True)
+class Pacing:
+    """A body sent slowly: `chunks: {size, delay}`, or `bytes_per_second`."""
+
+    size: int
+    delay: Delay | None = None  # between two chunks
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One tool call an `llm` answer makes: its name and (templated) arguments."""
+
+    name: Value
+    arguments: Value
+    id: Value | None = None
+
+
+@dataclass(frozen=True)
+class LlmAnswer:
+    """`response.llm`: an answer in the wire format of an LLM provider's API."""
+
+    api: str  # openai-chat | openai-responses | anthropic-messages
+    text: Value | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    model: str = "mock-model"  # when the request names none
+    delay: Delay | None = None  # between two streamed deltas
+    error: str | None = None  # a fault's `llm_error`: the provider's own error answer
+    where: str = ""
+
+
 @dataclass(frozen=True)
 class ResponseTemplate:
     """One way a route can answer, compiled."""
@@ -86,19 +143,29 @@ class ResponseTemplate:
     redirect: Value | None = None
     delay: Delay | None = None
     state: tuple[tuple[str, Value], ...] = ()
-    when: Expression | None = None
+    when: Expression | Pick | None = None
     weight: float = 1.0
     where: str = ""  # e.g. routes[3].responses[1], for messages
     status_value: Value | None = None  # a templated status; rendered instead of `status`
     proxy: bool = False  # answered by forwarding to the upstream (`response: {proxy: true}`)
     schema: Any = None  # the body's JSON Schema as written, for `mockserve verify`
     verify: str = "shape"  # shape | exact: what `mockserve verify` compares
+    stream: EventStream | None = None  # server-sent events (the body is empty)
+    llm: LlmAnswer | None = None  # an LLM provider's answer (the body is empty)
+    pacing: Pacing | None = None  # the body sent slowly
+
+    @property
+    def over_time(self) -> bool:
+        """True when the body is sent part by part (events, deltas, chunks)."""
+        return self.stream is not None or self.llm is not None or self.pacing is not None
 
     @property
     def is_static(self) -> bool:
         """True when the response needs no rendering at all."""
         return (
             not self.proxy
+            and self.stream is None
+            and self.llm is None
             and self.body.static is not None
             and self.status_value is None
             and self.redirect is None
@@ -112,8 +179,10 @@ class Fault:
     """A failure injected with probability `rate`: a response, or a broken connection."""
 
     rate: float
-    kind: str | None  # disconnect | empty | malformed | None (a response)
+    kind: str | None  # disconnect | empty | malformed | stall | None (a response)
     response: ResponseTemplate | None = None
+    after: int | None = None  # inside a stream: fires after this many events
+    duration: float = 0.0  # ms a `stall` keeps the connection open
 
 
 @dataclass(frozen=True)
@@ -173,11 +242,14 @@ class RouteParts:
     # True when some answer looks at the request (a template or a `when`): read on every
     # request, so worked out once
     renders: bool = field(init=False, default=False)
+    # Answers picked by one value (many `when`s `KEY == "literal"`): looked up, not tried
+    selection: Selection | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         templates = [*self.responses, *(f.response for f in self.faults if f.response)]
         renders = any(t.when is not None or not t.is_static for t in templates)
         object.__setattr__(self, "renders", renders)
+        object.__setattr__(self, "selection", selection([t.when for t in self.responses]))
 
 
 def route_methods(raw: dict[str, Any]) -> tuple[str, ...]:
@@ -305,7 +377,7 @@ class SocketStep:
     send: Value | None = None
     every: SocketEvery | None = None
     close: SocketClose | None = None
-    when: Expression | None = None  # on_message only: the first whose `when` holds answers
+    when: Expression | Pick | None = None  # on_message only: the first whose `when` holds
     where: str = ""  # e.g. websockets[0].on_message[1], for messages
 
 
@@ -346,7 +418,7 @@ class GraphQLMocks:
 class GraphQLOperation:
     """One `operations` entry: the whole answer of the operations its `when` holds for."""
 
-    when: Expression | None = None
+    when: Expression | Pick | None = None
     data: Value | None = None  # None: generated (or no data when `errors` alone are given)
     has_data: bool = False  # `data` was written (`data: null` too)
     errors: Value | None = None

@@ -93,6 +93,8 @@ class RouteBuilder:
             if self.build.loader.complete_route is not None:
                 for warning in self.build.loader.complete_route(item.data):
                     log.warning("%s", warning)
+                # Schemas the conversion added (request twins) are refs' targets now.
+                self.build.compiler.learn(mapping(item.source.data.get("schemas")))
             parts = builder.parts(item, methods, param_names, name)
         except Exception as exc:  # noqa: BLE001 - one route must not stop the others
             log.exception("route %r cannot be served", name)
@@ -163,7 +165,7 @@ class RouteBuilder:
                         "'weight' is used only with order: random",
                         key=True,
                     )
-        faults = self.answers.faults(source, at, sequence(raw.get("faults")))
+        faults = self.answers.faults(source, at, sequence(raw.get("faults")), tuple(responses))
         errors = self.answers.route_errors(source, at + ("errors",), raw.get("errors"))
         callbacks = [
             self.answers.callback(

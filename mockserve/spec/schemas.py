@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -58,6 +59,7 @@ class SchemaCompiler:
 
     def __init__(self, schemas: dict[str, Any]):
         self.names = set(schemas)
+        self._lock = threading.Lock()
         self._root: dict[str, Any] = {"schemas": {}}
         self._problems: dict[str, SchemaProblem] = {}  # what `check(name=...)` reports
         for name, schema in schemas.items():
@@ -68,6 +70,20 @@ class SchemaCompiler:
                 self._root["schemas"][name] = {}
         resource = Resource.from_contents(self._root, default_specification=DRAFT202012)
         self.registry = Registry().with_resource(SPEC_URI, resource)
+
+    def learn(self, schemas: dict[str, Any]) -> None:
+        """Add the named schemas not known yet: a lazily converted route may bring some
+        (an OpenAPI request body's twin without its readOnly requirements)."""
+        with self._lock:
+            # list(dict) copies the keys at once: another route's conversion may add more.
+            new = {name: schemas[name] for name in list(schemas) if name not in self.names}
+            self.names |= new.keys()
+            for name, schema in new.items():
+                try:
+                    self._root["schemas"][name] = self._rewrite(schema, name)
+                except SchemaProblem as exc:
+                    self._problems[name] = exc
+                    self._root["schemas"][name] = {}
 
     def _rewrite(self, schema: Any, name: str | None = None) -> Any:
         """Point `#/schemas/X` refs at the spec; check every other ref resolves.

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import tempfile
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import IO, Any
 
 import yaml
@@ -185,3 +188,17 @@ def write_spec(data: dict[str, Any], handle: IO[str], *, header: str = "") -> No
     text = header + dump_spec(data)
     handle.write(text)
     remember_spec(text, data)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` in one step (a reader sees the old file or the new one)."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -253,8 +253,10 @@
       h(
         "td",
         { class: "route" },
-        entry.route ?? h("span", { class: "miss" }, "unmatched"),
+        entry.route ??
+          (entry.proxied ? h("span", { class: "forwarded" }, "forwarded") : h("span", { class: "miss" }, "unmatched")),
         failures ? h("span", { class: "failing" }, ` ${failures} failing`) : null,
+        entry.stream ? h("span", { class: "streamed" }, ` ${streamText(entry.stream)}`) : null,
       ),
       h("td", { class: "num" }, (entry.duration_ms ?? 0).toFixed(1)),
     );
@@ -284,7 +286,8 @@
   function detailOf(entry) {
     const parts = [part("Request", requestOf(entry)), part("Answer", answerOf(entry))];
     if (entry.route !== null) parts.push(part("Route", matchedOf(entry)));
-    else parts.push(part("Closest routes", whyOf(entry)));
+    if (entry.proxied) parts.push(part("Forwarded", forwardedOf(entry)));
+    else if (entry.route === null) parts.push(part("Closest routes", whyOf(entry)));
     if ((entry.failures || []).length > 0) parts.push(part("Contract failures", failuresOf(entry)));
     return h(
       "tr",
@@ -327,11 +330,24 @@
       return h("p", {}, `Status ${entry.status}. This server's journal does not keep the answers.`);
     }
     return [
-      facts([["Status", String(response.status)]]),
+      facts([
+        ["Status", String(response.status)],
+        ["Stream", entry.stream ? streamText(entry.stream) : null],
+        ["Stream error", entry.stream && entry.stream.error ? entry.stream.error : null],
+      ]),
       headersOf(response.headers, "Answer headers"),
       bodyOf(response.body, "Answer body"),
       response.body_truncated ? h("p", { class: "note" }, "The body is cut at 64 KB.") : null,
     ];
+  }
+
+  // An answer sent over time: how far it got, and who ended it.
+  function streamText(stream) {
+    const events = `${stream.events} event${stream.events === 1 ? "" : "s"}`;
+    if (stream.client_left) return `${events}, then the client left`;
+    if (stream.fault) return `${events}, then a ${stream.fault} fault`;
+    if (stream.error) return `${events}, then a template failed`;
+    return `${events}, sent whole`;
   }
 
   function matchedOf(entry) {
@@ -344,6 +360,17 @@
       route ? ` (${route.methods.join(", ")} ${route.path})` : "",
       ".",
     );
+  }
+
+  function forwardedOf(entry) {
+    // a request the spec's routes did not answer goes to the upstream (settings.proxy)
+    const upstream = entry.upstream || {};
+    const how =
+      upstream.status === null || upstream.status === undefined
+        ? `which did not answer (${entry.status ?? "no answer"} sent instead)`
+        : `which answered ${upstream.status} in ${(upstream.duration_ms ?? 0).toFixed(1)} ms`;
+    const who = entry.route === null ? "No route answered it: forwarded" : "Forwarded";
+    return h("p", {}, `${who} to the upstream, ${how}.`);
   }
 
   function whyOf(entry) {

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import xml.etree.ElementTree as ET
 
 import requests
 
 from ..app import create_app
 from ..exchange import Exchange
+from ..proxy import failure_reason
 from ..spec.model import Spec
+from ..tls import upstream_trust
 from .cases import SAFE_METHODS, Case, Outcome, Unreachable
 from .compare import Answer, Declared, _declared_for, compare
 
@@ -28,6 +29,7 @@ class Verifier:
         only_safe: bool = False,
         timeout: float = 30,
         declared: Declared | None = None,
+        ca: str | None = None,
     ):
         self.spec = spec
         self.url = url.rstrip("/")
@@ -39,6 +41,7 @@ class Verifier:
         self.client = self.app.test_client()
         self.session = requests.Session()
         self.session.trust_env = False
+        self.session.verify = upstream_trust(ca)
         self._seen: list[Exchange] = []
         self.app.extensions["mockserve"].listen(lambda exchange, entry: self._seen.append(exchange))
 
@@ -77,7 +80,7 @@ class Verifier:
                 allow_redirects=False,
             )
         except requests.ConnectionError as exc:
-            raise Unreachable(f"cannot reach {self.url}: {_reason(exc)}") from None
+            raise Unreachable(f"cannot reach {self.url}: {failure_reason(exc)}") from None
         except requests.Timeout:
             return Outcome(case, [f"no answer within {self.timeout:g} s"])
         real = Answer(
@@ -90,11 +93,6 @@ class Verifier:
             if schema is not None:  # an OpenAPI document: the schema it declares
                 template = dataclasses.replace(template, schema=schema)
         return Outcome(case, compare(spec_answer, real, template, self.spec.schemas))
-
-
-def _reason(exc: Exception) -> str:
-    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
-    return found.group(1).strip().lower() if found else type(exc).__name__
 
 
 def junit_xml(outcomes: list[Outcome], url: str) -> bytes:
