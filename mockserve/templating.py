@@ -122,6 +122,35 @@ def _dotted(source: str) -> tuple[str, ...] | None:
     return None if names[0] in _JINJA_CONSTANTS else names
 
 
+_COMPARISON = re.compile(
+    r"(?P<left>[A-Za-z][A-Za-z0-9_.]*)\s*(?P<op>==|!=)\s*"
+    r"(?P<right>'[^'\\]*'|\"[^\"\\]*\"|-?[0-9]+|-?[0-9]+\.[0-9]+|true|false|none|True|False|None)"
+)
+_WORDS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
+
+
+def _comparison(source: str) -> tuple[tuple[str, ...], bool, Any] | None:
+    """`query.verbose == '1'` as (("query", "verbose"), True, "1"): compared without Jinja.
+
+    Only a dotted name against one literal (a quoted string without escapes, a number,
+    true/false/none), `==` or `!=`: what Jinja compiles to Python's own comparison.
+    """
+    found = _COMPARISON.fullmatch(source)
+    if found is None:
+        return None
+    names = _dotted(found["left"])
+    if names is None:
+        return None
+    right = found["right"]
+    if right in _WORDS:
+        value: Any = _WORDS[right]
+    elif right[0] in "'\"":
+        value = right[1:-1]
+    else:
+        value = float(right) if "." in right else int(right)
+    return names, found["op"] == "==", value
+
+
 _INTERPOLATION = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 
 
@@ -163,8 +192,22 @@ class Expression:
     compiled: Any
     constant: bool = False
     lookup: tuple[str, ...] | None = None  # `a.b.c`, followed as Jinja's sandbox would
+    compare: tuple[tuple[str, ...], bool, Any] | None = None  # `a.b == 'x'` (`_comparison`)
 
     def render(self, context: dict[str, Any]) -> Any:
+        compare = self.compare
+        if compare is not None and compare[0][0] in context:
+            names, equal, literal = compare
+            try:
+                value = context[names[0]]
+                for name in names[1:]:
+                    value = self.compiled._template.environment.getattr(value, name)
+                # Python's own operators, as Jinja compiles them (Undefined is unequal to all)
+                return plain(value == literal) if equal else plain(value != literal)
+            except StoreUnavailable:
+                raise
+            except Exception as exc:
+                raise TemplateRenderError(self.source, f"{type(exc).__name__}: {exc}") from exc
         lookup = self.lookup
         if lookup is not None and lookup[0] in context:
             try:
@@ -294,7 +337,8 @@ def compile_expression(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Exp
         compiled = env.compile_expression(source, undefined_to_none=True)
     except TemplateError as exc:
         raise TemplateSyntaxProblem(f"template syntax error: {exc}") from exc
-    return Expression(source, compiled, lookup=_dotted(source.strip()))
+    stripped = source.strip()
+    return Expression(source, compiled, lookup=_dotted(stripped), compare=_comparison(stripped))
 
 
 def compile_text(source: str, env: SandboxedEnvironment = TEXT_ENV) -> Value:

@@ -135,6 +135,7 @@ def test_each_event_arrives_before_the_next_delay_starts(server):
         received = [next(lines) for _ in range(6)]
     ticks = [b'data: {"tick":0}', b'data: {"tick":1}', b'data: {"tick":2}']
     assert received == [line for tick in ticks for line in (tick, b"")]
+    server.wait_for("GET", "/ticker")  # journaled once it ended: not in the next test's journal
 
 
 def test_the_headers_are_sent_before_the_first_delay(server):
@@ -142,6 +143,7 @@ def test_the_headers_are_sent_before_the_first_delay(server):
     with get(server, "/later", stream=True, timeout=(5, 1.5)) as response:
         assert response.status_code == 200
         assert response.headers["Content-Type"] == "text/event-stream"
+    server.wait_for("GET", "/later")  # journaled once it ended: not in the next test's journal
 
 
 def test_a_client_that_goes_away_ends_its_stream_and_the_journal_says_so(server):

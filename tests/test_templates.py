@@ -420,3 +420,32 @@ def test_templates_cannot_reseed_or_rewire_fake(serve, template):
     response = live.get("/reseed")
     assert response.status_code == 500 and response.json()["route"] == "reseed"
     assert live.get("/name").json() == twin.get("/name").json()  # the sequence is untouched
+
+
+COMPARED = {"path": {"id": 42}, "query": {"verbose": "1"}, "x": {"y": None}, "headers": {}}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "query.verbose == '1'",
+        "query.verbose != '1'",
+        'query.verbose == "1"',
+        "path.id == 42",
+        "path.id == 42.0",
+        "path.id == -1",
+        "x.y == none",
+        "query.missing == '1'",
+        "query.missing != '1'",
+        "headers.x == 'a'",
+    ],
+)
+def test_a_name_compared_with_a_literal_answers_as_jinja_does(source):
+    """`query.verbose == '1'` is compared without running Jinja, to the same result."""
+    from mockserve.templating import compile_expression
+
+    quick = compile_expression(source)
+    assert quick.compare is not None
+    through_jinja = compile_expression.__wrapped__(source)
+    object.__setattr__(through_jinja, "compare", None)
+    assert quick.render(COMPARED) is through_jinja.render(COMPARED)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import MockserveError
+from ..templating import expression_literal as jinja  # `when` literals, as the recorder writes
 from ..templating import literal, literal_value
 
 ALL_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -70,21 +71,6 @@ class Imported:
     comments: dict[int, str] = field(default_factory=dict)  # id(route) -> where it came from
     fixtures: dict[str, bytes] = field(default_factory=dict)  # relative path -> bytes
     dropped: list[Dropped] = field(default_factory=list)
-
-
-def jinja(value: Any) -> str:
-    """`value` as a Jinja literal (`true`, `none`, double-quoted text), for `when` conditions."""
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(jinja(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{jinja(str(k))}: {jinja(v)}" for k, v in value.items()) + "}"
-    return json.dumps(str(value))
 
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import re
 import socket
 import ssl
@@ -134,7 +135,8 @@ def bind(host: str, port: int) -> socket.socket:
         raise OSError(f"cannot resolve {host}")
     sock = socket.socket(infos[0][0], socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if os.name != "nt":  # on Windows it would let another process take the port too
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(infos[0][4])
         sock.listen(BACKLOG)
         sock.setblocking(False)
