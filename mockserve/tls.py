@@ -49,7 +49,13 @@ class Certificate:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         # load_cert_chain reads files only: a private folder, gone as soon as it is read.
-        folder = tempfile.mkdtemp(prefix="mockserve-tls-")
+        try:
+            folder = tempfile.mkdtemp(prefix="mockserve-tls-")
+        except OSError as exc:  # a read-only file system with no writable TMPDIR
+            raise CertificateError(
+                f"cannot write the certificate to a temporary folder: {exc.strerror or exc} "
+                "(set TMPDIR to a writable folder)"
+            ) from None
         try:
             chain, key = Path(folder, "chain.pem"), Path(folder, "key.pem")
             _write_private(chain, self.chain_pem)
@@ -81,7 +87,13 @@ def local_ca():  # -> trustme.CA
 
     folder = cache_dir() / CA_FOLDER
     if not (folder / CA_CERT).is_file():
-        _create_ca(folder)
+        try:
+            _create_ca(folder)
+        except OSError as exc:  # no home, a read-only file system, a folder of another user
+            raise CertificateError(
+                f"cannot make the local CA in {folder}: {exc.strerror or exc} "
+                f"(set {CACHE_ENV} to a writable folder, or give --cert and --key)"
+            ) from None
     try:
         return trustme.CA.from_pem((folder / CA_CERT).read_bytes(), (folder / CA_KEY).read_bytes())
     except (OSError, ValueError) as exc:

@@ -4,12 +4,45 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
+DEFAULT_ADMIN = "/__mockserve"
+
+
+_TRUE = ("1", "true", "yes", "on")
+
 
 def _default_url() -> str:
-    return f"http://127.0.0.1:{os.environ.get('MOCKSERVE_PORT', '8000')}"
+    """This machine's server as `run` starts it from the environment (as in a container)."""
+    https = os.environ.get("MOCKSERVE_HTTPS", "").lower() in _TRUE
+    scheme = "https" if https else "http"
+    return f"{scheme}://127.0.0.1:{os.environ.get('MOCKSERVE_PORT', '8000')}"
+
+
+def _spec_admin(path: str) -> str | None:
+    """The admin path `settings.admin` of the spec at `path` (None: the admin API is off).
+
+    Read from the document alone (an OpenAPI document keeps the default): a health check
+    runs every few seconds and must not compile the spec each time.
+    """
+    from ..spec.source import parse_yaml_cached
+
+    try:
+        data = parse_yaml_cached(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        click.echo(f"mockserve: cannot read the spec {path}: {exc}", err=True)
+        sys.exit(1)
+    settings = data.get("settings") if isinstance(data, dict) and "mockserve" in data else None
+    admin = settings.get("admin", DEFAULT_ADMIN) if isinstance(settings, dict) else DEFAULT_ADMIN
+    return admin.rstrip("/") if isinstance(admin, str) else None
+
+
+def _admin(admin: str | None, spec: str | None) -> str | None:
+    if admin is not None:
+        return admin.rstrip("/")
+    return _spec_admin(spec) if spec else DEFAULT_ADMIN
 
 
 def _url(url: str | None) -> str:
@@ -28,7 +61,17 @@ _admin_token_option = click.option(
     help="The token the mock's admin API asks for. Also MOCKSERVE_ADMIN_TOKEN.",
 )
 _admin_path_option = click.option(
-    "--admin", default="/__mockserve", show_default=True, help="The mock's settings.admin path."
+    "--admin",
+    metavar="PATH",
+    default=None,
+    help="The mock's settings.admin path (default: the --spec's, else /__mockserve).",
+)
+_spec_option = click.option(
+    "--spec",
+    envvar="MOCKSERVE_SPEC",
+    metavar="FILE",
+    default=None,
+    help="The spec the mock serves, for its admin path (settings.admin). Also MOCKSERVE_SPEC.",
 )
 
 
@@ -36,14 +79,18 @@ _admin_path_option = click.option(
 @_url_argument
 @_admin_token_option
 @_admin_path_option
-def health(url: str | None, admin_token: str | None, admin: str) -> None:
+@_spec_option
+def health(url: str | None, admin_token: str | None, admin: str | None, spec: str | None) -> None:
     """Exit 0 when the mock at URL answers its health check, else 1 saying why.
 
-    URL defaults to http://127.0.0.1:$MOCKSERVE_PORT (8000): the container's own server.
+    URL defaults to the server `mockserve run` starts from the same environment (a
+    container's): http://127.0.0.1:$MOCKSERVE_PORT (8000), https:// when MOCKSERVE_HTTPS
+    is set (its certificate is not checked on this machine), at the admin path of
+    MOCKSERVE_SPEC. With the admin API off, any HTTP answer counts.
     """
     from ..serve import probe
 
-    why = probe.health(_url(url), admin=admin, token=admin_token)
+    why = probe.health(_url(url), admin=_admin(admin, spec), token=admin_token)
     if why is not None:
         click.echo(f"mockserve: {why}", err=True)
         sys.exit(1)
@@ -62,11 +109,14 @@ def health(url: str | None, admin_token: str | None, admin: str) -> None:
 )
 @_admin_token_option
 @_admin_path_option
-def wait(url: str | None, timeout: float, admin_token: str | None, admin: str) -> None:
+@_spec_option
+def wait(
+    url: str | None, timeout: float, admin_token: str | None, admin: str | None, spec: str | None
+) -> None:
     """Wait until the mock at URL answers its health check: exit 0, or 1 after --timeout."""
     from ..serve import probe
 
-    why = probe.wait(_url(url), timeout, admin=admin, token=admin_token)
+    why = probe.wait(_url(url), timeout, admin=_admin(admin, spec), token=admin_token)
     if isinstance(why, probe.Refused):  # waiting longer would not change it
         click.echo(f"mockserve: {why}", err=True)
         sys.exit(1)

@@ -29,9 +29,13 @@ from .serving import (
 from .workers import run_workers
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    sys.exit(128 + signum)
+
+
 # Every option of `run` can also be set as MOCKSERVE_<OPTION> (MOCKSERVE_PORT=9000).
 @click.command(context_settings={"auto_envvar_prefix": "MOCKSERVE"})
-@click.argument("spec", type=click.Path(dir_okay=False))
+@click.argument("spec", type=click.Path(dir_okay=False), envvar="MOCKSERVE_SPEC")
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -133,6 +137,14 @@ from .workers import run_workers
     "(redis://HOST:PORT/DB, unix:///PATH), so workers and instances answer as one server "
     "(default: settings.store, else this process's memory).",
 )
+@click.option(
+    "--store-wait",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    metavar="SECONDS",
+    help="Wait up to SECONDS for the store to answer before giving up (a store that "
+    "starts beside the mock, as in compose or Kubernetes).",
+)
 @click.argument("command", nargs=-1, type=click.UNPROCESSED, metavar="[-- CMD [ARGS]...]")
 # -- meeting the real backend (proxy, record) ---
 @click.option(
@@ -170,6 +182,7 @@ def run(
     key: str | None = None,
     cert_hosts: tuple[str, ...] = (),
     store: str | None = None,
+    store_wait: float = 0.0,
     command: tuple[str, ...] = (),
     proxy_to: str | None = None,
     record_into: str | None = None,
@@ -185,8 +198,11 @@ def run(
     exits with CMD's code (or 1 with --strict violations when CMD succeeded).
 
     Every option can also be set as MOCKSERVE_<OPTION>, e.g. MOCKSERVE_PORT=9000,
-    MOCKSERVE_STORE=redis://redis:6379/0.
+    MOCKSERVE_STORE=redis://redis:6379/0, and SPEC as MOCKSERVE_SPEC.
     """
+    # First thing: SIGTERM ends the process while it is still loading (as PID 1 in a
+    # container, a signal without a handler would be ignored); serving replaces it.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     from ..app import create_app
     from ..serve import CannotListen, Runner
     from ..serve.choice import choose
@@ -218,7 +234,7 @@ def run(
         )
     if workers > 1 and (https or https_port is not None):
         raise click.UsageError("--https and --https-port serve from one process (no --workers)")
-    stores = open_store(loaded, store)
+    stores = open_store(loaded, store, store_wait)
     if workers > 1:
         journal_options = tuple(
             name for name, used in (("--strict", strict), ("--exit-after", exit_after)) if used

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,19 +21,35 @@ from ..report import plural
 from ..spec import Spec
 from .common import http_url
 
+STORE_POLL_SECONDS = 0.5
 POSIX = os.name == "posix"
 
 
-def open_store(spec: Spec, url: str | None) -> Any:
-    """The stores to serve from (--store, else settings.store, else memory); exit 2 if lost."""
+def open_store(spec: Spec, url: str | None, wait: float = 0.0) -> Any:
+    """The stores to serve from (--store, else settings.store, else memory); exit 2 if lost.
+
+    A store that does not answer yet is asked again for up to `wait` seconds (--store-wait).
+    """
     from ..errors import StoreUnavailable
     from ..stores import open_stores
 
-    try:
-        return open_stores(spec, url)
-    except (StoreUnavailable, ValueError) as exc:
-        click.echo(f"mockserve: {exc}; not serving.", err=True)
-        sys.exit(2)
+    deadline = time.monotonic() + wait
+    waiting = False
+    while True:
+        try:
+            return open_stores(spec, url)
+        except ValueError as exc:
+            click.echo(f"mockserve: {exc}; not serving.", err=True)
+            sys.exit(2)
+        except StoreUnavailable as exc:
+            if time.monotonic() >= deadline:
+                after = f" after waiting {wait:g} s" if waiting else ""
+                click.echo(f"mockserve: {exc}{after}; not serving.", err=True)
+                sys.exit(2)
+            if not waiting:
+                click.echo(f"mockserve: {exc}; waiting up to {wait:g} s for it", err=True)
+                waiting = True
+            time.sleep(STORE_POLL_SECONDS)
 
 
 def store_shown(url: str | None) -> str:
