@@ -25,7 +25,8 @@ from ..exchange import Exchange, current_exchange
 from ..pipeline import DisconnectResponse, Pipeline
 from ..report import failures_text
 from ..responses import delay_seconds, draw_fault, dump_json, fault_response, render
-from ..spec.model import Delay, Fault, GraphQLEndpoint, GraphQLOperation
+from ..spec.endpoints import GraphQLEndpoint, GraphQLOperation
+from ..spec.model import Delay, Fault
 from .http import (
     RESPONSE_TYPE,
     GraphQLRequest,

@@ -28,7 +28,7 @@ from graphql import (
     is_abstract_type,
 )
 
-from ..spec.model import GraphQLEndpoint
+from ..spec.endpoints import GraphQLEndpoint
 
 MISSING: Any = object()
 TYPENAME = "__typename"

@@ -15,7 +15,7 @@ from ..graphql.schema import load_schema
 from ..templating import Value
 from .answers import Answers
 from .build import Build, mapping, sequence
-from .model import GraphQLEndpoint, GraphQLMocks, GraphQLOperation
+from .endpoints import GraphQLEndpoint, GraphQLMocks, GraphQLOperation
 from .source import SourceFile, cache_dir, format_path
 
 DEFAULT_LIST_LENGTH = (1, 3)

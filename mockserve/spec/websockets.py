@@ -12,7 +12,7 @@ from typing import Any
 
 from .answers import Answers
 from .build import Build, mapping, sequence
-from .model import SocketClose, SocketEvery, SocketFault, SocketStep, WebSocket
+from .endpoints import SocketClose, SocketEvery, SocketFault, SocketStep, WebSocket
 from .rules import route_signature, rule_for
 from .source import SourceFile, format_path
 

@@ -31,7 +31,8 @@ from ..context import HeaderMap
 from ..helpers import helper_names
 from ..journal import BODY_LIMIT, Violation
 from ..problems import error_body
-from ..spec.model import Cors, Spec, WebSocket
+from ..spec.endpoints import WebSocket
+from ..spec.model import Cors, Spec
 from ..stores import Stores
 from ..stores.messages import Message
 from .session import Receive, Send, Session

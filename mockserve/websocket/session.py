@@ -18,7 +18,8 @@ from typing import Any
 
 from ..errors import Disconnect, TemplateRenderError
 from ..journal import Violation
-from ..spec.model import Delay, SocketClose, SocketEvery, SocketFault, SocketStep, WebSocket
+from ..spec.endpoints import SocketClose, SocketEvery, SocketFault, SocketStep, WebSocket
+from ..spec.model import Delay
 from ..stores import Stores
 
 log = logging.getLogger("mockserve")
