@@ -175,13 +175,13 @@ def test_retries_on_5xx_until_answered(mock, receiver):
 
 
 def test_an_unreachable_url_is_recorded_never_raised(mock):
-    with socket.socket() as probe:  # a port nobody listens on
+    with socket.socket() as probe:  # a port held, never listened on: connections are refused
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = mock(RETRIED)
-    answer = requests.get(server.url + "/go", params={"to": f"http://127.0.0.1:{port}/"})
-    assert answer.status_code == 200
-    attempts = server.wait_for_callbacks(timeout=10)
+        server = mock(RETRIED)
+        answer = requests.get(server.url + "/go", params={"to": f"http://127.0.0.1:{port}/"})
+        assert answer.status_code == 200
+        attempts = server.wait_for_callbacks(timeout=10)
     assert [(a.status, a.attempts) for a in attempts] == [(None, 1), (None, 2), (None, 3)]
     assert attempts[0].error == "connection failed: connection refused"
     server.assert_callback_sent("hook", times=0)
