@@ -53,3 +53,8 @@ def violations_text(violations: Iterable[Violation], indent: str = "  ") -> str:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def times_text(count: int) -> str:
+    """`once`, `twice`, `3 times`: how often, as an assertion says it."""
+    return {0: "0 times", 1: "once", 2: "twice"}.get(count, plural(count, "time"))

@@ -11,7 +11,6 @@ import difflib
 import json as _json
 import os
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +23,12 @@ from .journal import Entry, Violation
 from .loading import load_spec
 from .mock import AdminAccess, Mock
 from .pact.writer import PactWriter
-from .report import INDENT, entry_lines, plural, violations_text
+from .report import INDENT, entry_lines, plural, times_text, violations_text
 from .serve import Runner
 from .serve.choice import choose
 from .spec import Spec
 from .tls import spec_certificate
+from .waiting import wait_until
 from .websocket.assertions import SocketAssertions
 
 
@@ -205,19 +205,14 @@ class MockServer(SocketAssertions):
         AssertionError listing the requests that did arrive.
         """
         __tracebackhide__ = True
-        deadline = time.monotonic() + timeout
-        with self._arrived:
-            while True:
-                found = self.calls(method, path_or_route, json=json)
-                left = deadline - time.monotonic()
-                if len(found) >= times or left <= 0:
-                    break
-                self._arrived.wait(left)
+        found = wait_until(
+            self._arrived, lambda: self.calls(method, path_or_route, json=json), times, timeout
+        )
         if len(found) >= times:
             return found
         head = (
             f"waited {timeout:g} s for {_what(method, path_or_route, json)} to be called "
-            f"{_times(times)}, but it was called {_times(len(found))}"
+            f"{times_text(times)}, but it was called {times_text(len(found))}"
         )
         raise AssertionError(head + "\n" + self._arrived_text(method, path_or_route, json))
 
@@ -249,9 +244,9 @@ class MockServer(SocketAssertions):
         count = sum(1 for attempt in self.callbacks if attempt.name == name and attempt.sent)
         if (count >= 1) if times is None else (count == times):
             return
-        wanted = "at least once" if times is None else _times(times)
+        wanted = "at least once" if times is None else times_text(times)
         raise AssertionError(
-            f"expected callback {name!r} to be sent {wanted}, but it was sent {_times(count)}\n"
+            f"expected callback {name!r} to be sent {wanted}, but it was sent {times_text(count)}\n"
             + _attempts_text(self.callbacks)
         )
 
@@ -273,10 +268,10 @@ class MockServer(SocketAssertions):
         count = len(self.calls(method, path_or_route, json=json))
         if (count >= 1) if times is None else (count == times):
             return
-        wanted = "at least once" if times is None else _times(times)
+        wanted = "at least once" if times is None else times_text(times)
         head = (
             f"expected {_what(method, path_or_route, json)} to be called {wanted}, "
-            f"but it was called {_times(count)}"
+            f"but it was called {times_text(count)}"
         )
         raise AssertionError(head + "\n" + self._arrived_text(method, path_or_route, json))
 
@@ -287,7 +282,7 @@ class MockServer(SocketAssertions):
         if count:
             head = (
                 f"expected {_what(method, path_or_route, json)} not to be called, "
-                f"but it was called {_times(count)}"
+                f"but it was called {times_text(count)}"
             )
             raise AssertionError(head + "\n" + self._arrived_text(method, path_or_route, json))
 
@@ -387,10 +382,6 @@ def _what(method: str, target: str, json: Any) -> str:
     if json is not _UNSET:
         what += " with JSON body " + _json.dumps(json, sort_keys=True)
     return what
-
-
-def _times(count: int) -> str:
-    return {0: "0 times", 1: "once", 2: "twice"}.get(count, plural(count, "time"))
 
 
 def _pact_writer(options: dict[str, Any], spec: Spec) -> PactWriter:

@@ -111,6 +111,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "values and errors",
         (
             "mockserve.values",
+            "mockserve.waiting",
             "mockserve.errors",
             "mockserve.pointer",
             "mockserve.pacing",

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..media import media_type
 from .rules import MatchingRules
 
 MISSING, NULL, EMPTY, PRESENT = "missing", "null", "empty", "present"
@@ -14,10 +15,15 @@ NOT_JSON = object()  # a body that is not JSON (or could not be parsed as JSON)
 
 def is_json_type(content_type: str | None) -> bool:
     """`application/json`, `application/problem+json`, `text/json`, ... (parameters aside)."""
-    if not content_type:
-        return False
-    main = content_type.split(";", 1)[0].strip().lower()
+    main = media_type(content_type)
     return main.endswith("/json") or main.endswith("+json")
+
+
+def header_value(headers: tuple[tuple[str, str], ...], name: str) -> str | None:
+    """A header's values (names compared without case), joined as HTTP joins repeats."""
+    wanted = name.lower()
+    values = [value for key, value in headers if key.lower() == wanted]
+    return ", ".join(values) if values else None
 
 
 @dataclass(frozen=True)
@@ -71,9 +77,7 @@ class Request:
     generators: dict[str, Any] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        values = [value for key, value in self.headers if key.lower() == wanted]
-        return ", ".join(values) if values else None
+        return header_value(self.headers, name)
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,7 @@ class Response:
     generators: dict[str, Any] = field(default_factory=dict)
 
     def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        values = [value for key, value in self.headers if key.lower() == wanted]
-        return ", ".join(values) if values else None
+        return header_value(self.headers, name)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from ..proxy import failure_reason
 from ..tls import upstream_trust
 from ..verify.cases import SAFE_METHODS, Case, Outcome, Unreachable
 from .matching import match_response
@@ -96,7 +97,7 @@ class PactVerifier:
                 allow_redirects=False,
             )
         except requests.ConnectionError as exc:
-            raise Unreachable(f"cannot reach {self.url}: {_reason(exc)}") from None
+            raise Unreachable(f"cannot reach {self.url}: {failure_reason(exc)}") from None
         except requests.Timeout:
             return Outcome(case, [f"no answer within {self.timeout:g} s"])
         expected = item.interaction.response
@@ -121,7 +122,7 @@ class PactVerifier:
             try:
                 answer = self.session.post(self.states_url, json=payload, timeout=self.timeout)
             except requests.ConnectionError as exc:
-                reason = _reason(exc)
+                reason = failure_reason(exc)
                 raise Unreachable(f"cannot reach {self.states_url}: {reason}") from None
             except requests.Timeout:
                 return given, f"provider state {state.name!r}: no answer from the setup URL"
@@ -197,8 +198,3 @@ def _replace(value: Any, tokens: tuple[Any, ...], generator: dict, given: dict) 
     elif isinstance(value, list) and isinstance(head, int) and head < len(value):
         value[head] = _replace(value[head], rest, generator, given)
     return value
-
-
-def _reason(exc: Exception) -> str:
-    found = re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
-    return found.group(1).strip().lower() if found else type(exc).__name__

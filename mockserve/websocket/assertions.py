@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from typing import Any
 
 from ..mock import Mock
-from ..report import plural
+from ..report import times_text
 from ..stores.messages import Message
+from ..waiting import wait_until
 
 SHOWN = 10  # messages listed in a failing assertion's message
 
@@ -79,19 +79,17 @@ class SocketAssertions:
         AssertionError listing the messages on that path.
         """
         __tracebackhide__ = True
-        deadline = time.monotonic() + timeout
-        with self._messages_arrived:
-            while True:
-                found = self.ws_received(path, message, direction=direction)
-                left = deadline - time.monotonic()
-                if len(found) >= times or left <= 0:
-                    break
-                self._messages_arrived.wait(left)
+        found = wait_until(
+            self._messages_arrived,
+            lambda: self.ws_received(path, message, direction=direction),
+            times,
+            timeout,
+        )
         if len(found) >= times:
             return found
         head = (
-            f"waited {timeout:g} s for {_what(path, message, direction)} {_times(times)}, "
-            f"but it came {_times(len(found))}"
+            f"waited {timeout:g} s for {_what(path, message, direction)} {times_text(times)}, "
+            f"but it came {times_text(len(found))}"
         )
         raise AssertionError(head + "\n" + self._messages_text(path))
 
@@ -101,8 +99,8 @@ class SocketAssertions:
         count = len(self.ws_received(path, message))
         if (count >= 1) if times is None else (count == times):
             return
-        wanted = "at least once" if times is None else _times(times)
-        head = f"expected {_what(path, message, 'in')} {wanted}, but it came {_times(count)}"
+        wanted = "at least once" if times is None else times_text(times)
+        head = f"expected {_what(path, message, 'in')} {wanted}, but it came {times_text(count)}"
         raise AssertionError(head + "\n" + self._messages_text(path))
 
     def _messages_text(self, path: str) -> str:
@@ -132,7 +130,3 @@ def _what(path: str, message: Any, direction: str) -> str:
 
 def _shown(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _times(count: int) -> str:
-    return {0: "0 times", 1: "once", 2: "twice"}.get(count, plural(count, "time"))
